@@ -1,0 +1,145 @@
+"""Administrative regions, parks (with sub-parks), the industry tree, and who may do what."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.core.validators import MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+region_code_validator = RegexValidator(r"^\d{6}$", _("行政区划代码应为6位数字（GB/T 2260）。"))
+
+
+class Region(models.Model):
+    """An administrative division (GB/T 2260), e.g. 130110 鹿泉区."""
+
+    code = models.CharField(_("行政区划代码"), max_length=6, unique=True, validators=[region_code_validator])
+    name = models.CharField(_("名称"), max_length=100)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("上级"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+
+    class Meta:
+        verbose_name = _("行政区划")
+        verbose_name_plural = _("行政区划")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class TreeQuerySet(models.QuerySet):
+    """Parks and industries are small trees (tens to hundreds of rows): one query fetches every
+    (id, parent_id) pair and the walk happens in memory, at any depth."""
+
+    def descendant_ids(self, root_ids) -> set[int]:
+        children: dict[int | None, list[int]] = {}
+        for pk, parent_id in self.model.objects.values_list("pk", "parent_id"):
+            children.setdefault(parent_id, []).append(pk)
+        found: set[int] = set()
+        stack = list(root_ids)
+        while stack:
+            pk = stack.pop()
+            if pk in found:
+                continue
+            found.add(pk)
+            stack.extend(children.get(pk, []))
+        return found
+
+    def with_descendants(self):
+        return self.model.objects.filter(pk__in=self.model.objects.descendant_ids(self.values_list("pk", flat=True)))
+
+
+class Industry(models.Model):
+    """An industry cluster or sub-sector of the city's own classification (what users filter
+    by), optionally mapped to the national GB/T 4754-2017 code (what statistics use)."""
+
+    code = models.CharField(_("产业代码"), max_length=32, unique=True)
+    name = models.CharField(_("名称"), max_length=100)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("上级产业"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    gbt_code = models.CharField(_("国民经济行业分类代码"), max_length=8, blank=True, help_text="GB/T 4754-2017, 如 C27")
+    sort_order = models.PositiveIntegerField(_("排序"), default=0)
+
+    objects = TreeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("产业")
+        verbose_name_plural = _("产业")
+        ordering = ["sort_order", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Park(models.Model):
+    """An industrial park; sub-parks (高新区 → 国际生物医药园) point to their parent."""
+
+    code = models.CharField(_("园区代码"), max_length=32, unique=True)
+    name = models.CharField(_("名称"), max_length=100)
+    region = models.ForeignKey(Region, verbose_name=_("行政区划"), on_delete=models.PROTECT, related_name="parks")
+    parent = models.ForeignKey(
+        "self", verbose_name=_("上级园区"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    area_mu = models.DecimalField(
+        _("面积（亩）"), max_digits=12, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(0)]
+    )
+    industries = models.ManyToManyField(Industry, verbose_name=_("主导产业"), blank=True, related_name="parks")
+    sort_order = models.PositiveIntegerField(_("排序"), default=0)
+
+    objects = TreeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("园区")
+        verbose_name_plural = _("园区")
+        ordering = ["sort_order", "code"]
+        constraints = [
+            models.CheckConstraint(condition=Q(area_mu__gte=0), name="park_area_non_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def region_code(self) -> str:
+        return self.region.code
+
+
+class Role(models.TextChoices):
+    COMMISSION = "commission", _("发改委")
+    PARK_ADMIN = "park_admin", _("园区管理员")
+    VIEWER = "viewer", _("只读用户")
+
+
+class User(AbstractUser):
+    """A user with one of the contract's three roles; a park admin administers one park (and,
+    through it, that park's sub-parks)."""
+
+    role = models.CharField(_("角色"), max_length=16, choices=Role.choices, default=Role.VIEWER)
+    park = models.ForeignKey(
+        Park, verbose_name=_("所属园区"), null=True, blank=True, on_delete=models.PROTECT, related_name="admins"
+    )
+    receives_weekly_report = models.BooleanField(_("接收每周滞后通报"), default=True)
+
+    class Meta:
+        verbose_name = _("用户")
+        verbose_name_plural = _("用户")
+        constraints = [
+            models.CheckConstraint(condition=~Q(role="park_admin") | Q(park__isnull=False), name="park_admin_has_park"),
+        ]
+
+    @property
+    def is_commission(self) -> bool:
+        return self.is_superuser or self.role == Role.COMMISSION
+
+    @property
+    def is_park_admin(self) -> bool:
+        return not self.is_superuser and self.role == Role.PARK_ADMIN
+
+    def administered_park_ids(self) -> set[int]:
+        """The park and all its sub-parks; empty for anyone who is not a park admin."""
+        if not self.is_park_admin or self.park_id is None:
+            return set()
+        return Park.objects.descendant_ids([self.park_id])

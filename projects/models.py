@@ -1,0 +1,235 @@
+"""Key projects, their annual investment plans and monthly investment reports.
+
+Every amount is a Decimal in 万元 (10^4 yuan), never negative, enforced both by validators (for
+forms and the API) and by database constraints (for everything else)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from common.money import WAN_DIGITS
+from parks.models import Industry, Park
+
+PROJECT_CODE_RE = r"^\d{4}-\d{6}-\d{2}-0[123]-\d{6}$"
+project_code_validator = RegexValidator(
+    PROJECT_CODE_RE,
+    _("项目代码应为24位投资项目统一代码，格式如 2023-130110-39-03-012345（年份-行政区划-行业-类型01/02/03-序号）。"),
+)
+
+
+def amount_field(verbose_name, **kwargs):
+    """A non-negative 万元 amount with two decimals."""
+    kwargs.setdefault("validators", [MinValueValidator(0)])
+    return models.DecimalField(verbose_name, max_digits=WAN_DIGITS, decimal_places=2, **kwargs)
+
+
+class Level(models.TextChoices):
+    PROVINCIAL = "provincial", _("省重点")
+    MUNICIPAL = "municipal", _("市重点")
+
+
+class Stage(models.TextChoices):
+    PLANNING = "planning", _("谋划")
+    SIGNED = "signed", _("签约")
+    UNDER_CONSTRUCTION = "under_construction", _("在建")
+    COMPLETED = "completed", _("竣工")
+    IN_PRODUCTION = "in_production", _("投产")
+    AT_CAPACITY = "at_capacity", _("达效")
+
+
+class Status(models.TextChoices):
+    """A project's colour on the wall chart: its worst open milestone (set by flag_delays)."""
+
+    ON_TRACK = "green", _("正常")
+    DUE_SOON = "due_soon", _("临期")
+    YELLOW = "yellow", _("黄色滞后")
+    RED = "red", _("红色滞后")
+
+
+class InvestmentStatus(models.TextChoices):
+    """Year-to-date completed investment against the annual plan pro rata (投资滞后)."""
+
+    ON_TRACK = "green", _("正常")
+    YELLOW = "yellow", _("投资偏慢")
+    RED = "red", _("投资严重滞后")
+    NO_PLAN = "none", _("无年度计划")
+
+
+class ProjectQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(archived_at__isnull=True)
+
+
+class Project(models.Model):
+    code = models.CharField(
+        _("项目代码"),
+        max_length=24,
+        unique=True,
+        null=True,
+        blank=True,
+        validators=[project_code_validator],
+        help_text=_("24位投资项目统一代码；谋划阶段可暂缺"),
+    )
+    name = models.CharField(_("项目名称"), max_length=200)
+    owner = models.CharField(_("建设单位"), max_length=200)
+    park = models.ForeignKey(Park, verbose_name=_("所在园区"), on_delete=models.PROTECT, related_name="projects")
+    industry = models.ForeignKey(
+        Industry, verbose_name=_("所属产业"), on_delete=models.PROTECT, related_name="projects"
+    )
+    level = models.CharField(_("项目级别"), max_length=16, choices=Level.choices)
+    year = models.PositiveSmallIntegerField(
+        _("列入年度"),
+        validators=[MinValueValidator(2000), MaxValueValidator(2100)],
+        help_text=_("项目列入重点项目清单的年份"),
+    )
+    stage = models.CharField(_("建设阶段"), max_length=24, choices=Stage.choices, default=Stage.PLANNING)
+    phase = models.CharField(_("期次"), max_length=50, blank=True, help_text=_("如 一期、二期"))
+    total_investment = amount_field(_("总投资（万元）"))
+    construction_content = models.TextField(_("建设内容"), blank=True)
+    annual_output = amount_field(_("达产后年产值（万元）"), null=True, blank=True)
+    target_date = models.DateField(_("目标日期"), null=True, blank=True, help_text=_("倒排工期的目标（如投产）日期"))
+    leader = models.CharField(_("包联领导"), max_length=100, blank=True)
+    contact_person = models.CharField(_("联系人"), max_length=50, blank=True)
+    contact_phone = models.CharField(_("联系电话"), max_length=30, blank=True)
+    latitude = models.DecimalField(
+        _("纬度"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+    )
+    longitude = models.DecimalField(
+        _("经度"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+    )
+    is_special_bond = models.BooleanField(_("申报专项债"), default=False)
+    special_bond_amount = amount_field(_("申请专项债（万元）"), null=True, blank=True)
+    # Derived by the scheduling jobs; never typed in.
+    status = models.CharField(
+        _("节点状态"), max_length=16, choices=Status.choices, default=Status.ON_TRACK, editable=False
+    )
+    investment_status = models.CharField(
+        _("投资状态"), max_length=16, choices=InvestmentStatus.choices, default=InvestmentStatus.NO_PLAN, editable=False
+    )
+    # Optimistic locking: every edit sends the version it started from; a stale one is refused.
+    version = models.PositiveIntegerField(_("版本"), default=1, editable=False)
+    archived_at = models.DateTimeField(_("归档时间"), null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["status", "investment_status", "updated_at"])
+    objects = ProjectQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("重点项目")
+        verbose_name_plural = _("重点项目")
+        ordering = ["-year", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(total_investment__gte=0), name="project_total_investment_non_negative"),
+            models.CheckConstraint(condition=Q(annual_output__gte=0), name="project_annual_output_non_negative"),
+            models.CheckConstraint(condition=Q(special_bond_amount__gte=0), name="project_special_bond_non_negative"),
+            models.CheckConstraint(condition=Q(level__in=Level.values), name="project_level_valid"),
+            models.CheckConstraint(condition=Q(stage__in=Stage.values), name="project_stage_valid"),
+        ]
+        indexes = [
+            models.Index(fields=["park", "industry"]),
+            models.Index(fields=["industry", "year"]),
+            models.Index(fields=["status"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AnnualPlan(models.Model):
+    """年度计划投资: one figure per project per year."""
+
+    project = models.ForeignKey(Project, verbose_name=_("项目"), on_delete=models.CASCADE, related_name="annual_plans")
+    year = models.PositiveSmallIntegerField(_("年度"), validators=[MinValueValidator(2000), MaxValueValidator(2100)])
+    planned_investment = amount_field(_("年度计划投资（万元）"))
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("年度投资计划")
+        verbose_name_plural = _("年度投资计划")
+        ordering = ["project", "year"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "year"], name="annual_plan_one_per_project_year"),
+            models.CheckConstraint(condition=Q(planned_investment__gte=0), name="annual_plan_non_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project} {self.year}"
+
+
+class ReportStatus(models.TextChoices):
+    """Room for the review workflow (draft → submitted → returned/approved); v1 stores every
+    report as submitted."""
+
+    DRAFT = "draft", _("草稿")
+    SUBMITTED = "submitted", _("已报送")
+    RETURNED = "returned", _("已退回")
+    APPROVED = "approved", _("已审核")
+
+
+def first_of_month(value: dt.date) -> dt.date:
+    return value.replace(day=1)
+
+
+class InvestmentReport(models.Model):
+    """月度完成投资: the amount completed in one month, with the progress note and problems.
+
+    `period` is stored as the first day of its month so that year-to-date sums are range
+    queries on an index."""
+
+    project = models.ForeignKey(Project, verbose_name=_("项目"), on_delete=models.CASCADE, related_name="reports")
+    period = models.DateField(_("报告期"), help_text=_("月份，存为当月1日"))
+    amount = amount_field(_("当月完成投资（万元）"))
+    progress = models.TextField(_("形象进度"), blank=True)
+    problems = models.TextField(_("存在问题"), blank=True)
+    status = models.CharField(_("状态"), max_length=16, choices=ReportStatus.choices, default=ReportStatus.SUBMITTED)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("填报人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    submitted_at = models.DateTimeField(_("填报时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("月度投资报告")
+        verbose_name_plural = _("月度投资报告")
+        ordering = ["project", "period"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "period"], name="report_one_per_project_period"),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="report_amount_non_negative"),
+            models.CheckConstraint(condition=Q(period__day=1), name="report_period_first_of_month"),
+        ]
+        indexes = [models.Index(fields=["period", "project"])]
+
+    def __str__(self) -> str:
+        return f"{self.project} {self.period:%Y-%m}"
+
+    def clean(self):
+        super().clean()
+        if self.period and self.period.day != 1:
+            self.period = first_of_month(self.period)
+        if self.period and self.period > dt.date(2100, 12, 1):
+            raise ValidationError({"period": _("报告期超出范围。")})

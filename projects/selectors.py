@@ -1,0 +1,47 @@
+"""Who may see and change which projects: the one place that decides it.
+
+Every view, API endpoint, export and report starts from `projects_visible_to(user)`; an
+object outside it answers 404, exactly like one that does not exist."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from parks.models import Park, Role
+
+from .models import Project
+
+
+def parks_administered_by(user) -> set[int] | None:
+    """Park ids the user may write to; None means every park (the commission)."""
+    if not getattr(user, "is_authenticated", False):
+        return set()
+    if user.is_commission:
+        return None
+    if user.role == Role.PARK_ADMIN and user.park_id:
+        return Park.objects.descendant_ids([user.park_id])
+    return set()
+
+
+def projects_visible_to(user, *, include_archived: bool = False) -> QuerySet[Project]:
+    """Commission and viewers see every project; a park admin those of its park and sub-parks;
+    an anonymous or role-less user nothing."""
+    qs = Project.objects.all() if include_archived else Project.objects.active()
+    if not getattr(user, "is_authenticated", False):
+        return qs.none()
+    if user.is_commission or user.role == Role.VIEWER:
+        return qs
+    park_ids = parks_administered_by(user)
+    return qs.filter(park_id__in=park_ids) if park_ids else qs.none()
+
+
+def projects_writable_by(user) -> QuerySet[Project]:
+    park_ids = parks_administered_by(user)
+    if park_ids is None:
+        return Project.objects.all()
+    return Project.objects.filter(park_id__in=park_ids) if park_ids else Project.objects.none()
+
+
+def can_write_park(user, park_id: int | None) -> bool:
+    park_ids = parks_administered_by(user)
+    return park_ids is None or (park_id is not None and park_id in park_ids)

@@ -1,0 +1,298 @@
+"""Milestones and their countdown schedules, delay records, growth snapshots.
+
+Dates are calendar days in Asia/Shanghai (`DateField`); timestamps are aware datetimes."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from common.money import WAN_DIGITS
+from parks.models import Industry
+from projects.models import Project
+
+
+class MilestoneKind(models.TextChoices):
+    SIGNING = "signing", _("签约")
+    LAND = "land", _("供地")
+    LAND_USE_PERMIT = "land_use_permit", _("用地规划许可证")
+    PLANNING_PERMIT = "planning_permit", _("工程规划许可证")
+    CONSTRUCTION_PERMIT = "construction_permit", _("施工许可证")
+    PROPERTY_CERTIFICATE = "property_certificate", _("不动产权证书")
+    CONSTRUCTION_START = "construction_start", _("开工")
+    TOPPING_OUT = "topping_out", _("主体完工")
+    COMPLETION = "completion", _("竣工验收")
+    PRODUCTION_START = "production_start", _("投产")
+    FULL_CAPACITY = "full_capacity", _("达效")
+    OTHER = "other", _("其他")
+
+
+# The order the nodes of a project must keep (same day allowed: 拿地即开工, 四证齐发).
+# The four permits share one rank: they may come in any order among themselves.
+MILESTONE_RANK: dict[str, int] = {
+    MilestoneKind.SIGNING: 1,
+    MilestoneKind.LAND: 2,
+    MilestoneKind.LAND_USE_PERMIT: 3,
+    MilestoneKind.PLANNING_PERMIT: 3,
+    MilestoneKind.CONSTRUCTION_PERMIT: 3,
+    MilestoneKind.PROPERTY_CERTIFICATE: 3,
+    MilestoneKind.CONSTRUCTION_START: 4,
+    MilestoneKind.TOPPING_OUT: 5,
+    MilestoneKind.COMPLETION: 6,
+    MilestoneKind.PRODUCTION_START: 7,
+    MilestoneKind.FULL_CAPACITY: 8,
+}
+
+
+def milestone_order_errors(items) -> dict[int, dict[str, str]]:
+    """Check the implied order of a project's milestones.
+
+    `items` is a sequence of objects with `kind`, `planned_date`, `actual_date` (and optionally
+    `name`). Returns {index: {field: message}} for each item whose date comes before that of a
+    node that must precede it; empty when the set is consistent. Used by the model, the forms
+    and the API so the rule lives in one place."""
+    errors: dict[int, dict[str, str]] = {}
+    labels = dict(MilestoneKind.choices)
+    for field in ("planned_date", "actual_date"):
+        for i, a in enumerate(items):
+            rank_a = MILESTONE_RANK.get(a.kind)
+            date_a = getattr(a, field)
+            if rank_a is None or date_a is None:
+                continue
+            for b in items:
+                rank_b = MILESTONE_RANK.get(b.kind)
+                date_b = getattr(b, field)
+                if rank_b is None or date_b is None or rank_b >= rank_a:
+                    continue
+                if date_a < date_b:
+                    errors.setdefault(i, {})[field] = str(
+                        _("“%(a)s”的日期（%(da)s）不能早于“%(b)s”（%(db)s）。")
+                        % {"a": labels[a.kind], "da": date_a.isoformat(), "b": labels[b.kind], "db": date_b.isoformat()}
+                    )
+                    break
+    return errors
+
+
+class Milestone(models.Model):
+    """A node of a project's timetable. `baseline_date` is the first planned date ever set and
+    never moves, so the slip (planned − baseline) is always visible."""
+
+    project = models.ForeignKey(Project, verbose_name=_("项目"), on_delete=models.CASCADE, related_name="milestones")
+    kind = models.CharField(_("节点类型"), max_length=32, choices=MilestoneKind.choices)
+    name = models.CharField(_("节点名称"), max_length=100, blank=True, help_text=_("类型为“其他”时必填"))
+    planned_date = models.DateField(_("计划日期"))
+    baseline_date = models.DateField(_("基线日期"), editable=False, help_text=_("首次计划日期，调整计划后保留"))
+    actual_date = models.DateField(_("实际完成日期"), null=True, blank=True)
+    sequence = models.PositiveSmallIntegerField(_("顺序"), default=0)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        verbose_name = _("节点")
+        verbose_name_plural = _("节点")
+        ordering = ["project", "planned_date", "sequence", "id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(kind="other") | ~Q(name=""), name="milestone_other_has_name"),
+        ]
+        indexes = [
+            # The delay scan: open milestones by planned date.
+            models.Index(fields=["planned_date"], name="milestone_open_planned", condition=Q(actual_date__isnull=True)),
+            models.Index(fields=["project", "kind"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        if self.kind == MilestoneKind.OTHER:
+            return self.name
+        return self.name or str(MilestoneKind(self.kind).label)
+
+    def clean(self):
+        super().clean()
+        if self.kind == MilestoneKind.OTHER and not (self.name or "").strip():
+            raise ValidationError({"name": _("节点类型为“其他”时必须填写节点名称。")})
+        if self.project_id and self.planned_date:
+            siblings = list(Milestone.objects.filter(project_id=self.project_id).exclude(pk=self.pk))
+            errors = milestone_order_errors([self, *siblings])
+            if 0 in errors:
+                raise ValidationError(errors[0])
+
+    def save(self, *args, **kwargs):
+        if self.baseline_date is None:
+            self.baseline_date = self.planned_date
+        super().save(*args, **kwargs)
+
+
+class DurationUnit(models.TextChoices):
+    CALENDAR = "calendar", _("自然日")
+    WORKING = "working", _("工作日")
+
+
+class ScheduleTemplate(models.Model):
+    """A standard backward schedule (倒排工期) for a type of project."""
+
+    name = models.CharField(_("模板名称"), max_length=100, unique=True)
+    description = models.TextField(_("说明"), blank=True)
+    target_kind = models.CharField(
+        _("目标节点"), max_length=32, choices=MilestoneKind.choices, default=MilestoneKind.PRODUCTION_START
+    )
+
+    class Meta:
+        verbose_name = _("倒排工期模板")
+        verbose_name_plural = _("倒排工期模板")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TemplateStep(models.Model):
+    """One node of a template: how long before the target date it falls."""
+
+    template = models.ForeignKey(
+        ScheduleTemplate, verbose_name=_("模板"), on_delete=models.CASCADE, related_name="steps"
+    )
+    kind = models.CharField(_("节点类型"), max_length=32, choices=MilestoneKind.choices)
+    name = models.CharField(_("节点名称"), max_length=100, blank=True)
+    offset = models.PositiveIntegerField(_("距目标日期"), help_text=_("在目标日期之前多少天"))
+    unit = models.CharField(_("单位"), max_length=16, choices=DurationUnit.choices, default=DurationUnit.CALENDAR)
+
+    class Meta:
+        verbose_name = _("模板节点")
+        verbose_name_plural = _("模板节点")
+        ordering = ["template", "-offset"]
+
+    def __str__(self) -> str:
+        return f"{self.template}: {self.get_kind_display()} −{self.offset}"
+
+
+class Holiday(models.Model):
+    """A day the commission enters for a year the chinese-calendar package does not know yet:
+    a holiday (is_workday False) or a weekend day that becomes a working day (调休)."""
+
+    date = models.DateField(_("日期"), unique=True)
+    name = models.CharField(_("名称"), max_length=50, blank=True)
+    is_workday = models.BooleanField(_("调休上班"), default=False)
+
+    class Meta:
+        verbose_name = _("节假日")
+        verbose_name_plural = _("节假日")
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.name}"
+
+
+class SchedulingSettings(models.Model):
+    """The commission's thresholds (one row, pk=1)."""
+
+    red_after_days = models.PositiveIntegerField(_("红色滞后阈值（天）"), default=31, validators=[MinValueValidator(2)])
+    due_soon_days = models.PositiveIntegerField(_("临期提醒（天）"), default=14)
+    invest_yellow_pct = models.DecimalField(
+        _("投资偏慢阈值（%）"),
+        max_digits=5,
+        decimal_places=2,
+        default=80,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+    invest_red_pct = models.DecimalField(
+        _("投资严重滞后阈值（%）"),
+        max_digits=5,
+        decimal_places=2,
+        default=50,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+
+    class Meta:
+        verbose_name = _("预警阈值")
+        verbose_name_plural = _("预警阈值")
+
+    def __str__(self) -> str:
+        return str(_("预警阈值"))
+
+    @classmethod
+    def load(cls) -> SchedulingSettings:
+        obj, _created = cls.objects.get_or_create(pk=1)
+        return obj
+
+
+class Severity(models.TextChoices):
+    YELLOW = "yellow", _("黄色")
+    RED = "red", _("红色")
+
+
+class DelayRecord(models.Model):
+    """The life of one delay of one milestone: opened the first day it was found overdue,
+    updated while it stays overdue, closed when it is completed or replanned. At most one open
+    record per milestone (a partial unique index), so concurrent runs cannot duplicate it."""
+
+    milestone = models.ForeignKey(Milestone, verbose_name=_("节点"), on_delete=models.CASCADE, related_name="delays")
+    planned_date = models.DateField(_("计划日期"))
+    opened_on = models.DateField(_("首次逾期日期"))
+    last_seen_on = models.DateField(_("最近检查日期"))
+    days_overdue = models.PositiveIntegerField(_("逾期天数"))
+    severity = models.CharField(_("严重程度"), max_length=8, choices=Severity.choices)
+    closed_on = models.DateField(_("关闭日期"), null=True, blank=True)
+    close_reason = models.CharField(_("关闭原因"), max_length=16, blank=True)
+
+    class Meta:
+        verbose_name = _("滞后记录")
+        verbose_name_plural = _("滞后记录")
+        ordering = ["-opened_on", "milestone"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["milestone"], condition=Q(closed_on__isnull=True), name="delay_one_open_per_milestone"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.milestone} +{self.days_overdue}"
+
+
+class GrowthSnapshot(models.Model):
+    """The city's investment growth for one period (YYYY-MM), recomputed nightly."""
+
+    period = models.DateField(_("报告期"), unique=True)
+    computed_at = models.DateTimeField(_("计算时间"))
+    ytd = models.DecimalField(_("本年累计"), max_digits=WAN_DIGITS + 2, decimal_places=2)
+    prior_ytd = models.DecimalField(_("上年同期"), max_digits=WAN_DIGITS + 2, decimal_places=2)
+    growth_pct = models.DecimalField(_("增速（%）"), max_digits=12, decimal_places=1, null=True)
+    listed_investment = models.DecimalField(_("当年列入项目总投资"), max_digits=WAN_DIGITS + 2, decimal_places=2)
+    prior_listed_investment = models.DecimalField(_("上年列入项目总投资"), max_digits=WAN_DIGITS + 2, decimal_places=2)
+    listed_growth_pct = models.DecimalField(_("列入总投资增速（%）"), max_digits=12, decimal_places=1, null=True)
+    breakdowns = models.JSONField(_("分类汇总"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("投资增速快照")
+        verbose_name_plural = _("投资增速快照")
+        ordering = ["-period"]
+
+    def __str__(self) -> str:
+        return f"{self.period:%Y-%m}"
+
+
+class IndustryGrowth(models.Model):
+    snapshot = models.ForeignKey(GrowthSnapshot, on_delete=models.CASCADE, related_name="industries")
+    industry = models.ForeignKey(Industry, verbose_name=_("产业"), on_delete=models.CASCADE, related_name="+")
+    ytd = models.DecimalField(_("本年累计"), max_digits=WAN_DIGITS + 2, decimal_places=2)
+    prior_ytd = models.DecimalField(_("上年同期"), max_digits=WAN_DIGITS + 2, decimal_places=2)
+    growth_pct = models.DecimalField(_("增速（%）"), max_digits=12, decimal_places=1, null=True)
+    diff_pp = models.DecimalField(_("高于全市（百分点）"), max_digits=12, decimal_places=1, null=True)
+    project_count = models.PositiveIntegerField(_("项目个数"))
+    listed_investment = models.DecimalField(_("当年列入项目总投资"), max_digits=WAN_DIGITS + 2, decimal_places=2)
+    prior_listed_investment = models.DecimalField(_("上年列入项目总投资"), max_digits=WAN_DIGITS + 2, decimal_places=2)
+    listed_growth_pct = models.DecimalField(_("列入总投资增速（%）"), max_digits=12, decimal_places=1, null=True)
+
+    class Meta:
+        verbose_name = _("产业投资增速")
+        verbose_name_plural = _("产业投资增速")
+        constraints = [
+            models.UniqueConstraint(fields=["snapshot", "industry"], name="industry_growth_one_per_snapshot"),
+        ]
