@@ -165,7 +165,7 @@ class AnnualPlan(models.Model):
     class Meta:
         verbose_name = _("年度投资计划")
         verbose_name_plural = _("年度投资计划")
-        ordering = ["project", "year"]
+        ordering = ["project_id", "year"]
         constraints = [
             models.UniqueConstraint(fields=["project", "year"], name="annual_plan_one_per_project_year"),
             models.CheckConstraint(condition=Q(planned_investment__gte=0), name="annual_plan_non_negative"),
@@ -216,7 +216,7 @@ class InvestmentReport(models.Model):
     class Meta:
         verbose_name = _("月度投资报告")
         verbose_name_plural = _("月度投资报告")
-        ordering = ["project", "period"]
+        ordering = ["project_id", "period"]
         constraints = [
             models.UniqueConstraint(fields=["project", "period"], name="report_one_per_project_period"),
             models.CheckConstraint(condition=Q(amount__gte=0), name="report_amount_non_negative"),

@@ -95,7 +95,7 @@ class Milestone(models.Model):
     class Meta:
         verbose_name = _("节点")
         verbose_name_plural = _("节点")
-        ordering = ["project", "planned_date", "sequence", "id"]
+        ordering = ["project_id", "planned_date", "sequence", "id"]
         constraints = [
             models.CheckConstraint(condition=~Q(kind="other") | ~Q(name=""), name="milestone_other_has_name"),
         ]
