@@ -129,9 +129,9 @@ def test_production_responses_carry_secure_cookies_hsts_and_csp():
     """A real login under the production settings (against this test database): the HTTP
     request is redirected to HTTPS; the HTTPS login sets Secure+HttpOnly session and Secure CSRF
     cookies, and every answer carries HSTS, CSP, nosniff and X-Frame-Options."""
-    from tests.factories import UserFactory
-
     from django.contrib.auth.hashers import PBKDF2PasswordHasher
+
+    from tests.factories import UserFactory
 
     user = UserFactory(username="ops-admin", role="commission", is_staff=True, is_superuser=True)
     # The test settings hash with MD5, which production does not accept: store a PBKDF2 hash.
