@@ -228,6 +228,12 @@ class Severity(models.TextChoices):
     RED = "red", _("红色")
 
 
+class CloseReason(models.TextChoices):
+    COMPLETED = "completed", _("已完成")
+    REPLANNED = "replanned", _("已调整计划")
+    ARCHIVED = "archived", _("项目已归档")
+
+
 class DelayRecord(models.Model):
     """The life of one delay of one milestone: opened the first day it was found overdue,
     updated while it stays overdue, closed when it is completed or replanned. At most one open
@@ -240,7 +246,7 @@ class DelayRecord(models.Model):
     days_overdue = models.PositiveIntegerField(_("逾期天数"))
     severity = models.CharField(_("严重程度"), max_length=8, choices=Severity.choices)
     closed_on = models.DateField(_("关闭日期"), null=True, blank=True)
-    close_reason = models.CharField(_("关闭原因"), max_length=16, blank=True)
+    close_reason = models.CharField(_("关闭原因"), max_length=16, blank=True, choices=CloseReason.choices)
 
     class Meta:
         verbose_name = _("滞后记录")
@@ -250,6 +256,16 @@ class DelayRecord(models.Model):
             models.UniqueConstraint(
                 fields=["milestone"], condition=Q(closed_on__isnull=True), name="delay_one_open_per_milestone"
             ),
+            models.CheckConstraint(
+                condition=(Q(closed_on__isnull=True) & Q(close_reason=""))
+                | (Q(closed_on__isnull=False) & ~Q(close_reason="")),
+                name="delay_closed_has_reason",
+            ),
+        ]
+        indexes = [
+            # The weekly report: what opened and what closed in a week.
+            models.Index(fields=["opened_on"], name="delay_opened_on"),
+            models.Index(fields=["closed_on"], name="delay_closed_on"),
         ]
 
     def __str__(self) -> str:
@@ -286,6 +302,7 @@ class IndustryGrowth(models.Model):
     growth_pct = models.DecimalField(_("增速（%）"), max_digits=12, decimal_places=1, null=True)
     diff_pp = models.DecimalField(_("高于全市（百分点）"), max_digits=12, decimal_places=1, null=True)
     project_count = models.PositiveIntegerField(_("项目个数"))
+    total_investment = models.DecimalField(_("项目总投资"), max_digits=WAN_DIGITS + 2, decimal_places=2, default=0)
     listed_investment = models.DecimalField(_("当年列入项目总投资"), max_digits=WAN_DIGITS + 2, decimal_places=2)
     prior_listed_investment = models.DecimalField(_("上年列入项目总投资"), max_digits=WAN_DIGITS + 2, decimal_places=2)
     listed_growth_pct = models.DecimalField(_("列入总投资增速（%）"), max_digits=12, decimal_places=1, null=True)

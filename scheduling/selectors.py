@@ -8,11 +8,15 @@ D ≤ planned_date ≤ D + due_soon_days (default 14)."""
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
-from django.db.models import Case, CharField, DateField, IntegerField, Q, QuerySet, Value, When
-from django.db.models.expressions import ExpressionWrapper, F
-from django.db.models.functions import Cast
+from django.db.models import Case, CharField, Count, DateField, IntegerField, Q, QuerySet, Sum, Value, When
+from django.db.models.expressions import F, Func
+from django.utils.translation import gettext as _
 
+from common.money import CENT, growth_pct
+
+from .calendar import WorkCalendar
 from .models import Milestone, SchedulingSettings
 
 
@@ -21,19 +25,29 @@ def open_on(as_of: dt.date) -> Q:
     return Q(actual_date__isnull=True) | Q(actual_date__gt=as_of)
 
 
+class DaysBetween(Func):
+    """Whole calendar days from `earlier` to `later` (later − earlier) as an integer, on
+    PostgreSQL (date − date is an integer there) and SQLite (julianday difference). A Func
+    rather than `F() - F()`, which Django would turn into an interval."""
+
+    output_field = IntegerField()
+    arity = 2
+
+    def as_sql(self, compiler, connection, **extra_context):
+        later, earlier = (compiler.compile(expr) for expr in self.get_source_expressions())
+        return f"(({later[0]})::date - ({earlier[0]})::date)", (*later[1], *earlier[1])
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        later, earlier = (compiler.compile(expr) for expr in self.get_source_expressions())
+        return (
+            f"CAST(julianday({later[0]}) - julianday({earlier[0]}) AS INTEGER)",
+            (*later[1], *earlier[1]),
+        )
+
+
 def _days_between(later, earlier):
     """Whole days from `earlier` to `later` as an integer expression on PostgreSQL and SQLite."""
-    from django.db import connection
-
-    if connection.vendor == "postgresql":
-        return ExpressionWrapper(later - earlier, output_field=IntegerField())
-    from django.db.models import Func
-
-    class JulianDay(Func):
-        function = "julianday"
-        output_field = IntegerField()
-
-    return Cast(JulianDay(later) - JulianDay(earlier), IntegerField())
+    return DaysBetween(later, earlier)
 
 
 def overdue_milestones(
@@ -68,3 +82,399 @@ def due_soon_milestones(
         planned_date__gte=as_of,
         planned_date__lte=as_of + dt.timedelta(days=thresholds.due_soon_days),
     ).annotate(days_left=_days_between(F("planned_date"), Value(as_of, output_field=DateField())))
+
+
+# --- Countdowns (倒计时) ------------------------------------------------------------------------
+
+
+def countdown(milestone: Milestone, *, as_of: dt.date, calendar: WorkCalendar | None = None) -> dict:
+    """Calendar and working days from `as_of` to the milestone's planned date (negative when
+    overdue; 0 when due today). Working days follow `workdays_between` (the working days after
+    `as_of` up to and including the planned date); `official_calendar` is False when either
+    date falls in a year the official schedule does not cover yet (fallback: Mon–Fri plus the
+    commission's Holiday rows). Completed milestones have no countdown (all values None)."""
+    cal = calendar or WorkCalendar()
+    if milestone.actual_date is not None and milestone.actual_date <= as_of:
+        return {"days": None, "workdays": None, "official_calendar": cal.is_official(as_of)}
+    planned = milestone.planned_date
+    return {
+        "days": (planned - as_of).days,
+        "workdays": cal.workdays_between(as_of, planned),
+        "official_calendar": cal.is_official(as_of, planned),
+    }
+
+
+def with_days_left(queryset: QuerySet[Milestone], *, as_of: dt.date) -> QuerySet[Milestone]:
+    """Annotate `days_left` (planned − as_of in calendar days, negative when overdue) in SQL,
+    so lists can sort and filter on it without a query per row."""
+    return queryset.annotate(days_left=_days_between(F("planned_date"), Value(as_of, output_field=DateField())))
+
+
+def attach_countdowns(milestones, *, as_of: dt.date, calendar: WorkCalendar | None = None) -> list:
+    """Set `.countdown` (the dict of `countdown()`) on each milestone of an already fetched list,
+    using one calendar for all of them: no query per row (at most one per fallback year)."""
+    cal = calendar or WorkCalendar()
+    items = list(milestones)
+    for milestone in items:
+        milestone.countdown = countdown(milestone, as_of=as_of, calendar=cal)
+    return items
+
+
+def slip_days(milestone: Milestone) -> int:
+    """How far the plan has moved from the baseline (planned − baseline, calendar days)."""
+    return (milestone.planned_date - milestone.baseline_date).days
+
+
+# --- Periods ----------------------------------------------------------------------------------
+
+
+def default_period(today: dt.date) -> dt.date:
+    """The last full month before `today` (as the first of that month): reports for a month are
+    filed during the next one."""
+    first = today.replace(day=1)
+    return (first - dt.timedelta(days=1)).replace(day=1)
+
+
+def parse_period(value: str | dt.date | None, *, today: dt.date | None = None) -> dt.date:
+    """'YYYY-MM' → first of that month; None → the default period. Raises ValueError with a
+    message for people on bad input."""
+    from django.utils import timezone
+
+    if value is None or value == "":
+        return default_period(today or timezone.localdate())
+    if isinstance(value, dt.date):
+        return value.replace(day=1)
+    try:
+        year_s, month_s = str(value).strip().split("-")
+        if len(year_s) != 4 or len(month_s) != 2:
+            raise ValueError
+        return dt.date(int(year_s), int(month_s), 1)
+    except ValueError:
+        raise ValueError(_("报告期“%(value)s”格式不正确，应为 YYYY-MM，例如 2026-05。") % {"value": value}) from None
+
+
+def parse_as_of(value: str | dt.date | None) -> dt.date:
+    """'YYYY-MM-DD' → date; None → today in Asia/Shanghai. Raises ValueError on bad input."""
+    from django.utils import timezone
+
+    if value is None or value == "":
+        return timezone.localdate()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise ValueError(
+            _("日期“%(value)s”格式不正确，应为 YYYY-MM-DD，例如 2026-05-31。") % {"value": value}
+        ) from None
+
+
+# --- Investment growth by industry (投资增速) ----------------------------------------------------
+
+
+def _tree_order(rows: list[dict]) -> list[dict]:
+    """Depth-first order (parents before their children, siblings by sort order and code)."""
+    children: dict[int | None, list[dict]] = {}
+    ids = {row["id"] for row in rows}
+    for row in rows:
+        parent = row["parent_id"] if row["parent_id"] in ids else None
+        children.setdefault(parent, []).append(row)
+    for siblings in children.values():
+        siblings.sort(key=lambda r: (r.get("sort_order", 0), r["code"]))
+    ordered: list[dict] = []
+
+    def walk(parent, depth):
+        for row in children.get(parent, []):
+            row["depth"] = depth
+            ordered.append(row)
+            walk(row["id"], depth + 1)
+
+    walk(None, 0)
+    return ordered
+
+
+def _descendants(rows: list[dict]) -> dict[int, set[int]]:
+    """id → the ids of the node and all its descendants (small trees, in memory)."""
+    children: dict[int | None, list[int]] = {}
+    for row in rows:
+        children.setdefault(row["parent_id"], []).append(row["id"])
+    result: dict[int, set[int]] = {}
+    for row in rows:
+        found: set[int] = set()
+        stack = [row["id"]]
+        while stack:
+            pk = stack.pop()
+            if pk in found:
+                continue
+            found.add(pk)
+            stack.extend(children.get(pk, []))
+        result[row["id"]] = found
+    return result
+
+
+def _money(value) -> Decimal:
+    return Decimal(value or 0).quantize(CENT)
+
+
+def _figures(ytd: Decimal, prior: Decimal, listed: Decimal, prior_listed: Decimal) -> dict:
+    return {
+        "ytd": ytd,
+        "prior_ytd": prior,
+        "growth_pct": growth_pct(ytd, prior),
+        "listed_investment": listed,
+        "prior_listed_investment": prior_listed,
+        "listed_growth_pct": growth_pct(listed, prior_listed),
+    }
+
+
+def compute_growth_figures(*, period: dt.date) -> dict:
+    """Compute the growth figures of `period` live: four queries whatever the number of projects
+    or reports (two GROUP BYs, the industry and park trees); roll-ups happen in memory.
+
+    1. Reports of the two year-to-date windows (YYYY-01..MM and the same months a year earlier)
+       summed per (industry, park, level, stage) in one GROUP BY with two filtered sums.
+    2. Projects counted and their total investment summed per the same key, with the listed
+       (year = YYYY) and prior-listed (year = YYYY − 1) sums filtered in the same statement.
+    3. Each industry (and park) adds up the groups of itself and its descendants; the city adds
+       up every group. Growth is rounded half up to one decimal (None without a base); diff_pp
+       is the difference of the two rounded figures.
+
+    Every project counts, archived ones included: their investment happened. The latest figure
+    of a corrected report counts (there is one row per project and month)."""
+    from parks.models import Industry, Park
+    from projects.models import InvestmentReport, Project
+
+    period = period.replace(day=1)
+    year = period.year
+    cur_start = dt.date(year, 1, 1)
+    prior_start = dt.date(year - 1, 1, 1)
+    prior_end = dt.date(year - 1, period.month, 1)
+    key = ("industry_id", "park_id", "level", "stage")
+
+    groups: dict[tuple, dict] = {}
+
+    def group(k) -> dict:
+        return groups.setdefault(
+            k,
+            {
+                "ytd": Decimal(0),
+                "prior": Decimal(0),
+                "n": 0,
+                "total": Decimal(0),
+                "listed": Decimal(0),
+                "plisted": Decimal(0),
+            },
+        )
+
+    reports = (
+        InvestmentReport.objects.filter(
+            Q(period__gte=cur_start, period__lte=period) | Q(period__gte=prior_start, period__lte=prior_end)
+        )
+        .values_list("project__industry_id", "project__park_id", "project__level", "project__stage")
+        .annotate(
+            ytd=Sum("amount", filter=Q(period__gte=cur_start)),
+            prior=Sum("amount", filter=Q(period__lte=prior_end)),
+        )
+        .order_by()
+    )
+    for industry_id, park_id, level, stage, ytd, prior in reports:
+        g = group((industry_id, park_id, level, stage))
+        g["ytd"] += _money(ytd)
+        g["prior"] += _money(prior)
+    projects = (
+        Project.objects.values_list(*key)
+        .annotate(
+            n=Count("id"),
+            total=Sum("total_investment"),
+            listed=Sum("total_investment", filter=Q(year=year)),
+            plisted=Sum("total_investment", filter=Q(year=year - 1)),
+        )
+        .order_by()
+    )
+    for industry_id, park_id, level, stage, n, total, listed, plisted in projects:
+        g = group((industry_id, park_id, level, stage))
+        g["n"] += n
+        g["total"] += _money(total)
+        g["listed"] += _money(listed)
+        g["plisted"] += _money(plisted)
+
+    def add_up(selected) -> dict:
+        acc = {
+            "ytd": Decimal(0),
+            "prior": Decimal(0),
+            "n": 0,
+            "total": Decimal(0),
+            "listed": Decimal(0),
+            "plisted": Decimal(0),
+        }
+        for g in selected:
+            for name in acc:
+                acc[name] += g[name]
+        return acc
+
+    def summary(acc: dict) -> dict:
+        return {
+            **_figures(acc["ytd"], acc["prior"], acc["listed"], acc["plisted"]),
+            "project_count": acc["n"],
+            "total_investment": acc["total"],
+        }
+
+    city_acc = add_up(groups.values())
+    city = _figures(city_acc["ytd"], city_acc["prior"], city_acc["listed"], city_acc["plisted"])
+
+    industry_rows = _tree_order(list(Industry.objects.values("id", "code", "name", "parent_id", "sort_order")))
+    industry_codes = {row["id"]: row["code"] for row in industry_rows}
+    below = _descendants(industry_rows)
+    by_industry: dict[int, list[dict]] = {}
+    for (industry_id, *_rest), g in groups.items():
+        by_industry.setdefault(industry_id, []).append(g)
+    industries = []
+    for row in industry_rows:
+        acc = add_up(g for pk in below[row["id"]] for g in by_industry.get(pk, []))
+        figures = summary(acc)
+        industries.append(
+            {
+                "industry": row["code"],
+                "industry_id": row["id"],
+                "name": row["name"],
+                "parent": industry_codes.get(row["parent_id"]),
+                "depth": row["depth"],
+                "ytd": figures["ytd"],
+                "prior_ytd": figures["prior_ytd"],
+                "growth_pct": figures["growth_pct"],
+                "diff_pp": diff_pp(figures["growth_pct"], city["growth_pct"]),
+                "project_count": figures["project_count"],
+                "total_investment": figures["total_investment"],
+                "listed_investment": figures["listed_investment"],
+                "prior_listed_investment": figures["prior_listed_investment"],
+                "listed_growth_pct": figures["listed_growth_pct"],
+            }
+        )
+
+    park_rows = _tree_order(list(Park.objects.values("id", "code", "name", "parent_id", "sort_order")))
+    park_codes = {row["id"]: row["code"] for row in park_rows}
+    park_below = _descendants(park_rows)
+    by_park: dict[int, list[dict]] = {}
+    for (_i, park_id, _l, _s), g in groups.items():
+        by_park.setdefault(park_id, []).append(g)
+    parks = [
+        {
+            "park": row["code"],
+            "name": row["name"],
+            "parent": park_codes.get(row["parent_id"]),
+            **summary(add_up(g for pk in park_below[row["id"]] for g in by_park.get(pk, []))),
+        }
+        for row in park_rows
+    ]
+
+    def by_choice(index: int, choices) -> list[dict]:
+        return [
+            {
+                "code": value,
+                "name": str(label),
+                **summary(add_up(g for k, g in groups.items() if k[index] == value)),
+            }
+            for value, label in choices
+        ]
+
+    from projects.models import Level, Stage
+
+    return {
+        "period": period,
+        "city": {**city, "project_count": city_acc["n"], "total_investment": city_acc["total"]},
+        "industries": industries,
+        "breakdowns": jsonable(
+            {"park": parks, "level": by_choice(2, Level.choices), "stage": by_choice(3, Stage.choices)}
+        ),
+    }
+
+
+def jsonable(value):
+    """Decimals → strings (as stored in GrowthSnapshot.breakdowns), recursively."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    return value
+
+
+def diff_pp(growth: Decimal | None, city_growth: Decimal | None) -> Decimal | None:
+    """Percentage points above the city, from the two rounded growth figures."""
+    if growth is None or city_growth is None:
+        return None
+    return growth - city_growth
+
+
+def industry_growth(*, period: dt.date) -> dict:
+    """The figures of `stats/industry-investment/` for `period` (contract shape, Decimal values;
+    the API formats them). Served from the stored GrowthSnapshot when the nightly job (or an
+    on-demand run) has computed one for the period — `source` "snapshot" and its `computed_at` —
+    else computed live (`source` "live", `computed_at` None). Constant number of queries."""
+    from .models import GrowthSnapshot
+
+    period = period.replace(day=1)
+    snapshot = GrowthSnapshot.objects.filter(period=period).first()
+    if snapshot is None:
+        figures = compute_growth_figures(period=period)
+        figures["period"] = f"{period:%Y-%m}"
+        figures["source"] = "live"
+        figures["computed_at"] = None
+        return figures
+    city = {
+        "ytd": snapshot.ytd,
+        "prior_ytd": snapshot.prior_ytd,
+        "growth_pct": snapshot.growth_pct,
+        "listed_investment": snapshot.listed_investment,
+        "prior_listed_investment": snapshot.prior_listed_investment,
+        "listed_growth_pct": snapshot.listed_growth_pct,
+    }
+    city_extra = (snapshot.breakdowns or {}).get("city", {})
+    if "project_count" in city_extra:
+        city["project_count"] = city_extra["project_count"]
+        city["total_investment"] = Decimal(city_extra["total_investment"])
+    rows = {
+        row.industry_id: row for row in snapshot.industries.select_related("industry", "industry__parent").order_by()
+    }
+    order = _tree_order(
+        [
+            {
+                "id": r.industry_id,
+                "code": r.industry.code,
+                "parent_id": r.industry.parent_id,
+                "sort_order": r.industry.sort_order,
+            }
+            for r in rows.values()
+        ]
+    )
+    industries = []
+    for item in order:
+        r = rows[item["id"]]
+        industries.append(
+            {
+                "industry": r.industry.code,
+                "industry_id": r.industry_id,
+                "name": r.industry.name,
+                "parent": r.industry.parent.code if r.industry.parent_id else None,
+                "depth": item["depth"],
+                "ytd": r.ytd,
+                "prior_ytd": r.prior_ytd,
+                "growth_pct": r.growth_pct,
+                "diff_pp": r.diff_pp,
+                "project_count": r.project_count,
+                "total_investment": r.total_investment,
+                "listed_investment": r.listed_investment,
+                "prior_listed_investment": r.prior_listed_investment,
+                "listed_growth_pct": r.listed_growth_pct,
+            }
+        )
+    breakdowns = {k: v for k, v in (snapshot.breakdowns or {}).items() if k != "city"}
+    return {
+        "period": f"{period:%Y-%m}",
+        "source": "snapshot",
+        "computed_at": snapshot.computed_at,
+        "city": city,
+        "industries": industries,
+        "breakdowns": breakdowns,
+    }

@@ -1,16 +1,31 @@
-"""Writes to milestones (and, later in this module, the scheduling jobs)."""
+"""Writes: milestones, backward schedules from templates, and the two scheduling jobs
+(flag_delays, compute_industry_growth). Each write is one transaction."""
 
 from __future__ import annotations
 
+import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
 from projects.selectors import can_write_park
 
-from .models import Milestone
+from .calendar import WorkCalendar
+from .models import (
+    DelayRecord,
+    DurationUnit,
+    GrowthSnapshot,
+    IndustryGrowth,
+    Milestone,
+    MilestoneKind,
+    ScheduleTemplate,
+    SchedulingSettings,
+)
+from .selectors import open_on
 
 MILESTONE_EDITABLE_FIELDS = ["kind", "name", "planned_date", "actual_date", "sequence"]
 
@@ -49,3 +64,303 @@ def milestone_delete(*, user, milestone: Milestone) -> None:
     _check(user, milestone.project)
     milestone._history_user = user
     milestone.delete()
+
+
+# --- Delay detection (flag_delays) ------------------------------------------------------------
+
+# One flag_delays at a time on PostgreSQL: a second run (beat plus a manual one) waits for the
+# first to commit and then finds nothing left to change. The unique index and the guarded
+# updates below would keep the data right without it; the lock only avoids wasted work.
+FLAG_DELAYS_LOCK = 0x5C4ED001
+GROWTH_LOCK = 0x5C4ED002
+
+
+def _advisory_lock(key: int) -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+
+
+def _sql_days(later: str, earlier: str) -> str:
+    """SQL for whole days from `earlier` to `later`."""
+    if connection.vendor == "postgresql":
+        return f"({later}::date - {earlier}::date)"
+    return f"CAST(julianday({later}) - julianday({earlier}) AS INTEGER)"
+
+
+def _sql_next_day(column: str) -> str:
+    if connection.vendor == "postgresql":
+        return f"({column} + 1)"
+    return f"date({column}, '+1 day')"
+
+
+def _tables() -> dict[str, str]:
+    from projects.models import AnnualPlan, InvestmentReport, Project
+
+    return {
+        "m": Milestone._meta.db_table,
+        "dr": DelayRecord._meta.db_table,
+        "p": Project._meta.db_table,
+        "ap": AnnualPlan._meta.db_table,
+        "r": InvestmentReport._meta.db_table,
+    }
+
+
+def _flag_delays_sql() -> dict[str, str]:
+    """The statements of flag_delays, each one set-based (named parameters: d, red_cut, soon_cut,
+    year, year_start, period, months, yellow_pct, red_pct). Only table names from the models
+    are formatted in (hence the S608 noqa); every value is a bound parameter."""
+    t = _tables()
+    overdue_same_plan = (
+        f"SELECT 1 FROM {t['m']} m JOIN {t['p']} p ON p.id = m.project_id "  # noqa: S608
+        f"WHERE m.id = {t['dr']}.milestone_id AND m.planned_date = {t['dr']}.planned_date "
+        "AND m.planned_date < %(d)s AND (m.actual_date IS NULL OR m.actual_date > %(d)s) AND p.archived_at IS NULL"
+    )
+    completed = (
+        f"SELECT m.actual_date FROM {t['m']} m WHERE m.id = {t['dr']}.milestone_id "  # noqa: S608
+        "AND m.actual_date IS NOT NULL AND m.actual_date <= %(d)s"
+    )
+    archived = (
+        f"SELECT 1 FROM {t['m']} m JOIN {t['p']} p ON p.id = m.project_id "  # noqa: S608
+        f"WHERE m.id = {t['dr']}.milestone_id AND p.archived_at IS NOT NULL"
+    )
+    severity = "CASE WHEN {col} <= %(red_cut)s THEN 'red' ELSE 'yellow' END"
+    return {
+        # 1. Close the open records whose milestone is no longer overdue on the same planned
+        #    date: completed (closed on the completion date), project archived, or replanned.
+        #    A record already checked for a later day than `d` is left alone (a run for a past
+        #    date never rewrites newer knowledge).
+        "close": (
+            f"UPDATE {t['dr']} SET "  # noqa: S608
+            f"closed_on = COALESCE(({completed}), %(d)s), "
+            f"close_reason = CASE WHEN EXISTS ({completed}) THEN 'completed' "
+            f"WHEN EXISTS ({archived}) THEN 'archived' ELSE 'replanned' END "
+            f"WHERE closed_on IS NULL AND last_seen_on <= %(d)s AND NOT EXISTS ({overdue_same_plan})"
+        ),
+        # 2. Bring the open records up to `d` (guarded: only rows that would change).
+        "update": (
+            f"UPDATE {t['dr']} SET last_seen_on = %(d)s, "  # noqa: S608
+            f"days_overdue = {_sql_days('%(d)s', 'planned_date')}, "
+            f"severity = {severity.format(col='planned_date')} "
+            "WHERE closed_on IS NULL AND last_seen_on <= %(d)s "
+            f"AND (last_seen_on < %(d)s OR severity <> {severity.format(col='planned_date')})"
+        ),
+        # 3. Open a record for each overdue milestone without one. opened_on is the first day
+        #    it was overdue (planned + 1), so a missed run or a run for a past date gives the
+        #    same record. ON CONFLICT DO NOTHING: the partial unique index (one open record per
+        #    milestone) settles a race with a concurrent run.
+        "open": (
+            f"INSERT INTO {t['dr']} (milestone_id, planned_date, opened_on, last_seen_on, days_overdue, severity, "  # noqa: S608
+            "closed_on, close_reason) "
+            f"SELECT m.id, m.planned_date, {_sql_next_day('m.planned_date')}, %(d)s, "
+            f"{_sql_days('%(d)s', 'm.planned_date')}, {severity.format(col='m.planned_date')}, NULL, '' "
+            f"FROM {t['m']} m JOIN {t['p']} p ON p.id = m.project_id "
+            "WHERE p.archived_at IS NULL AND m.planned_date < %(d)s "
+            "AND (m.actual_date IS NULL OR m.actual_date > %(d)s) "
+            f"AND NOT EXISTS (SELECT 1 FROM {t['dr']} r WHERE r.milestone_id = m.id AND (r.closed_on IS NULL "
+            "OR (r.planned_date = m.planned_date AND r.opened_on <= %(d)s AND r.closed_on > %(d)s))) "
+            "ON CONFLICT DO NOTHING"
+        ),
+        # 4. Each project's colour: its worst milestone open on `d` (red > yellow > due soon >
+        #    green). Only rows whose colour changes are written.
+        "status": (
+            f"UPDATE {t['p']} AS p SET status = s.status FROM ("  # noqa: S608
+            "SELECT p2.id AS id, CASE COALESCE(MAX(CASE WHEN m.planned_date <= %(red_cut)s THEN 3 "
+            "WHEN m.planned_date < %(d)s THEN 2 WHEN m.id IS NOT NULL THEN 1 END), 0) "
+            "WHEN 3 THEN 'red' WHEN 2 THEN 'yellow' WHEN 1 THEN 'due_soon' ELSE 'green' END AS status "
+            f"FROM {t['p']} p2 LEFT JOIN {t['m']} m ON m.project_id = p2.id "
+            "AND (m.actual_date IS NULL OR m.actual_date > %(d)s) AND m.planned_date <= %(soon_cut)s "
+            "GROUP BY p2.id) AS s WHERE s.id = p.id AND p.status <> s.status"
+        ),
+        # 5. 投资滞后: year-to-date completed against the annual plan pro rata by month
+        #    (ytd / (plan × months / 12) below red_pct % → red, below yellow_pct % → yellow),
+        #    compared without division: ytd × 1200 < plan × months × pct.
+        "investment": (
+            f"UPDATE {t['p']} AS p SET investment_status = s.st FROM ("  # noqa: S608
+            "SELECT p2.id AS id, CASE "
+            "WHEN ap.planned_investment IS NULL OR ap.planned_investment = 0 THEN 'none' "
+            "WHEN COALESCE(r.ytd, 0) * 1200 < ap.planned_investment * %(months)s * %(red_pct)s THEN 'red' "
+            "WHEN COALESCE(r.ytd, 0) * 1200 < ap.planned_investment * %(months)s * %(yellow_pct)s THEN 'yellow' "
+            "ELSE 'green' END AS st "
+            f"FROM {t['p']} p2 LEFT JOIN {t['ap']} ap ON ap.project_id = p2.id AND ap.year = %(year)s "
+            f"LEFT JOIN (SELECT project_id, SUM(amount) AS ytd FROM {t['r']} "
+            "WHERE period >= %(year_start)s AND period <= %(period)s GROUP BY project_id) r ON r.project_id = p2.id"
+            ") AS s WHERE s.id = p.id AND p.investment_status <> s.st"
+        ),
+    }
+
+
+def flag_delays_params(*, as_of: dt.date, settings: SchedulingSettings) -> dict[str, Any]:
+    from .selectors import default_period
+
+    period = default_period(as_of)
+    return {
+        "d": as_of,
+        "red_cut": as_of - dt.timedelta(days=settings.red_after_days),
+        "soon_cut": as_of + dt.timedelta(days=settings.due_soon_days),
+        "year": period.year,
+        "year_start": dt.date(period.year, 1, 1),
+        "period": period,
+        "months": period.month,
+        "yellow_pct": Decimal(settings.invest_yellow_pct),
+        "red_pct": Decimal(settings.invest_red_pct),
+    }
+
+
+def flag_delays(*, as_of: dt.date) -> dict[str, Any]:
+    """Find what is overdue and due soon as of `as_of` (any date, past ones included), keep the
+    delay records' lifecycle, and store each project's status colour and investment status.
+
+    1. Close open delay records that are no longer overdue (completed / replanned / archived).
+    2. Update the remaining open records to `as_of` (days overdue, severity).
+    3. Open records for newly overdue milestones.
+    4. Project status = worst open milestone; 5. investment status for the last full month.
+    6. Count overdue (red, yellow) and due-soon milestones for the summary.
+
+    A constant number of SQL statements whatever the number of milestones; one transaction;
+    safe to run twice (the second run changes nothing) or concurrently. Investment status uses
+    the last full month before `as_of` (the period whose reports are due by then)."""
+    settings = SchedulingSettings.load()
+    params = flag_delays_params(as_of=as_of, settings=settings)
+    statements = _flag_delays_sql()
+    counts: dict[str, int] = {}
+    with transaction.atomic():
+        _advisory_lock(FLAG_DELAYS_LOCK)
+        with connection.cursor() as cursor:
+            for name in ("close", "update", "open", "status", "investment"):
+                cursor.execute(statements[name], params)
+                counts[name] = max(cursor.rowcount, 0)
+        totals = Milestone.objects.filter(
+            open_on(as_of), planned_date__lte=params["soon_cut"], project__archived_at__isnull=True
+        ).aggregate(
+            red=Count("id", filter=Q(planned_date__lte=params["red_cut"])),
+            yellow=Count("id", filter=Q(planned_date__gt=params["red_cut"], planned_date__lt=as_of)),
+            due_soon=Count("id", filter=Q(planned_date__gte=as_of)),
+        )
+    return {
+        "as_of": as_of.isoformat(),
+        "overdue": totals["red"] + totals["yellow"],
+        "red": totals["red"],
+        "yellow": totals["yellow"],
+        "due_soon": totals["due_soon"],
+        "opened": counts["open"],
+        "updated": counts["update"],
+        "closed": counts["close"],
+        "projects_status_changed": counts["status"],
+        "projects_investment_status_changed": counts["investment"],
+    }
+
+
+# --- Investment growth snapshots --------------------------------------------------------------
+
+_GROWTH_FIELDS = (
+    "ytd",
+    "prior_ytd",
+    "growth_pct",
+    "diff_pp",
+    "project_count",
+    "total_investment",
+    "listed_investment",
+    "prior_listed_investment",
+    "listed_growth_pct",
+)
+_CITY_FIELDS = ("ytd", "prior_ytd", "growth_pct", "listed_investment", "prior_listed_investment", "listed_growth_pct")
+
+
+def compute_industry_growth(*, period: dt.date) -> GrowthSnapshot:
+    """Compute the growth figures of `period` and store them as its snapshot (one per period).
+
+    Idempotent: when the stored figures are already the computed ones nothing is written (and
+    `computed_at` keeps the time they were produced); otherwise the snapshot is updated in place
+    and its industry rows replaced, in one transaction. A constant number of statements."""
+    from django.utils import timezone
+
+    from .selectors import compute_growth_figures, jsonable
+
+    period = period.replace(day=1)
+    figures = compute_growth_figures(period=period)
+    city = figures["city"]
+    breakdowns = {
+        **figures["breakdowns"],
+        "city": jsonable({"project_count": city["project_count"], "total_investment": city["total_investment"]}),
+    }
+    wanted_rows = {item["industry_id"]: tuple(item[name] for name in _GROWTH_FIELDS) for item in figures["industries"]}
+    with transaction.atomic():
+        _advisory_lock(GROWTH_LOCK)
+        snapshot = GrowthSnapshot.objects.select_for_update().filter(period=period).first()
+        if snapshot is not None:
+            stored_rows = {
+                row[0]: tuple(row[1:])
+                for row in IndustryGrowth.objects.filter(snapshot=snapshot).values_list("industry_id", *_GROWTH_FIELDS)
+            }
+            same = (
+                all(getattr(snapshot, name) == city[name] for name in _CITY_FIELDS)
+                and snapshot.breakdowns == breakdowns
+                and stored_rows == wanted_rows
+            )
+            if same:
+                return snapshot
+        else:
+            snapshot = GrowthSnapshot(period=period)
+        for name in _CITY_FIELDS:
+            setattr(snapshot, name, city[name])
+        snapshot.breakdowns = breakdowns
+        snapshot.computed_at = timezone.now()
+        snapshot.save()
+        IndustryGrowth.objects.filter(snapshot=snapshot).delete()
+        IndustryGrowth.objects.bulk_create(
+            [
+                IndustryGrowth(
+                    snapshot=snapshot, industry_id=industry_id, **dict(zip(_GROWTH_FIELDS, values, strict=True))
+                )
+                for industry_id, values in wanted_rows.items()
+            ]
+        )
+    return snapshot
+
+
+# --- Backward schedules (倒排工期) --------------------------------------------------------------
+
+
+def template_dates(*, template: ScheduleTemplate, target_date: dt.date, calendar: WorkCalendar | None = None):
+    """[(kind, name, planned_date)] for a template worked back from `target_date`, earliest
+    first. A step of N working days lands on the N-th working day before the target (like
+    WORKDAY(target, −N)); calendar-day steps are target − N. The target node itself (the
+    template's target kind) is included at the target date unless a step already names it."""
+    cal = calendar or WorkCalendar()
+    items = []
+    for step in template.steps.all():
+        if step.unit == DurationUnit.WORKING:
+            day = cal.add_workdays(target_date, -step.offset)
+        else:
+            day = target_date - dt.timedelta(days=step.offset)
+        items.append((step.kind, step.name, day))
+    if not any(kind == template.target_kind for kind, _name, _day in items):
+        items.append((template.target_kind, "", target_date))
+    items.sort(key=lambda item: item[2])
+    return items
+
+
+@transaction.atomic
+def apply_template(*, user, project, template: ScheduleTemplate, target_date: dt.date) -> list[Milestone]:
+    """Create the project's milestones from a schedule template by working backwards from
+    `target_date` (倒排工期). Nodes the project already has (same kind; same name for “other”)
+    are left as they are, so applying a template twice creates nothing the second time. The
+    order rule is checked against the existing nodes; any error rolls the whole set back."""
+    _check(user, project)
+    existing = {
+        (kind, name if kind == MilestoneKind.OTHER else "")
+        for kind, name in Milestone.objects.filter(project=project).values_list("kind", "name")
+    }
+    created = []
+    for sequence, (kind, name, day) in enumerate(template_dates(template=template, target_date=target_date), 1):
+        if (kind, name if kind == MilestoneKind.OTHER else "") in existing:
+            continue
+        created.append(
+            milestone_create(
+                user=user,
+                project=project,
+                data={"kind": kind, "name": name, "planned_date": day, "sequence": sequence},
+            )
+        )
+    return created
