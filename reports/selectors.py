@@ -1,0 +1,461 @@
+"""Reads for the weekly delay report: everything it shows, in a constant number of queries.
+
+1. overdue milestones as of the Monday (scheduling.selectors.overdue_milestones), with project,
+   park, industry and the latest progress note and problems (Subquery on InvestmentReport);
+2. the milestone ids overdue a week earlier, with enough to say why they left the list;
+3. milestones due in the next 14 days (due_soon_milestones) with their countdown;
+4. projects whose year-to-date investment lags the annual plan pro rata (one annotated query);
+5. the park and industry trees (one query each) to roll sub-parks and sub-industries up.
+Everything after that (summaries, per-park sections) is arithmetic on those rows in memory."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import DecimalField, F, OuterRef, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
+
+from parks.models import Industry, Park
+from projects.models import AnnualPlan, InvestmentReport, Project
+from scheduling.models import Milestone, SchedulingSettings
+from scheduling.selectors import due_soon_milestones, overdue_milestones
+
+WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
+
+
+class WeekError(ValueError):
+    pass
+
+
+def parse_week(value: str) -> tuple[str, dt.date]:
+    """'2026-W03' → ('2026-W03', Monday of that ISO week). Raises WeekError with a message for
+    people when the value is not an existing ISO week."""
+    match = WEEK_RE.match((value or "").strip())
+    if not match:
+        raise WeekError(_("周次格式应为 YYYY-Www（ISO 周），例如 2026-W03；收到的是“%(value)s”。") % {"value": value})
+    year, week = int(match.group(1)), int(match.group(2))
+    try:
+        monday = dt.date.fromisocalendar(year, week, 1)
+    except ValueError:
+        raise WeekError(_("%(year)s 年没有第 %(week)s 周。") % {"year": year, "week": week})
+    return f"{year:04d}-W{week:02d}", monday
+
+
+def week_of(day: dt.date) -> str:
+    iso = day.isocalendar()
+    return f"{iso.year:04d}-W{iso.week:02d}"
+
+
+@dataclass(slots=True)
+class DelayRow:
+    milestone_id: int
+    project_id: int
+    project: str
+    park_id: int
+    park: str
+    industry_id: int
+    industry: str
+    milestone: str
+    baseline_date: dt.date
+    planned_date: dt.date
+    days_overdue: int
+    severity: str
+    leader: str
+    progress: str
+    problems: str
+    progress_period: dt.date | None
+
+    @property
+    def severity_label(self) -> str:
+        return _("红色") if self.severity == "red" else _("黄色")
+
+
+@dataclass(slots=True)
+class DueRow:
+    milestone_id: int
+    project_id: int
+    project: str
+    park_id: int
+    park: str
+    industry: str
+    milestone: str
+    planned_date: dt.date
+    days_left: int
+    leader: str
+
+
+@dataclass(slots=True)
+class ResolvedRow:
+    milestone_id: int
+    project: str
+    park_id: int
+    park: str
+    milestone: str
+    planned_date: dt.date
+    days_overdue_last_week: int
+    reason: str
+
+
+@dataclass(slots=True)
+class LagRow:
+    project_id: int
+    project: str
+    park_id: int
+    park: str
+    industry: str
+    plan: Decimal
+    expected: Decimal
+    ytd: Decimal
+    pct: Decimal
+    severity: str
+
+    @property
+    def severity_label(self) -> str:
+        return _("投资严重滞后") if self.severity == "red" else _("投资偏慢")
+
+
+@dataclass
+class ReportData:
+    week: str
+    as_of: dt.date
+    delays: list[DelayRow]
+    newly: list[DelayRow]
+    resolved: list[ResolvedRow]
+    due_soon: list[DueRow]
+    lagging: list[LagRow]
+    lag_month: dt.date
+    parks: dict[int, dict] = field(default_factory=dict)  # id → {name, code, parent_id, sort_order}
+    industries: dict[int, dict] = field(default_factory=dict)
+    scope_park_id: int | None = None  # None: the whole city
+
+    # --- scoping -------------------------------------------------------------------------
+    def descendants(self, park_id: int) -> set[int]:
+        children: dict[int | None, list[int]] = {}
+        for pk, info in self.parks.items():
+            children.setdefault(info["parent_id"], []).append(pk)
+        found, stack = set(), [park_id]
+        while stack:
+            pk = stack.pop()
+            if pk not in found:
+                found.add(pk)
+                stack.extend(children.get(pk, []))
+        return found
+
+    def section(self, park_id: int) -> ReportData:
+        """The part of the report about one park and its sub-parks (no query)."""
+        ids = self.descendants(park_id)
+        return ReportData(
+            week=self.week,
+            as_of=self.as_of,
+            delays=[r for r in self.delays if r.park_id in ids],
+            newly=[r for r in self.newly if r.park_id in ids],
+            resolved=[r for r in self.resolved if r.park_id in ids],
+            due_soon=[r for r in self.due_soon if r.park_id in ids],
+            lagging=[r for r in self.lagging if r.park_id in ids],
+            lag_month=self.lag_month,
+            parks=self.parks,
+            industries=self.industries,
+            scope_park_id=park_id,
+        )
+
+    @property
+    def scope_name(self) -> str:
+        if self.scope_park_id is None:
+            return _("全市")
+        return self.parks[self.scope_park_id]["name"]
+
+    # --- summaries -----------------------------------------------------------------------
+    def _root(self, tree: dict[int, dict], pk: int) -> int:
+        seen = set()
+        while tree[pk]["parent_id"] is not None and pk not in seen:
+            seen.add(pk)
+            pk = tree[pk]["parent_id"]
+        return pk
+
+    def park_groups(self) -> list[tuple[int, list[DelayRow]]]:
+        """Detail rows grouped per park section: the top-level parks for the city report, the
+        scope park's children for a section; in the parks' own order."""
+        if self.scope_park_id is None:
+            key = {pk: self._root(self.parks, pk) for pk in self.parks}
+        else:
+            key = {pk: pk for pk in self.parks}
+        groups: dict[int, list[DelayRow]] = {}
+        for row in self.delays:
+            groups.setdefault(key[row.park_id], []).append(row)
+        order = sorted(groups, key=lambda pk: (self.parks[pk]["sort_order"], self.parks[pk]["code"]))
+        return [(pk, groups[pk]) for pk in order]
+
+    def summary(self) -> dict:
+        def count(rows):
+            projects_red = {r.project_id for r in rows if r.severity == "red"}
+            projects = {r.project_id for r in rows}
+            return {
+                "milestones": len(rows),
+                "milestones_red": sum(1 for r in rows if r.severity == "red"),
+                "milestones_yellow": sum(1 for r in rows if r.severity == "yellow"),
+                "projects": len(projects),
+                "projects_red": len(projects_red),
+                "projects_yellow": len(projects - projects_red),
+            }
+
+        by_park: dict[int, list[DelayRow]] = {}
+        top = (lambda pk: self._root(self.parks, pk)) if self.scope_park_id is None else (lambda pk: pk)
+        for row in self.delays:
+            by_park.setdefault(top(row.park_id), []).append(row)
+        by_industry: dict[int, list[DelayRow]] = {}
+        for row in self.delays:
+            by_industry.setdefault(self._root(self.industries, row.industry_id), []).append(row)
+        return {
+            "week": self.week,
+            "as_of": self.as_of.isoformat(),
+            "scope": self.scope_name,
+            **count(self.delays),
+            "newly_delayed": len(self.newly),
+            "resolved": len(self.resolved),
+            "due_soon": len(self.due_soon),
+            "investment_lagging": len(self.lagging),
+            "by_park": [
+                {"code": self.parks[pk]["code"], "name": self.parks[pk]["name"], **count(rows)}
+                for pk, rows in sorted(
+                    by_park.items(), key=lambda kv: (self.parks[kv[0]]["sort_order"], self.parks[kv[0]]["code"])
+                )
+            ],
+            "by_industry": [
+                {"code": self.industries[pk]["code"], "name": self.industries[pk]["name"], **count(rows)}
+                for pk, rows in sorted(
+                    by_industry.items(),
+                    key=lambda kv: (self.industries[kv[0]]["sort_order"], self.industries[kv[0]]["code"]),
+                )
+            ],
+        }
+
+    def longest(self, n: int = 10) -> list[DelayRow]:
+        return sorted(self.delays, key=lambda r: (-r.days_overdue, r.project, r.milestone_id))[:n]
+
+
+def _milestone_label(kind: str, name: str) -> str:
+    from scheduling.models import MilestoneKind
+
+    if kind == MilestoneKind.OTHER or name:
+        return name or str(MilestoneKind(kind).label)
+    return str(MilestoneKind(kind).label)
+
+
+def _active_milestones():
+    return Milestone.objects.filter(project__archived_at__isnull=True)
+
+
+def _latest_report(as_of: dt.date, column: str):
+    return Subquery(
+        InvestmentReport.objects.filter(project_id=OuterRef("project_id"), period__lte=as_of)
+        .order_by("-period")
+        .values(column)[:1]
+    )
+
+
+def lag_reference_month(as_of: dt.date) -> dt.date:
+    """The last full month before `as_of` (its first day): the period the YTD figure covers."""
+    return (as_of.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+
+
+def investment_lagging(
+    *, as_of: dt.date, settings: SchedulingSettings, queryset=None
+) -> tuple[dt.date, list[tuple[Project, Decimal, Decimal]]]:
+    """Projects whose completed investment Jan..M (M = the last full month before `as_of`) is
+    below `invest_yellow_pct` % of the annual plan pro rata (plan × M/12). One query."""
+    month = lag_reference_month(as_of)
+    qs = Project.objects.active() if queryset is None else queryset
+    money = DecimalField(max_digits=20, decimal_places=2)
+    plan = Subquery(
+        AnnualPlan.objects.filter(project_id=OuterRef("pk"), year=month.year).values("planned_investment")[:1],
+        output_field=money,
+    )
+    ytd = Coalesce(
+        Subquery(
+            InvestmentReport.objects.filter(
+                project_id=OuterRef("pk"), period__gte=dt.date(month.year, 1, 1), period__lte=month
+            )
+            .order_by()
+            .values("project_id")
+            .annotate(s=Sum("amount"))
+            .values("s")[:1],
+            output_field=money,
+        ),
+        Value(Decimal("0"), output_field=money),
+    )
+    # ytd < plan × M/12 × pct/100  ⇔  ytd × 1200 < plan × M × pct  (exact, no division)
+    rows = qs.annotate(plan=plan, ytd=ytd).filter(plan__gt=0).select_related("park", "industry")
+    threshold = Decimal(settings.invest_yellow_pct) * month.month
+    rows = rows.filter(ytd__lt=F("plan") * threshold / Decimal(1200))
+    return month, [(p, p.plan, p.ytd) for p in rows.order_by("park__sort_order", "park__code", "name", "pk")]
+
+
+def weekly_report_data(*, week: str, as_of: dt.date) -> ReportData:
+    """Everything the report of `week` shows, as of `as_of` (its Monday)."""
+    thresholds = SchedulingSettings.load()
+    parks = {p["id"]: p for p in Park.objects.order_by().values("id", "code", "name", "parent_id", "sort_order")}
+    industries = {
+        i["id"]: i for i in Industry.objects.order_by().values("id", "code", "name", "parent_id", "sort_order")
+    }
+
+    current = (
+        overdue_milestones(as_of=as_of, queryset=_active_milestones(), settings=thresholds)
+        .annotate(
+            latest_progress=_latest_report(as_of, "progress"),
+            latest_problems=_latest_report(as_of, "problems"),
+            latest_period=_latest_report(as_of, "period"),
+        )
+        .order_by("project__park__sort_order", "project__park__code", "-days_overdue", "project__name", "pk")
+        .values_list(
+            "pk",
+            "project_id",
+            "project__name",
+            "project__park_id",
+            "project__park__name",
+            "project__industry_id",
+            "project__industry__name",
+            "kind",
+            "name",
+            "baseline_date",
+            "planned_date",
+            "days_overdue",
+            "severity",
+            "project__leader",
+            "latest_progress",
+            "latest_problems",
+            "latest_period",
+        )
+    )
+    delays = [
+        DelayRow(
+            milestone_id=r[0],
+            project_id=r[1],
+            project=r[2],
+            park_id=r[3],
+            park=r[4],
+            industry_id=r[5],
+            industry=r[6],
+            milestone=_milestone_label(r[7], r[8]),
+            baseline_date=r[9],
+            planned_date=r[10],
+            days_overdue=int(r[11]),
+            severity=r[12],
+            leader=r[13],
+            progress=r[14] or "",
+            problems=r[15] or "",
+            progress_period=r[16],
+        )
+        for r in current
+    ]
+    current_ids = {r.milestone_id for r in delays}
+
+    last_week = as_of - dt.timedelta(days=7)
+    previous = overdue_milestones(as_of=last_week, queryset=Milestone.objects.all(), settings=thresholds).values_list(
+        "pk",
+        "project__name",
+        "project__park_id",
+        "project__park__name",
+        "kind",
+        "name",
+        "planned_date",
+        "actual_date",
+        "days_overdue",
+        "project__archived_at",
+    )
+    previous_ids = set()
+    resolved = []
+    for pk, project, park_id, park, kind, name, planned, actual, days, archived in previous.order_by(
+        "project__park__sort_order", "project__park__code", "project__name", "pk"
+    ):
+        previous_ids.add(pk)
+        if pk in current_ids:
+            continue
+        if archived is not None:
+            continue  # an archived project leaves the report without being "resolved"
+        if actual is not None and actual <= as_of:
+            reason = _("已完成（%(date)s）") % {"date": actual.isoformat()}
+        else:
+            reason = _("已调整计划至 %(date)s") % {"date": planned.isoformat()}
+        resolved.append(
+            ResolvedRow(
+                milestone_id=pk,
+                project=project,
+                park_id=park_id,
+                park=park,
+                milestone=_milestone_label(kind, name),
+                planned_date=planned,
+                days_overdue_last_week=int(days),
+                reason=reason,
+            )
+        )
+    newly = [r for r in delays if r.milestone_id not in previous_ids]
+
+    due = (
+        due_soon_milestones(as_of=as_of, queryset=_active_milestones(), settings=thresholds)
+        .order_by("planned_date", "project__name", "pk")
+        .values_list(
+            "pk",
+            "project_id",
+            "project__name",
+            "project__park_id",
+            "project__park__name",
+            "project__industry__name",
+            "kind",
+            "name",
+            "planned_date",
+            "days_left",
+            "project__leader",
+        )
+    )
+    due_soon = [
+        DueRow(
+            milestone_id=r[0],
+            project_id=r[1],
+            project=r[2],
+            park_id=r[3],
+            park=r[4],
+            industry=r[5],
+            milestone=_milestone_label(r[6], r[7]),
+            planned_date=r[8],
+            days_left=int(r[9]),
+            leader=r[10],
+        )
+        for r in due
+    ]
+
+    month, lag = investment_lagging(as_of=as_of, settings=thresholds)
+    red_pct = Decimal(thresholds.invest_red_pct)
+    lagging = []
+    for project, plan, ytd in lag:
+        expected = plan * month.month / Decimal(12)
+        pct = (ytd * 100 / expected) if expected else Decimal(0)
+        lagging.append(
+            LagRow(
+                project_id=project.pk,
+                project=project.name,
+                park_id=project.park_id,
+                park=project.park.name,
+                industry=project.industry.name,
+                plan=plan,
+                expected=expected.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP),
+                ytd=ytd,
+                pct=pct.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP),
+                severity="red" if pct < red_pct else "yellow",
+            )
+        )
+    return ReportData(
+        week=week,
+        as_of=as_of,
+        delays=delays,
+        newly=newly,
+        resolved=resolved,
+        due_soon=due_soon,
+        lagging=lagging,
+        lag_month=month,
+        parks=parks,
+        industries=industries,
+    )
