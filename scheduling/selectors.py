@@ -216,6 +216,11 @@ def _money(value) -> Decimal:
     return Decimal(value or 0).quantize(CENT)
 
 
+def _zero_group() -> dict:
+    zero = Decimal("0.00")
+    return {"ytd": zero, "prior": zero, "n": 0, "total": zero, "listed": zero, "plisted": zero}
+
+
 def _figures(ytd: Decimal, prior: Decimal, listed: Decimal, prior_listed: Decimal) -> dict:
     return {
         "ytd": ytd,
@@ -256,14 +261,7 @@ def compute_growth_figures(*, period: dt.date) -> dict:
     def group(k) -> dict:
         return groups.setdefault(
             k,
-            {
-                "ytd": Decimal(0),
-                "prior": Decimal(0),
-                "n": 0,
-                "total": Decimal(0),
-                "listed": Decimal(0),
-                "plisted": Decimal(0),
-            },
+            _zero_group(),
         )
 
     reports = (
@@ -299,14 +297,7 @@ def compute_growth_figures(*, period: dt.date) -> dict:
         g["plisted"] += _money(plisted)
 
     def add_up(selected) -> dict:
-        acc = {
-            "ytd": Decimal(0),
-            "prior": Decimal(0),
-            "n": 0,
-            "total": Decimal(0),
-            "listed": Decimal(0),
-            "plisted": Decimal(0),
-        }
+        acc = _zero_group()
         for g in selected:
             for name in acc:
                 acc[name] += g[name]
