@@ -1,0 +1,705 @@
+"""Excel (XLSX) templates, imports and exports for projects and monthly reports.
+
+One module for every spreadsheet the park offices exchange, used by the web pages, the Celery
+import task and (through the functions named in ``__all__``) the API:
+
+- ``template_workbook(kind, ...)``: the template with Chinese headers;
+- ``check_upload(file)``: refuses a file that is too big, is not an XLSX, or is a zip bomb,
+  before openpyxl sees it;
+- ``run_import(user=, kind=, path=, commit=)``: parse → validate every row → (commit) write all
+  rows in one transaction, or nothing. The dry run is the same call with ``commit=False``;
+- ``reports_save(user=, period=, entries=)``: the monthly grid's all-or-nothing save;
+- ``projects_workbook(rows)``: the project list exported.
+
+Why not a loop over ``projects.services.report_submit``: that costs several statements per row.
+Here every job costs a constant number of statements whatever the number of rows: parks and
+industries are loaded once, existing codes and reports are looked up with one ``IN`` query each,
+rows are validated with the models' own ``clean_fields``/``clean`` (the same rules the services
+apply), and written with ``bulk_create_with_history`` so the change history stays complete."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import io
+import zipfile
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from common.money import WAN_DIGITS
+from parks.models import Industry, Park
+
+from .models import InvestmentReport, Level, Project, Stage
+from .selectors import parks_administered_by, projects_writable_by
+
+__all__ = [
+    "KINDS",
+    "ImportRefused",
+    "ImportResult",
+    "RowError",
+    "check_upload",
+    "count_rows",
+    "projects_workbook",
+    "reports_save",
+    "run_import",
+    "template_workbook",
+]
+
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# A real workbook compresses text about 5-20×; a ratio far beyond that is a zip bomb.
+MAX_COMPRESSION_RATIO = 200
+MAX_UNCOMPRESSED_FACTOR = 20  # total uncompressed size ≤ IMPORT_MAX_BYTES × this
+
+
+def import_max_bytes() -> int:
+    return int(getattr(settings, "IMPORT_MAX_BYTES", 10 * 1024 * 1024))
+
+
+def import_max_rows() -> int:
+    return int(getattr(settings, "IMPORT_MAX_ROWS", 20000))
+
+
+def import_async_rows() -> int:
+    """Files with more data rows than this are imported by a Celery task with a progress bar."""
+    return int(getattr(settings, "IMPORT_ASYNC_ROWS", 500))
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    header: Any  # lazy Chinese header
+    required: bool = False
+    width: int = 16
+    note: Any = ""
+
+
+PROJECT_COLUMNS = [
+    Column("code", gettext_lazy("项目代码"), width=28, note=gettext_lazy("24位投资项目统一代码，谋划阶段可空")),
+    Column("name", gettext_lazy("项目名称"), True, 36),
+    Column("owner", gettext_lazy("建设单位"), True, 30),
+    Column("park", gettext_lazy("园区代码"), True, 14, gettext_lazy("园区代码或园区名称")),
+    Column("industry", gettext_lazy("产业代码"), True, 14, gettext_lazy("产业代码或产业名称")),
+    Column("level", gettext_lazy("项目级别"), True, 10, gettext_lazy("省重点 或 市重点")),
+    Column("year", gettext_lazy("列入年度"), True, 10),
+    Column("stage", gettext_lazy("建设阶段"), False, 10, gettext_lazy("谋划/签约/在建/竣工/投产/达效，空为谋划")),
+    Column("total_investment", gettext_lazy("总投资（万元）"), True, 16),
+    Column("target_date", gettext_lazy("目标日期"), False, 14, gettext_lazy("YYYY-MM-DD")),
+    Column("leader", gettext_lazy("包联领导"), False, 12),
+    Column("construction_content", gettext_lazy("建设内容"), False, 40),
+]
+
+REPORT_COLUMNS = [
+    Column("project_id", gettext_lazy("项目ID"), False, 10, gettext_lazy("项目ID与项目代码至少填一个")),
+    Column("code", gettext_lazy("项目代码"), False, 28),
+    Column("name", gettext_lazy("项目名称"), False, 36, gettext_lazy("仅供核对，不导入")),
+    Column("period", gettext_lazy("报告期"), True, 10, gettext_lazy("YYYY-MM")),
+    Column("amount", gettext_lazy("当月完成投资（万元）"), True, 18),
+    Column("progress", gettext_lazy("形象进度"), False, 40),
+    Column("problems", gettext_lazy("存在问题"), False, 40),
+]
+
+KINDS = {"projects": PROJECT_COLUMNS, "reports": REPORT_COLUMNS}
+KIND_LABELS = {"projects": gettext_lazy("重点项目"), "reports": gettext_lazy("月度投资")}
+
+
+class ImportRefused(Exception):
+    """The whole file is refused (not a row): wrong type, too big, missing headers…"""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass
+class RowError:
+    row: int  # the Excel row number (the header is row 1)
+    field: str  # the column header, or "" for the whole row
+    message: str
+
+
+@dataclass
+class ImportResult:
+    kind: str
+    total_rows: int = 0
+    valid_rows: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    created: int = 0
+    committed: bool = False
+
+    def as_dict(self) -> dict:
+        data = asdict(self)
+        data["errors"] = [asdict(e) for e in self.errors]
+        return data
+
+
+# --- The upload itself ----------------------------------------------------------------------
+
+
+def check_upload(fileobj, *, name: str = "") -> None:
+    """Refuse what openpyxl should never be asked to open. Reads only the zip directory."""
+    size = getattr(fileobj, "size", None)
+    if size is None:
+        fileobj.seek(0, io.SEEK_END)
+        size = fileobj.tell()
+    fileobj.seek(0)
+    limit = import_max_bytes()
+    if size > limit:
+        raise ImportRefused(
+            _("文件过大（%(size).1f MB），上限为 %(limit).1f MB。") % {"size": size / 1048576, "limit": limit / 1048576}
+        )
+    if size == 0:
+        raise ImportRefused(_("文件为空。"))
+    if name and not name.lower().endswith(".xlsx"):
+        raise ImportRefused(_("只接受 Excel 2007 及以上版本的 .xlsx 文件；请用模板填写后另存为 .xlsx。"))
+    head = fileobj.read(4)
+    fileobj.seek(0)
+    if head != b"PK\x03\x04":
+        raise ImportRefused(_("文件不是有效的 .xlsx 文件；请下载模板填写后上传。"))
+    try:
+        with zipfile.ZipFile(fileobj) as zf:
+            members = zf.infolist()
+            names = {m.filename for m in members}
+            if "[Content_Types].xml" not in names or not any(n.startswith("xl/") for n in names):
+                raise ImportRefused(_("文件不是有效的 .xlsx 文件；请下载模板填写后上传。"))
+            total = 0
+            for m in members:
+                total += m.file_size
+                if m.file_size > 1024 * 1024 and m.file_size > MAX_COMPRESSION_RATIO * max(m.compress_size, 1):
+                    raise ImportRefused(_("文件压缩比异常（疑似压缩炸弹），已拒绝。"))
+            if total > limit * MAX_UNCOMPRESSED_FACTOR:
+                raise ImportRefused(_("文件解压后过大（%(size)d MB），已拒绝。") % {"size": total // 1048576})
+    except zipfile.BadZipFile:
+        raise ImportRefused(_("文件已损坏或不是有效的 .xlsx 文件。"))
+    finally:
+        fileobj.seek(0)
+
+
+def _open_sheet(path):
+    import openpyxl
+
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception:  # openpyxl raises many kinds for a broken file
+        raise ImportRefused(_("无法读取该 Excel 文件；请下载模板填写后上传。"))
+    return wb, wb.worksheets[0]
+
+
+def count_rows(path) -> int:
+    """Data rows (without the header) as the sheet declares them; cheap, no cell parsing."""
+    wb, ws = _open_sheet(path)
+    try:
+        rows = ws.max_row
+        if rows is None:
+            rows = sum(1 for _row in ws.iter_rows(values_only=True))
+        return max(rows - 1, 0)
+    finally:
+        wb.close()
+
+
+def _blank(value) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def read_rows(path, kind: str) -> list[tuple[int, dict[str, Any]]]:
+    """The data rows as (excel_row_number, {column key: raw value}); blank rows are skipped."""
+    columns = KINDS[kind]
+    wb, ws = _open_sheet(path)
+    try:
+        rows = ws.iter_rows(values_only=True)
+        header = next(rows, None)
+        if not header:
+            raise ImportRefused(_("表格为空：第1行应为列标题。"))
+        labels = {str(c.header): c for c in columns}
+        positions: dict[str, int] = {}
+        for i, cell in enumerate(header):
+            text = str(cell).strip().replace("(", "（").replace(")", "）") if cell is not None else ""
+            text = text.rstrip("*").strip()
+            if text in labels:
+                positions[labels[text].key] = i
+        missing = [str(c.header) for c in columns if c.required and c.key not in positions]
+        if missing:
+            raise ImportRefused(_("第1行缺少必需的列：%(cols)s。请使用下载的模板。") % {"cols": "、".join(missing)})
+        if kind == "reports" and "project_id" not in positions and "code" not in positions:
+            raise ImportRefused(_("第1行缺少“项目ID”或“项目代码”列。请使用下载的模板。"))
+        max_rows = import_max_rows()
+        out: list[tuple[int, dict[str, Any]]] = []
+        for number, values in enumerate(rows, start=2):
+            if number - 1 > max_rows:
+                raise ImportRefused(_("行数超过上限 %(max)d 行，请分批导入。") % {"max": max_rows})
+            record = {key: (values[pos] if pos < len(values) else None) for key, pos in positions.items()}
+            if all(_blank(v) for v in record.values()):
+                continue
+            out.append((number, record))
+        return out
+    finally:
+        wb.close()
+
+
+# --- Cell parsing: strict, never silently rounding --------------------------------------------
+
+
+def parse_amount(value) -> Decimal:
+    if isinstance(value, bool):
+        raise ValueError(_("应为金额数字（万元）。"))
+    if isinstance(value, float):
+        value = repr(value)
+    try:
+        amount = Decimal(str(value).strip().replace(",", "").replace("，", ""))
+    except (InvalidOperation, ValueError):
+        raise ValueError(_("“%(value)s”不是有效的金额（万元）。") % {"value": value})
+    if not amount.is_finite():
+        raise ValueError(_("“%(value)s”不是有效的金额（万元）。") % {"value": value})
+    if amount < 0:
+        raise ValueError(_("金额不能为负数。"))
+    if amount.as_tuple().exponent < -2 and amount != amount.quantize(Decimal("0.01")):
+        raise ValueError(_("金额最多保留两位小数（万元），系统不会自动舍入。"))
+    if amount >= Decimal(10) ** (WAN_DIGITS - 2):
+        raise ValueError(_("金额过大。"))
+    return amount.quantize(Decimal("0.01"))
+
+
+def parse_date(value) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = str(value).strip().replace("/", "-").replace(".", "-")
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(_("“%(value)s”不是有效日期，应为 YYYY-MM-DD。") % {"value": value})
+
+
+def parse_period(value) -> dt.date:
+    if isinstance(value, dt.datetime | dt.date):
+        return dt.date(value.year, value.month, 1)
+    text = str(value).strip().replace("年", "-").replace("月", "").replace("/", "-").replace(".", "-")
+    try:
+        year, month = (int(p) for p in text.split("-")[:2])
+        return dt.date(year, month, 1)
+    except (ValueError, TypeError):
+        raise ValueError(_("“%(value)s”不是有效的报告期，应为 YYYY-MM，如 2026-03。") % {"value": value})
+
+
+def parse_int(value) -> int:
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    try:
+        return int(str(value).strip())
+    except ValueError:
+        raise ValueError(_("“%(value)s”不是整数。") % {"value": value})
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def _choice(value, choices) -> str:
+    text = _text(value)
+    for code, label in choices:
+        if text in (code, str(label)):
+            return code
+    raise ValueError(
+        _("“%(value)s”不是有效选项，可选：%(options)s。")
+        % {"value": text, "options": "、".join(str(lb) for _c, lb in choices)}
+    )
+
+
+# --- Validation -----------------------------------------------------------------------------
+
+ProgressFn = Callable[[int, int], None]
+
+
+def _progress_every(total: int) -> int:
+    return max(total // 20, 50)
+
+
+def _model_errors(instance, exclude: list[str]) -> dict[str, list[str]]:
+    try:
+        instance.clean_fields(exclude=exclude)
+        instance.clean()
+    except ValidationError as exc:
+        return exc.message_dict
+    return {}
+
+
+def _header(columns, key) -> str:
+    for c in columns:
+        if c.key == key:
+            return str(c.header)
+    return ""
+
+
+def validate_projects(
+    *, user, rows: list[tuple[int, dict]], progress: ProgressFn | None = None
+) -> tuple[list[Project], list[RowError]]:
+    columns = PROJECT_COLUMNS
+    errors: list[RowError] = []
+    parks = list(Park.objects.all())
+    industries = list(Industry.objects.all())
+    parks_by = {p.code: p for p in parks} | {p.name: p for p in parks}
+    industries_by = {i.code: i for i in industries} | {i.name: i for i in industries}
+    writable = parks_administered_by(user)
+    codes_in_file = [_text(r.get("code")) for _n, r in rows if _text(r.get("code"))]
+    taken = set(Project.objects.filter(code__in=codes_in_file).values_list("code", flat=True))
+    seen_codes: dict[str, int] = {}
+    objs: list[Project] = []
+    every = _progress_every(len(rows))
+    for done, (number, raw) in enumerate(rows, start=1):
+        row_errors: list[RowError] = []
+
+        def err(key, message, number=number, row_errors=row_errors):
+            row_errors.append(RowError(number, _header(columns, key), str(message)))
+
+        data: dict[str, Any] = {}
+        for column in columns:
+            value = raw.get(column.key)
+            if _blank(value):
+                if column.required:
+                    err(column.key, _("必填。"))
+                continue
+            try:
+                if column.key == "park":
+                    park = parks_by.get(_text(value))
+                    if park is None:
+                        raise ValueError(_("园区“%(value)s”不存在。") % {"value": _text(value)})
+                    if writable is not None and park.pk not in writable:
+                        raise ValueError(_("您无权在园区“%(value)s”录入项目。") % {"value": park.name})
+                    data["park"] = park
+                elif column.key == "industry":
+                    industry = industries_by.get(_text(value))
+                    if industry is None:
+                        raise ValueError(_("产业“%(value)s”不存在。") % {"value": _text(value)})
+                    data["industry"] = industry
+                elif column.key == "level":
+                    data["level"] = _choice(value, Level.choices)
+                elif column.key == "stage":
+                    data["stage"] = _choice(value, Stage.choices)
+                elif column.key == "year":
+                    data["year"] = parse_int(value)
+                elif column.key == "total_investment":
+                    data["total_investment"] = parse_amount(value)
+                elif column.key == "target_date":
+                    data["target_date"] = parse_date(value)
+                else:
+                    data[column.key] = _text(value)
+            except ValueError as exc:
+                err(column.key, exc)
+        code = data.get("code") or None
+        if code:
+            if code in taken:
+                err("code", _("项目代码 %(code)s 已存在。") % {"code": code})
+            elif code in seen_codes:
+                err("code", _("项目代码 %(code)s 与第%(row)d行重复。") % {"code": code, "row": seen_codes[code]})
+            else:
+                seen_codes[code] = number
+        project = Project(**{**data, "code": code})
+        bad = {e.field for e in row_errors}
+        for key, messages in _model_errors(project, exclude=["park", "industry"]).items():
+            header = _header(columns, key)
+            if header in bad:
+                continue
+            for message in messages:
+                row_errors.append(RowError(number, header, message))
+        errors.extend(row_errors)
+        if not row_errors:
+            objs.append(project)
+        if progress and done % every == 0:
+            progress(done, len(rows))
+    return objs, errors
+
+
+def validate_reports(
+    *, user, rows: list[tuple[int, dict]], progress: ProgressFn | None = None
+) -> tuple[list[InvestmentReport], list[RowError]]:
+    columns = REPORT_COLUMNS
+    errors: list[RowError] = []
+    ids: set[int] = set()
+    codes: set[str] = set()
+    for _n, raw in rows:
+        if not _blank(raw.get("project_id")):
+            with contextlib.suppress(ValueError):
+                ids.add(parse_int(raw["project_id"]))
+        if _text(raw.get("code")):
+            codes.add(_text(raw.get("code")))
+    writable = projects_writable_by(user).filter(archived_at__isnull=True)
+    found = list(writable.filter(pk__in=ids)) + list(writable.filter(code__in=codes).exclude(pk__in=ids))
+    by_id = {p.pk: p for p in found}
+    by_code = {p.code: p for p in found if p.code}
+    periods: set[dt.date] = set()
+    for _n, raw in rows:
+        with contextlib.suppress(ValueError):
+            periods.add(parse_period(raw.get("period")))
+    existing = set(
+        InvestmentReport.objects.filter(project__in=found, period__in=periods).values_list("project_id", "period")
+    )
+    seen: dict[tuple[int, dt.date], int] = {}
+    objs: list[InvestmentReport] = []
+    every = _progress_every(len(rows))
+    submitter = user if getattr(user, "is_authenticated", False) else None
+    for done, (number, raw) in enumerate(rows, start=1):
+        row_errors: list[RowError] = []
+
+        def err(key, message, number=number, row_errors=row_errors):
+            row_errors.append(RowError(number, _header(columns, key), str(message)))
+
+        project = None
+        if not _blank(raw.get("project_id")):
+            try:
+                project = by_id.get(parse_int(raw["project_id"]))
+            except ValueError as exc:
+                err("project_id", exc)
+            if project is None and not row_errors:
+                err(
+                    "project_id",
+                    _("项目ID %(value)s 不存在或不在您的管理范围内。") % {"value": _text(raw["project_id"])},
+                )
+        elif _text(raw.get("code")):
+            project = by_code.get(_text(raw["code"]))
+            if project is None:
+                err("code", _("项目代码 %(value)s 不存在或不在您的管理范围内。") % {"value": _text(raw["code"])})
+        else:
+            err("project_id", _("请填写项目ID或项目代码。"))
+        period = amount = None
+        if _blank(raw.get("period")):
+            err("period", _("必填。"))
+        else:
+            try:
+                period = parse_period(raw["period"])
+            except ValueError as exc:
+                err("period", exc)
+        if _blank(raw.get("amount")):
+            err("amount", _("必填。"))
+        else:
+            try:
+                amount = parse_amount(raw["amount"])
+            except ValueError as exc:
+                err("amount", exc)
+        if project is not None and period is not None:
+            key = (project.pk, period)
+            if key in existing:
+                err(
+                    "period",
+                    _("该项目 %(period)s 的月度报告已报送；如需更正，请在月度填报页修改。")
+                    % {"period": period.strftime("%Y-%m")},
+                )
+            elif key in seen:
+                err("period", _("与第%(row)d行是同一项目同一报告期。") % {"row": seen[key]})
+            else:
+                seen[key] = number
+        if not row_errors:
+            report = InvestmentReport(
+                project=project,
+                period=period,
+                amount=amount,
+                progress=_text(raw.get("progress")),
+                problems=_text(raw.get("problems")),
+                submitted_by=submitter,
+            )
+            for key, messages in _model_errors(report, exclude=["project", "submitted_by"]).items():
+                for message in messages:
+                    row_errors.append(RowError(number, _header(columns, key), message))
+        errors.extend(row_errors)
+        if not row_errors:
+            objs.append(report)
+        if progress and done % every == 0:
+            progress(done, len(rows))
+    return objs, errors
+
+
+def run_import(*, user, kind: str, path: str | Path, commit: bool, progress: ProgressFn | None = None) -> ImportResult:
+    """Dry run (commit=False) or import (commit=True) of one file, all or nothing: with a
+    single row in error nothing is written. Raises ImportRefused for a file refused whole."""
+    if kind not in KINDS:
+        raise ImportRefused(_("未知的导入类型。"))
+    if getattr(user, "role", None) == "viewer" and not getattr(user, "is_commission", False):
+        raise PermissionDenied(_("只读用户不能导入数据。"))
+    rows = read_rows(path, kind)
+    result = ImportResult(kind=kind, total_rows=len(rows))
+    if not rows:
+        raise ImportRefused(_("表格中没有数据行。"))
+    validate = validate_projects if kind == "projects" else validate_reports
+    with transaction.atomic():
+        objs, errors = validate(user=user, rows=rows, progress=progress)
+        result.valid_rows = len(objs)
+        result.errors = errors
+        if commit and not errors:
+            model = Project if kind == "projects" else InvestmentReport
+            try:
+                with transaction.atomic():
+                    created = bulk_create_with_history(objs, model, batch_size=1000, default_user=user)
+            except IntegrityError:
+                # A concurrent import or form took a code or a report period in between.
+                result.errors = [
+                    RowError(0, "", _("导入时数据已被他人修改（项目代码或报告期重复），未导入任何数据，请重新检查。"))
+                ]
+                return result
+            result.created = len(created)
+            result.committed = True
+    if progress:
+        progress(len(rows), len(rows))
+    return result
+
+
+# --- The monthly grid ------------------------------------------------------------------------
+
+
+@dataclass
+class ReportEntry:
+    project: Project
+    amount: Decimal | None
+    progress: str = ""
+    problems: str = ""
+    existing: InvestmentReport | None = None
+
+
+def reports_save(*, user, period: dt.date, entries: Iterable[ReportEntry]) -> tuple[int, int]:
+    """Save one park's month at once: new reports are created, changed ones corrected, all in
+    one transaction. Rows must have been validated by the form; returns (created, corrected)."""
+    writable = parks_administered_by(user)
+    new: list[InvestmentReport] = []
+    changed: list[InvestmentReport] = []
+    submitter = user if getattr(user, "is_authenticated", False) else None
+    for entry in entries:
+        if writable is not None and entry.project.park_id not in writable:
+            raise PermissionDenied(_("您无权在该园区录入或调整项目。"))
+        if entry.existing is not None:
+            report = entry.existing
+            if entry.amount is None:
+                continue  # the grid never deletes a report
+            if (report.amount, report.progress, report.problems) != (entry.amount, entry.progress, entry.problems):
+                report.amount, report.progress, report.problems = entry.amount, entry.progress, entry.problems
+                report.updated_at = timezone.now()
+                changed.append(report)
+        elif entry.amount is not None:
+            new.append(
+                InvestmentReport(
+                    project=entry.project,
+                    period=period,
+                    amount=entry.amount,
+                    progress=entry.progress,
+                    problems=entry.problems,
+                    submitted_by=submitter,
+                )
+            )
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                if new:
+                    bulk_create_with_history(new, InvestmentReport, default_user=user)
+        except IntegrityError:
+            raise ValidationError(_("有项目的本月报告刚被他人报送，本次未保存任何数据，请刷新后重试。"))
+        if changed:
+            bulk_update_with_history(
+                changed, InvestmentReport, ["amount", "progress", "problems", "updated_at"], default_user=user
+            )
+    return len(new), len(changed)
+
+
+# --- Workbooks ---------------------------------------------------------------------------------
+
+
+def _styled_sheet(wb, title: str, columns: list[Column]):
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    ws = wb.active
+    ws.title = title
+    ws.append([str(c.header) + ("*" if c.required else "") for c in columns])
+    for i, c in enumerate(columns, start=1):
+        cell = ws.cell(row=1, column=i)
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="DDEBF7")
+        cell.alignment = Alignment(horizontal="center")
+        ws.column_dimensions[cell.column_letter].width = c.width
+    ws.freeze_panes = "A2"
+    return ws
+
+
+def template_workbook(kind: str, *, projects: Iterable[Project] = (), period: dt.date | None = None) -> bytes:
+    """The import template: a header row (required columns marked *), a sheet of notes, and for
+    monthly reports one prefilled row per project the user may report for."""
+    import openpyxl
+
+    columns = KINDS[kind]
+    wb = openpyxl.Workbook()
+    ws = _styled_sheet(wb, str(KIND_LABELS[kind]), columns)
+    if kind == "reports":
+        label = period.strftime("%Y-%m") if period else ""
+        for p in projects:
+            ws.append([p.pk, p.code or "", p.name, label, None, "", ""])
+    notes = wb.create_sheet(_("填写说明"))
+    notes.append([_("列"), _("必填"), _("说明")])
+    for c in columns:
+        notes.append([str(c.header), _("是") if c.required else "", str(c.note)])
+    notes.append([])
+    notes.append([_("金额单位为万元，最多两位小数；系统不会自动舍入。")])
+    notes.append([_("导入时先试运行：任何一行有错误则全部不导入。")])
+    notes.column_dimensions["A"].width = 22
+    notes.column_dimensions["C"].width = 50
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def projects_workbook(rows: Iterable[dict], *, today: dt.date) -> bytes:
+    """The project list as filtered on the page; `rows` are dicts from the list queryset
+    (`.values()`-like), so writing costs no further query."""
+    import openpyxl
+
+    headers = [
+        _("项目ID"),
+        _("项目代码"),
+        _("项目名称"),
+        _("建设单位"),
+        _("所在园区"),
+        _("所属产业"),
+        _("项目级别"),
+        _("列入年度"),
+        _("建设阶段"),
+        _("总投资（万元）"),
+        _("节点状态"),
+        _("下一节点"),
+        _("计划日期"),
+        _("倒计时（天）"),
+    ]
+    wb = openpyxl.Workbook(write_only=True)
+    ws = wb.create_sheet(_("重点项目"))
+    ws.append(headers)
+    for r in rows:
+        next_date = r.get("next_date")
+        ws.append(
+            [
+                r["id"],
+                r["code"] or "",
+                r["name"],
+                r["owner"],
+                r["park_name"],
+                r["industry_name"],
+                r["level_label"],
+                r["year"],
+                r["stage_label"],
+                r["total_investment"],
+                r["status_label"],
+                r["next_label"] or "",
+                next_date,
+                (next_date - today).days if next_date else None,
+            ]
+        )
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()

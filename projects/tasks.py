@@ -1,0 +1,124 @@
+"""Excel imports as jobs: small files run in the request, large ones in a Celery task whose
+progress the page polls.
+
+A job is a directory under MEDIA_ROOT/imports/<token>/ holding the uploaded file and a small
+``state.json`` (written atomically with os.replace). The web server and the worker share
+MEDIA_ROOT already (the weekly reports live there too), so no table or cache is needed for a
+job that lives a few minutes; only the uploader may read it."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from pathlib import Path
+
+from celery import shared_task
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .imports import ImportRefused, run_import
+
+STATE = "state.json"
+UPLOAD = "upload.xlsx"
+
+
+def jobs_root() -> Path:
+    return Path(settings.MEDIA_ROOT) / "imports"
+
+
+def job_dir(token: str) -> Path:
+    if not token.isalnum():
+        raise FileNotFoundError(token)
+    return jobs_root() / token
+
+
+def job_create(*, user, kind: str, upload, filename: str) -> str:
+    token = secrets.token_hex(16)
+    directory = job_dir(token)
+    directory.mkdir(parents=True, exist_ok=False)
+    with open(directory / UPLOAD, "wb") as out:
+        for chunk in upload.chunks() if hasattr(upload, "chunks") else [upload.read()]:
+            out.write(chunk)
+    job_write(
+        token,
+        {
+            "token": token,
+            "user_id": user.pk,
+            "kind": kind,
+            "filename": filename,
+            "status": "queued",
+            "phase": "dry_run",
+            "processed": 0,
+            "total": 0,
+            "result": None,
+            "message": "",
+            "created_at": timezone.now().isoformat(),
+        },
+    )
+    return token
+
+
+def job_read(token: str) -> dict:
+    with open(job_dir(token) / STATE, encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+def job_write(token: str, state: dict) -> None:
+    path = job_dir(token) / STATE
+    tmp = path.with_suffix(".tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        json.dump(state, fh, ensure_ascii=False)
+    os.replace(tmp, path)
+
+
+def job_update(token: str, **changes) -> dict:
+    state = job_read(token)
+    state.update(changes)
+    job_write(token, state)
+    return state
+
+
+def job_run(token: str, *, commit: bool) -> dict:
+    """Run the dry run or the import of a job and record the outcome in its state."""
+    state = job_read(token)
+    user = get_user_model().objects.get(pk=state["user_id"])
+    phase = "commit" if commit else "dry_run"
+    job_update(token, status="running", phase=phase, processed=0)
+
+    def progress(done: int, total: int) -> None:
+        job_update(token, processed=done, total=total)
+
+    try:
+        result = run_import(
+            user=user, kind=state["kind"], path=job_dir(token) / UPLOAD, commit=commit, progress=progress
+        )
+    except ImportRefused as exc:
+        return job_update(token, status="failed", message=exc.message)
+    except PermissionDenied as exc:
+        return job_update(token, status="failed", message=str(exc))
+    except Exception:  # recorded for the user; the worker log has the traceback
+        job_update(token, status="failed", message=_("导入出错，未导入任何数据。请联系管理员。"))
+        raise
+    return job_update(
+        token,
+        status="done",
+        phase=phase,
+        processed=result.total_rows,
+        total=result.total_rows,
+        result=result.as_dict(),
+    )
+
+
+@shared_task(name="projects.import_file")
+def import_file(token: str, commit: bool = False) -> None:
+    """Thin wrapper: the job's dry run or import in the worker. Re-running it is safe: an
+    import that already landed fails its re-run on the duplicate codes/periods and stores
+    nothing."""
+    state = job_read(token)
+    if commit and state.get("result", {}) and state["result"].get("committed"):
+        return
+    job_run(token, commit=commit)

@@ -1,0 +1,111 @@
+"""Template filters for the pages: amounts in 万元/亿元, status colours, countdown labels."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django import template
+from django.utils.translation import gettext as _
+
+from common.money import format_wan, format_yi
+from scheduling.models import MilestoneKind
+
+register = template.Library()
+
+KIND_LABELS = dict(MilestoneKind.choices)
+
+
+@register.filter
+def wan(value) -> str:
+    """1234.5 → '1,234.50' (万元, two decimals, never rounded beyond the stored cents)."""
+    if value is None or value == "":
+        return "—"
+    return format_wan(Decimal(value))
+
+
+@register.filter
+def yi(value) -> str:
+    """万元 → 亿元 with two decimals, for summaries."""
+    if value is None or value == "":
+        return "—"
+    return format_yi(Decimal(value))
+
+
+@register.filter
+def pct(value) -> str:
+    if value is None or value == "":
+        return "—"
+    return f"{Decimal(value):.1f}%"
+
+
+@register.filter
+def signed_pp(value) -> str:
+    if value is None or value == "":
+        return "—"
+    value = Decimal(value)
+    return f"{value:+.1f}"
+
+
+def kind_label(kind: str | None, name: str | None = "") -> str:
+    if kind == MilestoneKind.OTHER or (name and kind is None):
+        return name or ""
+    return name or str(KIND_LABELS.get(kind, kind or ""))
+
+
+@register.simple_tag
+def milestone_label(kind, name=""):
+    return kind_label(kind, name)
+
+
+def countdown_text(days: int | None, label: str = "") -> str:
+    """'距开工还有 N 天' / '开工今天到期' / '开工已逾期 N 天' ('' when there is nothing to count)."""
+    if days is None:
+        return ""
+    if days > 0:
+        return _("距%(label)s还有 %(days)d 天") % {"label": label, "days": days}
+    if days == 0:
+        return _("%(label)s今天到期") % {"label": label}
+    return _("%(label)s已逾期 %(days)d 天") % {"label": label, "days": -days}
+
+
+@register.simple_tag
+def countdown(planned: dt.date | None, today: dt.date, kind=None, name="", actual=None):
+    if planned is None:
+        return ""
+    if actual is not None and actual <= today:
+        return _("已完成")
+    return countdown_text((planned - today).days, kind_label(kind, name))
+
+
+def countdown_class(days: int | None, due_soon_days: int = 14, red_after_days: int = 31) -> str:
+    if days is None:
+        return "cd-none"
+    if days < 0:
+        return "cd-red" if -days >= red_after_days else "cd-yellow"
+    if days <= due_soon_days:
+        return "cd-soon"
+    return "cd-green"
+
+
+@register.simple_tag
+def countdown_css(planned, today, actual=None):
+    if planned is None or (actual is not None and actual <= today):
+        return "cd-done"
+    return countdown_class((planned - today).days)
+
+
+STATUS_CSS = {"green": "st-green", "due_soon": "st-soon", "yellow": "st-yellow", "red": "st-red", "none": "st-none"}
+
+
+@register.filter
+def status_css(value) -> str:
+    return STATUS_CSS.get(value, "st-none")
+
+
+@register.filter
+def get_item(mapping, key):
+    try:
+        return mapping.get(key)
+    except AttributeError:
+        return None

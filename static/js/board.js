@@ -1,0 +1,6 @@
+// The print button of the wall chart (the page's print stylesheet fits A3 landscape).
+(function () {
+  "use strict";
+  var btn = document.getElementById("print-btn");
+  if (btn) btn.addEventListener("click", function () { window.print(); });
+})();
