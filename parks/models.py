@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -129,6 +130,12 @@ class User(AbstractUser):
         constraints = [
             models.CheckConstraint(condition=~Q(role="park_admin") | Q(park__isnull=False), name="park_admin_has_park"),
         ]
+
+    def clean(self):
+        super().clean()
+        # The database refuses it too (park_admin_has_park); this turns it into a message.
+        if self.role == Role.PARK_ADMIN and self.park_id is None:
+            raise ValidationError({"park": _("园区管理员必须指定所属园区。")})
 
     @property
     def is_commission(self) -> bool:

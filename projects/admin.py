@@ -1,0 +1,159 @@
+"""Admin for key projects, annual plans and monthly reports. The tracked models use
+SimpleHistoryAdmin, so every earlier version (who, when, old → new) can be shown and compared."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from simple_history.admin import SimpleHistoryAdmin
+
+from .models import AnnualPlan, InvestmentReport, Project
+from .services import project_archive
+
+
+class ArchivedFilter(admin.SimpleListFilter):
+    title = _("归档")
+    parameter_name = "archived"
+
+    def lookups(self, request, model_admin):
+        return [("no", _("未归档")), ("yes", _("已归档"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "no":
+            return queryset.filter(archived_at__isnull=True)
+        if self.value() == "yes":
+            return queryset.filter(archived_at__isnull=False)
+        return queryset
+
+
+class AnnualPlanInline(admin.TabularInline):
+    model = AnnualPlan
+    extra = 0
+    fields = ["year", "planned_investment"]
+
+
+@admin.register(Project)
+class ProjectAdmin(SimpleHistoryAdmin):
+    list_display = [
+        "name",
+        "code",
+        "owner",
+        "park",
+        "industry",
+        "level",
+        "year",
+        "stage",
+        "total_investment",
+        "status",
+        "archived_at",
+    ]
+    list_filter = [
+        ArchivedFilter,
+        "level",
+        "stage",
+        "year",
+        "status",
+        "investment_status",
+        "is_special_bond",
+        ("park", admin.RelatedOnlyFieldListFilter),
+        ("industry", admin.RelatedOnlyFieldListFilter),
+    ]
+    search_fields = ["name", "code", "owner", "leader"]
+    list_select_related = ["park", "industry"]
+    autocomplete_fields = ["park", "industry"]
+    readonly_fields = ["status", "investment_status", "version", "archived_at", "created_at", "updated_at"]
+    history_list_display = ["total_investment", "stage"]
+    inlines = [AnnualPlanInline]
+    actions = ["archive_selected"]
+    fieldsets = [
+        (None, {"fields": ["code", "name", "owner", "park", "industry", "level", "year", "stage", "phase"]}),
+        (
+            _("投资与建设内容"),
+            {
+                "fields": [
+                    "total_investment",
+                    "annual_output",
+                    "construction_content",
+                    "target_date",
+                    "is_special_bond",
+                    "special_bond_amount",
+                ]
+            },
+        ),
+        (_("包联与联系"), {"fields": ["leader", "contact_person", "contact_phone", "latitude", "longitude"]}),
+        (
+            _("状态"),
+            {"fields": ["status", "investment_status", "version", "archived_at", "created_at", "updated_at"]},
+        ),
+    ]
+
+    def has_delete_permission(self, request, obj=None):
+        """A project with reports is archived, never deleted: its figures must not be lost."""
+        if obj is not None and obj.reports.exists():
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def get_deleted_objects(self, objs, request):
+        # The bulk "delete selected" action: projects with reports block the whole deletion
+        # (shown as protected), exactly like a PROTECT foreign key would.
+        deleted, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
+        pks = [obj.pk for obj in objs]
+        blocked = Project.objects.filter(pk__in=pks, reports__isnull=False).distinct()
+        protected = list(protected) + [
+            _("%(name)s（已有月度报告，只能归档）") % {"name": project.name} for project in blocked
+        ]
+        return deleted, model_count, perms_needed, protected
+
+    def save_model(self, request, obj, form, change):
+        # The admin is a write path like the others: keep the optimistic version moving.
+        if change:
+            obj.version = (obj.version or 0) + 1
+        super().save_model(request, obj, form, change)
+
+    @admin.action(description=_("归档"))
+    def archive_selected(self, request, queryset):
+        archived = 0
+        try:
+            for project in queryset.filter(archived_at__isnull=True):
+                project_archive(user=request.user, project=project)
+                archived += 1
+        except PermissionDenied as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+            return
+        self.message_user(
+            request,
+            ngettext("已归档 %(count)d 个项目。", "已归档 %(count)d 个项目。", archived) % {"count": archived},
+            messages.SUCCESS,
+        )
+
+
+@admin.register(AnnualPlan)
+class AnnualPlanAdmin(SimpleHistoryAdmin):
+    list_display = ["project", "year", "planned_investment"]
+    list_filter = ["year", ("project__park", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["project__name", "project__code"]
+    list_select_related = ["project"]
+    autocomplete_fields = ["project"]
+
+
+@admin.register(InvestmentReport)
+class InvestmentReportAdmin(SimpleHistoryAdmin):
+    list_display = ["project", "period_display", "amount", "status", "submitted_by", "submitted_at"]
+    list_filter = ["status", ("project__park", admin.RelatedOnlyFieldListFilter), "project__industry"]
+    date_hierarchy = "period"
+    search_fields = ["project__name", "project__code", "progress", "problems"]
+    list_select_related = ["project", "submitted_by"]
+    autocomplete_fields = ["project"]
+    readonly_fields = ["submitted_by", "submitted_at", "updated_at"]
+    history_list_display = ["amount", "status"]
+
+    @admin.display(description=_("报告期"), ordering="period")
+    def period_display(self, obj):
+        return obj.period.strftime("%Y-%m")
+
+    def save_model(self, request, obj, form, change):
+        if not change and obj.submitted_by_id is None:
+            obj.submitted_by = request.user
+        super().save_model(request, obj, form, change)
