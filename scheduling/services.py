@@ -7,7 +7,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import Count, Q
 from django.utils.translation import gettext as _
@@ -24,6 +24,7 @@ from .models import (
     MilestoneKind,
     ScheduleTemplate,
     SchedulingSettings,
+    milestone_order_errors,
 )
 from .selectors import open_on
 
@@ -348,19 +349,23 @@ def apply_template(*, user, project, template: ScheduleTemplate, target_date: dt
     are left as they are, so applying a template twice creates nothing the second time. The
     order rule is checked against the existing nodes; any error rolls the whole set back."""
     _check(user, project)
-    existing = {
-        (kind, name if kind == MilestoneKind.OTHER else "")
-        for kind, name in Milestone.objects.filter(project=project).values_list("kind", "name")
-    }
-    created = []
-    for sequence, (kind, name, day) in enumerate(template_dates(template=template, target_date=target_date), 1):
-        if (kind, name if kind == MilestoneKind.OTHER else "") in existing:
-            continue
-        created.append(
-            milestone_create(
-                user=user,
-                project=project,
-                data={"kind": kind, "name": name, "planned_date": day, "sequence": sequence},
-            )
+    current = list(Milestone.objects.filter(project=project))
+    existing = {(m.kind, m.name if m.kind == MilestoneKind.OTHER else "") for m in current}
+    planned = [
+        Milestone(project=project, kind=kind, name=name, planned_date=day, sequence=sequence)
+        for sequence, (kind, name, day) in enumerate(template_dates(template=template, target_date=target_date), 1)
+        if (kind, name if kind == MilestoneKind.OTHER else "") not in existing
+    ]
+    # The order rule over the whole resulting set: a new node may also contradict an existing
+    # one that must come after it (e.g. 达效 already planned before the new 投产 date).
+    errors = milestone_order_errors([*planned, *current])
+    if errors:
+        raise ValidationError({"target_date": [message for item in errors.values() for message in item.values()]})
+    return [
+        milestone_create(
+            user=user,
+            project=project,
+            data={"kind": m.kind, "name": m.name, "planned_date": m.planned_date, "sequence": m.sequence},
         )
-    return created
+        for m in planned
+    ]
