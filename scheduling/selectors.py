@@ -162,7 +162,10 @@ def parse_as_of(value: str | dt.date | None) -> dt.date:
     if isinstance(value, dt.date):
         return value
     try:
-        return dt.date.fromisoformat(str(value).strip())
+        text = str(value).strip()
+        if len(text) != 10 or text[4] != "-" or text[7] != "-":  # only YYYY-MM-DD, not 20260520
+            raise ValueError
+        return dt.date.fromisoformat(text)
     except ValueError:
         raise ValueError(
             _("日期“%(value)s”格式不正确，应为 YYYY-MM-DD，例如 2026-05-31。") % {"value": value}
