@@ -1,0 +1,1 @@
+"""Shared DRF plumbing: the exception handler, role permissions, CSV/XLSX export, field helpers."""

@@ -1,0 +1,76 @@
+"""Serializer fields in the contract's formats, and bilingual help texts for the schema."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from common.money import WAN_DIGITS
+
+PERIOD_RE = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+def h(zh: str, en: str) -> str:
+    """A schema description in both languages: "总投资（万元）/ Total investment (10^4 yuan)"."""
+    return f"{zh} / {en}"
+
+
+class AmountField(serializers.DecimalField):
+    """An amount in 万元: a decimal string with exactly two decimals ("1234.50"), never
+    negative; more than two decimals is refused, never rounded."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_digits", WAN_DIGITS)
+        kwargs.setdefault("decimal_places", 2)
+        kwargs.setdefault("min_value", Decimal("0"))
+        kwargs.setdefault("coerce_to_string", True)
+        super().__init__(**kwargs)
+
+
+@extend_schema_field({"type": "string", "pattern": r"^\d{4}-(0[1-9]|1[0-2])$", "example": "2026-03"})
+class PeriodField(serializers.Field):
+    """A month "YYYY-MM", stored as the first day of the month."""
+
+    default_error_messages = {
+        "invalid": _("报告期格式应为 YYYY-MM，如 2026-03。"),
+        "range": _("报告期应在 2000-01 至 2100-12 之间。"),
+    }
+
+    def to_internal_value(self, data) -> dt.date:
+        match = PERIOD_RE.match(str(data).strip()) if isinstance(data, str) else None
+        if not match:
+            self.fail("invalid")
+        year, month = int(match.group(1)), int(match.group(2))
+        if not 1 <= month <= 12:
+            self.fail("invalid")
+        if not 2000 <= year <= 2100:
+            self.fail("range")
+        return dt.date(year, month, 1)
+
+    def to_representation(self, value: dt.date) -> str:
+        return f"{value:%Y-%m}"
+
+
+def parse_period_param(value: str | None, *, name: str = "period") -> dt.date | None:
+    """A ?period= style query parameter → the first of the month, None when absent; a bad value
+    is a 400 naming the parameter."""
+    if value in (None, ""):
+        return None
+    try:
+        return PeriodField().to_internal_value(value)
+    except serializers.ValidationError as exc:
+        raise serializers.ValidationError({name: exc.detail}) from None
+
+
+def parse_date_param(value: str | None, *, name: str) -> dt.date | None:
+    if value in (None, ""):
+        return None
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError:
+        raise serializers.ValidationError({name: [_("日期格式应为 YYYY-MM-DD，如 2026-05-31。")]}) from None
