@@ -182,6 +182,8 @@ REST_FRAMEWORK = {
     },
     "COERCE_DECIMAL_TO_STRING": True,
     "DATE_FORMAT": "%Y-%m-%d",
+    # Django ValidationError/PermissionDenied from the services → 400/403; VersionConflict → 409.
+    "EXCEPTION_HANDLER": "common.api.exceptions.api_exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "重点项目挂图作战 API / Key-project tracking API",
