@@ -36,7 +36,9 @@ def report_city(city, commission_user, viewer_user, park_a_admin, park_b_admin):
     senlang = factories.ProjectFactory(
         name="森朗生物CAR-T产业化基地", park=city.park_a_sub, industry=city.bio_drug, leader="王副市长"
     )
-    kangyu = factories.ProjectFactory(name="康誉医疗介入耗材产业园", park=city.park_a, industry=city.bio, leader="李主任")
+    kangyu = factories.ProjectFactory(
+        name="康誉医疗介入耗材产业园", park=city.park_a, industry=city.bio, leader="李主任"
+    )
     jingao = factories.ProjectFactory(name="晶澳太阳能二期", park=city.park_b, industry=city.ei_ic, leader="赵局长")
     archived = factories.ProjectFactory(
         name="已归档的旧项目", park=city.park_b, industry=city.ei, archived_at=timezone.now()
@@ -46,9 +48,7 @@ def report_city(city, commission_user, viewer_user, park_a_admin, park_b_admin):
     m_start.planned_date = dt.date(2026, 5, 1)  # replanned once: the baseline stays 04-01
     m_start.save()
     factories.MilestoneFactory(project=senlang, kind="topping_out", planned_date=dt.date(2026, 6, 20))
-    m_permit = factories.MilestoneFactory(
-        project=kangyu, kind="construction_permit", planned_date=dt.date(2026, 6, 3)
-    )
+    m_permit = factories.MilestoneFactory(project=kangyu, kind="construction_permit", planned_date=dt.date(2026, 6, 3))
     m_land = factories.MilestoneFactory(
         project=kangyu, kind="land", planned_date=dt.date(2026, 5, 20), actual_date=dt.date(2026, 6, 5)
     )

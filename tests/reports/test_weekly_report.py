@@ -52,7 +52,11 @@ def test_data_classifies_delays_newly_resolved_due_and_lagging(report_city):
     }
     senlang = next(r for r in data.delays if r.project == "森朗生物CAR-T产业化基地")
     assert (senlang.baseline_date, senlang.planned_date) == (dt.date(2026, 4, 1), dt.date(2026, 5, 1))
-    assert (senlang.leader, senlang.progress, senlang.problems) == ("王副市长", "主体结构施工至三层", "施工许可证办理滞后")
+    assert (senlang.leader, senlang.progress, senlang.problems) == (
+        "王副市长",
+        "主体结构施工至三层",
+        "施工许可证办理滞后",
+    )
     assert senlang.progress_period == dt.date(2026, 5, 1)
 
     assert [r.milestone_id for r in data.newly] == [report_city.m_permit.pk]
@@ -100,20 +104,64 @@ def test_xlsx_rows_days_fills_and_print_setup(report_city, run_report):
     wb = load_workbook(io.BytesIO(content))
     ws = wb["滞后明细"]
     rows = list(ws.iter_rows(values_only=True))
-    assert rows[0][:9] == ("序号", "项目名称", "所在园区", "所属产业", "滞后节点", "基线日期", "计划日期", "逾期天数", "严重程度")
+    assert rows[0][:9] == (
+        "序号",
+        "项目名称",
+        "所在园区",
+        "所属产业",
+        "滞后节点",
+        "基线日期",
+        "计划日期",
+        "逾期天数",
+        "严重程度",
+    )
     body = [(r[1], r[2], r[4], r[5].date(), r[6].date(), r[7], r[8], r[9], r[10], r[11]) for r in rows[1:]]
     assert sorted(body) == sorted(
         [
-            ("森朗生物CAR-T产业化基地", "国际生物医药园", "开工", dt.date(2026, 4, 1), dt.date(2026, 5, 1), 38, "红色",
-             "王副市长", "主体结构施工至三层", "施工许可证办理滞后"),
-            ("康誉医疗介入耗材产业园", "石家庄高新区", "施工许可证", dt.date(2026, 6, 3), dt.date(2026, 6, 3), 5, "黄色",
-             "李主任", "主体施工", None),
-            ("晶澳太阳能二期", "鹿泉经济开发区", "开工", dt.date(2026, 3, 1), dt.date(2026, 3, 1), 99, "红色",
-             "赵局长", "5月 场地平整", None),
+            (
+                "森朗生物CAR-T产业化基地",
+                "国际生物医药园",
+                "开工",
+                dt.date(2026, 4, 1),
+                dt.date(2026, 5, 1),
+                38,
+                "红色",
+                "王副市长",
+                "主体结构施工至三层",
+                "施工许可证办理滞后",
+            ),
+            (
+                "康誉医疗介入耗材产业园",
+                "石家庄高新区",
+                "施工许可证",
+                dt.date(2026, 6, 3),
+                dt.date(2026, 6, 3),
+                5,
+                "黄色",
+                "李主任",
+                "主体施工",
+                None,
+            ),
+            (
+                "晶澳太阳能二期",
+                "鹿泉经济开发区",
+                "开工",
+                dt.date(2026, 3, 1),
+                dt.date(2026, 3, 1),
+                99,
+                "红色",
+                "赵局长",
+                "5月 场地平整",
+                None,
+            ),
         ]
     )
     fills = {r[1].value: r[8].fill.fgColor.rgb[-6:] for r in ws.iter_rows(min_row=2)}
-    assert fills == {"森朗生物CAR-T产业化基地": "F8CBAD", "康誉医疗介入耗材产业园": "FFF2CC", "晶澳太阳能二期": "F8CBAD"}
+    assert fills == {
+        "森朗生物CAR-T产业化基地": "F8CBAD",
+        "康誉医疗介入耗材产业园": "FFF2CC",
+        "晶澳太阳能二期": "F8CBAD",
+    }
     assert ws.freeze_panes == "B2"
     assert ws.page_setup.orientation == "landscape"
     assert ws.page_setup.fitToWidth == 1
@@ -129,7 +177,10 @@ def test_xlsx_rows_days_fills_and_print_setup(report_city, run_report):
     assert summary["未来14天到期节点"] == 2
     assert summary["投资滞后项目"] == 2
     due = sheet_rows(content, "临期节点")
-    assert [(r[1], r[4], r[6]) for r in due[1:]] == [("晶澳太阳能二期", "竣工验收", 0), ("森朗生物CAR-T产业化基地", "主体完工", 12)]
+    assert [(r[1], r[4], r[6]) for r in due[1:]] == [
+        ("晶澳太阳能二期", "竣工验收", 0),
+        ("森朗生物CAR-T产业化基地", "主体完工", 12),
+    ]
     lag = sheet_rows(content, "投资滞后")
     assert [(r[1], r[6], r[7], r[8]) for r in lag[1:]] == [
         ("森朗生物CAR-T产业化基地", Decimal("700"), Decimal("70.0"), "投资偏慢"),
@@ -153,9 +204,7 @@ def test_pdf_has_the_chinese_project_names(report_city, run_report):
     assert "已归档的旧项目" not in text
     reader = PdfReader(io.BytesIO(content))
     fonts = {
-        str(font.get_object()["/BaseFont"])
-        for page in reader.pages
-        for font in page["/Resources"]["/Font"].values()
+        str(font.get_object()["/BaseFont"]) for page in reader.pages for font in page["/Resources"]["/Font"].values()
     }
     assert any("NotoSansCJKSC" in f.replace("-", "") for f in fonts), fonts
 
@@ -179,7 +228,9 @@ def test_report_reads_a_constant_number_of_queries(report_city):
     from tests import factories
 
     for i in range(15):
-        project = factories.ProjectFactory(name=f"追加项目{i}", park=report_city.city.park_b, industry=report_city.city.ei)
+        project = factories.ProjectFactory(
+            name=f"追加项目{i}", park=report_city.city.park_b, industry=report_city.city.ei
+        )
         factories.MilestoneFactory(project=project, planned_date=dt.date(2026, 2, 1))
         factories.MilestoneFactory(project=project, kind="completion", planned_date=dt.date(2026, 6, 10))
         factories.ReportFactory(project=project, period=dt.date(2026, 5, 1))
@@ -210,7 +261,10 @@ def test_commission_gets_whole_report_and_park_admin_only_its_section(report_cit
     assert names == {"森朗生物CAR-T产业化基地", "康誉医疗介入耗材产业园", "晶澳太阳能二期"}
 
     a = attachments_of(by_to["admin_a@example.gov.cn"])
-    assert {r[1] for r in sheet_rows(a[".xlsx"], "滞后明细")[1:]} == {"森朗生物CAR-T产业化基地", "康誉医疗介入耗材产业园"}
+    assert {r[1] for r in sheet_rows(a[".xlsx"], "滞后明细")[1:]} == {
+        "森朗生物CAR-T产业化基地",
+        "康誉医疗介入耗材产业园",
+    }
     text_a = pdf_text(a[".pdf"])
     assert "森朗生物CAR-T产业化基地" in text_a
     assert "晶澳太阳能二期" not in text_a
@@ -231,7 +285,9 @@ def test_unsubscribed_or_addressless_users_get_nothing(report_city, run_report):
     assert sorted(m.to[0] for m in mail.outbox) == ["admin_a@example.gov.cn", "commission@example.gov.cn"]
 
 
-def test_failure_between_files_and_commit_leaves_nothing_and_rerun_mails_once(report_city, run_report, monkeypatch, settings):
+def test_failure_between_files_and_commit_leaves_nothing_and_rerun_mails_once(
+    report_city, run_report, monkeypatch, settings
+):
     def boom(report):
         raise RuntimeError("disk full")
 
