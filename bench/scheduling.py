@@ -1,0 +1,196 @@
+"""Scheduling benchmarks: flag_delays and compute_industry_growth against the raw SQL that
+computes the same figures in one statement, measured in the same run; the number of statements
+and the peak memory of flag_delays at two sizes (the bench data set and a 10k one).
+
+Lines printed (`name: value unit (detail)`):
+- flag_delays: R x (job S s / SQL S s) — a normal daily run (yesterday's records brought up to
+  date, new ones opened, completed ones closed, project colours and investment status) against
+  one SELECT finding every overdue/due-soon milestone with its days and severity and each
+  project's worst colour.
+- industry_growth: R x (job S s / SQL S s) — compute_industry_growth (figures, roll-ups,
+  breakdowns, snapshot written) against one GROUP BY of the year-to-date sums per industry.
+- flag_delays_queries: N (10k: N, 100k: N) — SQL statements of one run at each size.
+- flag_delays_peak_mb: M MB (10k: M MB) — Python peak memory (tracemalloc) of one run.
+
+The small data set lives in its own database (`<bench db>_10k`, BENCH_SMALL_PROJECTS, default
+10000), loaded once with `load_demo --projects N`; its figures come from a child process."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import urlparse
+
+from bench.common import ensure_database, timed
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _as_of() -> dt.date:
+    from projects.demo import DEMO_TODAY
+
+    return DEMO_TODAY
+
+
+def reset_delays() -> None:
+    """Start from no delay records and default colours, so every bench run times the same work."""
+    from django.db import connection
+
+    from projects.models import Project
+    from scheduling.models import DelayRecord
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"TRUNCATE {DelayRecord._meta.db_table}")  # noqa: S608 (a model's table name)
+    Project.objects.exclude(status="green", investment_status="none").update(status="green", investment_status="none")
+
+
+def raw_flag_delays_sql() -> str:
+    from projects.models import Project
+    from scheduling.models import Milestone
+
+    m, p = Milestone._meta.db_table, Project._meta.db_table
+    return (
+        "SELECT count(*), sum(worst), sum(overdue), sum(days) FROM ("  # noqa: S608
+        "SELECT p.id, MAX(CASE WHEN m.planned_date <= %(red_cut)s THEN 3 WHEN m.planned_date < %(d)s THEN 2 "
+        "WHEN m.id IS NOT NULL THEN 1 ELSE 0 END) AS worst, "
+        "COUNT(m.id) FILTER (WHERE m.planned_date < %(d)s) AS overdue, "
+        "SUM(%(d)s::date - m.planned_date) FILTER (WHERE m.planned_date < %(d)s) AS days "
+        f"FROM {p} p LEFT JOIN {m} m ON m.project_id = p.id "
+        "AND (m.actual_date IS NULL OR m.actual_date > %(d)s) AND m.planned_date <= %(soon_cut)s "
+        "WHERE p.archived_at IS NULL GROUP BY p.id) s"
+    )
+
+
+def raw_growth_sql() -> str:
+    from projects.models import InvestmentReport, Project
+
+    r, p = InvestmentReport._meta.db_table, Project._meta.db_table
+    return (
+        "SELECT p.industry_id, "  # noqa: S608
+        "SUM(r.amount) FILTER (WHERE r.period >= %(cur_start)s), "
+        "SUM(r.amount) FILTER (WHERE r.period <= %(prior_end)s) "
+        f"FROM {r} r JOIN {p} p ON p.id = r.project_id "
+        "WHERE (r.period >= %(cur_start)s AND r.period <= %(period)s) "
+        "OR (r.period >= %(prior_start)s AND r.period <= %(prior_end)s) "
+        "GROUP BY p.industry_id"
+    )
+
+
+def probe() -> dict:
+    """In this process's database: one daily flag_delays run, counting statements and peak memory."""
+    import tracemalloc
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from projects.models import Project
+    from scheduling.services import flag_delays
+
+    as_of = _as_of()
+    reset_delays()
+    flag_delays(as_of=as_of - dt.timedelta(days=1))
+    tracemalloc.start()
+    with CaptureQueriesContext(connection) as ctx:
+        summary = flag_delays(as_of=as_of)
+    _current, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return {
+        "projects": Project.objects.count(),
+        "queries": len(ctx.captured_queries),
+        "peak_mb": peak / 2**20,
+        "summary": summary,
+    }
+
+
+def _child(database_url: str, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "DATABASE_URL": database_url}
+    return subprocess.run(
+        [sys.executable, *args], cwd=ROOT, env=env, check=True, capture_output=True, text=True, timeout=6 * 3600
+    )
+
+
+def _small_database(ctx) -> str:
+    parsed = urlparse(ctx.database_url)
+    url = parsed._replace(path=parsed.path + "_10k").geturl()
+    ensure_database(url)
+    wanted = int(os.environ.get("BENCH_SMALL_PROJECTS", "10000"))
+    _child(url, "manage.py", "migrate", "--noinput", "-v", "0")
+    _child(url, "manage.py", "load_demo", "--projects", str(wanted))
+    return url
+
+
+def _probe_in(url: str) -> dict:
+    out = _child(url, "-m", "bench.scheduling", "--probe").stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def _label(n: int) -> str:
+    return f"{n // 1000}k" if n % 1000 == 0 else str(n)
+
+
+def run(ctx) -> None:
+    from django.db import connection
+
+    from scheduling.models import GrowthSnapshot, SchedulingSettings
+    from scheduling.selectors import default_period
+    from scheduling.services import compute_industry_growth, flag_delays, flag_delays_params
+
+    as_of = _as_of()
+    settings = SchedulingSettings.load()
+
+    # --- flag_delays: a normal daily run after yesterday's -------------------------------------
+    reset_delays()
+    flag_delays(as_of=as_of - dt.timedelta(days=1))
+    job = timed(lambda: flag_delays(as_of=as_of))
+    params = flag_delays_params(as_of=as_of, settings=settings)
+
+    def raw():
+        with connection.cursor() as cursor:
+            cursor.execute(raw_flag_delays_sql(), params)
+            cursor.fetchall()
+
+    sql = timed(raw, repeat=3)
+    print(f"flag_delays: {job / sql:.2f} x (job {job:.2f} s / SQL {sql:.2f} s; {ctx.projects} projects, as of {as_of})")
+
+    # --- industry growth ----------------------------------------------------------------------
+    period = default_period(as_of)
+    growth_params = {
+        "cur_start": dt.date(period.year, 1, 1),
+        "period": period,
+        "prior_start": dt.date(period.year - 1, 1, 1),
+        "prior_end": dt.date(period.year - 1, period.month, 1),
+    }
+    times = []
+    for _ in range(3):
+        GrowthSnapshot.objects.filter(period=period).delete()
+        times.append(timed(lambda: compute_industry_growth(period=period)))
+    job = sorted(times)[1]
+
+    def raw_growth():
+        with connection.cursor() as cursor:
+            cursor.execute(raw_growth_sql(), growth_params)
+            cursor.fetchall()
+
+    sql = timed(raw_growth, repeat=3)
+    print(f"industry_growth: {job / sql:.2f} x (job {job:.2f} s / SQL {sql:.2f} s; period {period:%Y-%m})")
+
+    # --- statements and memory at two sizes ---------------------------------------------------
+    big = _probe_in(ctx.database_url)
+    small = _probe_in(_small_database(ctx))
+    s, b = _label(small["projects"]), _label(big["projects"])
+    print(f"flag_delays_queries: {big['queries']} ({s}: {small['queries']}, {b}: {big['queries']})")
+    print(
+        f"flag_delays_peak_mb: {big['peak_mb']:.2f} MB ({s}: {small['peak_mb']:.2f} MB, {b}: {big['peak_mb']:.2f} MB)"
+    )
+
+
+if __name__ == "__main__" and "--probe" in sys.argv:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+    import django
+
+    django.setup()
+    print(json.dumps(probe(), default=str))
