@@ -41,6 +41,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from simple_history.utils import bulk_create_with_history
 
+from common.api.exceptions import StructuredValidationError
 from common.api.export import ExportMixin
 from common.api.fields import AmountField, PeriodField, h
 from common.api.permissions import ProjectDataPermission
@@ -526,7 +527,14 @@ def reports_bulk_submit(*, user, period: dt.date, rows: list) -> list[Investment
         elif serializer.is_valid():
             valid.append((index, serializer.validated_data))
         else:
-            errors.append({"index": index, "project": row.get("project"), "errors": serializer.errors})
+            project = row.get("project")
+            errors.append(
+                {
+                    "index": index,
+                    "project": project if isinstance(project, int | str) and not isinstance(project, bool) else None,
+                    "errors": serializer.errors,
+                }
+            )
     ids = {data["project"] for _i, data in valid}
     projects = {p.pk: p for p in projects_visible_to(user).filter(pk__in=ids).select_related("park")}
     existing = set(
@@ -560,7 +568,7 @@ def reports_bulk_submit(*, user, period: dt.date, rows: list) -> list[Investment
         )
     if errors:
         errors.sort(key=lambda e: e["index"])
-        raise ValidationError({"rows": errors})
+        raise StructuredValidationError({"rows": errors})
     try:
         with transaction.atomic():
             return bulk_create_with_history(to_create, InvestmentReport, default_user=user)

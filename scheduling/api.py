@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from types import SimpleNamespace
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -30,7 +31,7 @@ from projects.selectors import projects_visible_to
 from . import services
 from .calendar import WorkCalendar
 from .filters import DelayFilter, MilestoneFilter
-from .models import Milestone, MilestoneKind
+from .models import Milestone, MilestoneKind, milestone_order_errors
 from .selectors import countdown, default_period, industry_growth, overdue_milestones, parse_period
 
 AS_OF_PARAMETER = OpenApiParameter(
@@ -155,7 +156,35 @@ class MilestoneSerializer(serializers.ModelSerializer):
             raise ValidationError({"name": [_("节点类型为“其他”时必须填写节点名称。")]})
         if self.instance is not None and "project" in attrs and attrs["project"].pk != self.instance.project_id:
             raise ValidationError({"project": [_("节点所属项目不能修改。")]})
+        self._check_order(attrs)
         return attrs
+
+    def _check_order(self, attrs) -> None:
+        """The nodes must keep their order (签约 ≤ 供地 ≤ 四证 ≤ 开工 …). The model checks whether
+        this node comes too early; this also catches it coming too late for a node that must
+        follow it, reporting only conflicts this write introduces (not older ones)."""
+        instance = self.instance
+        project = attrs.get("project") or getattr(instance, "project", None)
+        if project is None:
+            return
+        candidate = SimpleNamespace(
+            kind=attrs.get("kind", getattr(instance, "kind", None)),
+            planned_date=attrs.get("planned_date", getattr(instance, "planned_date", None)),
+            actual_date=attrs.get("actual_date", getattr(instance, "actual_date", None)),
+        )
+        siblings = list(
+            Milestone.objects.filter(project=project)
+            .exclude(pk=getattr(instance, "pk", None))
+            .only("kind", "planned_date", "actual_date")
+        )
+        before = milestone_order_errors(siblings)
+        after = milestone_order_errors([candidate, *siblings])
+        if 0 in after:
+            raise ValidationError({k: [v] for k, v in after[0].items()})
+        for index, fields in after.items():
+            new = {k: v for k, v in fields.items() if k not in before.get(index - 1, {})}
+            if new:
+                raise ValidationError({k: [v] for k, v in new.items()})
 
 
 @extend_schema_view(

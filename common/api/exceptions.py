@@ -29,6 +29,18 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from common.exceptions import VersionConflict
 
 
+class StructuredValidationError(exceptions.APIException):
+    """A 400 whose body keeps its JSON types (DRF's ValidationError turns every leaf into a
+    string); used by the bulk endpoint so a bad row's `index` and `project` stay numbers."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_code = "invalid"
+
+    def __init__(self, detail: dict):
+        super().__init__()
+        self.detail = detail
+
+
 def validation_error_detail(exc: DjangoValidationError) -> dict[str, list[str]]:
     """Django ValidationError → DRF's {"field": ["message"]} with non_field_errors."""
     if hasattr(exc, "error_dict"):

@@ -1,0 +1,179 @@
+"""Monthly investment reports: round trip, one per project and month (also under concurrency),
+corrections, filters, and the all-or-nothing bulk endpoint."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+
+from projects.models import InvestmentReport
+from tests import factories
+from tests.conftest import require_postgres
+
+from .conftest import token_client
+
+URL = "/api/v1/investment-reports/"
+BULK = f"{URL}bulk/"
+
+
+@pytest.mark.django_db
+def test_report_round_trip_exact(clients, data):
+    payload = {
+        "project": data.project_a.pk,
+        "period": "2026-02",
+        "amount": "99999999999.99",
+        "progress": "主体结构封顶",
+        "problems": '=HYPERLINK("x")',
+    }
+    created = clients.admin_a.post(URL, payload, format="json")
+    assert created.status_code == 201, created.content
+    body = clients.admin_a.get(f"{URL}{created.json()['id']}/").json()
+    for key, value in payload.items():
+        assert body[key] == value
+    assert body["park"] == "GXQ-BIO" and body["industry"] == "BIO-DRUG" and body["submitted_by"] == "admin_a"
+    stored = InvestmentReport.objects.get(pk=body["id"])
+    assert stored.amount == Decimal("99999999999.99") and stored.period == dt.date(2026, 2, 1)
+
+
+@pytest.mark.django_db
+def test_second_report_same_month_is_400_with_message(clients, data):
+    payload = {"project": data.project_a.pk, "period": "2026-01", "amount": "1.00"}
+    response = clients.admin_a.post(URL, payload, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"period": ["该项目 2026-01 的月度报告已报送；如需更正，请修改原报告。"]}
+    assert InvestmentReport.objects.filter(project=data.project_a).count() == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "field,value",
+    [("period", "2026-13"), ("period", "202601"), ("period", "1999-12"), ("amount", "-0.01"), ("amount", "1.001")],
+)
+def test_report_bad_input(clients, data, field, value):
+    payload = {"project": data.project_a.pk, "period": "2026-03", "amount": "1.00", field: value}
+    response = clients.admin_a.post(URL, payload, format="json")
+    assert response.status_code == 400 and list(response.json()) == [field]
+    assert not InvestmentReport.objects.filter(project=data.project_a, period=dt.date(2026, 3, 1)).exists()
+
+
+@pytest.mark.django_db
+def test_correction_is_patch_and_period_cannot_move(clients, data):
+    url = f"{URL}{data.report_a.pk}/"
+    fixed = clients.admin_a.patch(url, {"amount": "1500.30", "progress": "已更正"}, format="json")
+    assert fixed.status_code == 200 and fixed.json()["amount"] == "1500.30"
+    moved = clients.admin_a.patch(url, {"period": "2026-02"}, format="json")
+    assert moved.status_code == 400 and "period" in moved.json()
+    data.report_a.refresh_from_db()
+    assert data.report_a.period == dt.date(2026, 1, 1) and data.report_a.amount == Decimal("1500.30")
+
+
+@pytest.mark.django_db
+def test_report_filters(clients, data, city):
+    extra = factories.ReportFactory(project=data.project_a, period=dt.date(2026, 3, 1))
+
+    def got(query):
+        response = clients.commission.get(f"{URL}?{query}")
+        assert response.status_code == 200, response.content
+        return {r["id"] for r in response.json()["results"]}
+
+    a, b = data.report_a.pk, data.report_b.pk
+    assert got(f"project={data.project_a.pk}") == {a, extra.pk}
+    assert got("park=GXQ") == {a, extra.pk}
+    assert got("industry=EI") == {b}
+    assert got("period=2026-01") == {a, b}
+    assert got("period_from=2026-02") == {extra.pk}
+    assert got("period_to=2026-02") == {a, b}
+    assert clients.commission.get(f"{URL}?period_from=2026-1").status_code == 400
+
+
+@pytest.mark.django_db
+def test_bulk_all_rows_stored(clients, data, city):
+    other = factories.ProjectFactory(park=city.park_a, industry=city.bio)
+    body = {
+        "period": "2026-04",
+        "rows": [
+            {"project": data.project_a.pk, "amount": "10.10", "progress": "进场施工", "problems": "用电"},
+            {"project": other.pk, "amount": "0.00"},
+        ],
+    }
+    response = clients.admin_a.post(BULK, body, format="json")
+    assert response.status_code == 201, response.content
+    rows = {r["project"]: r for r in response.json()}
+    assert rows[data.project_a.pk]["amount"] == "10.10" and rows[data.project_a.pk]["problems"] == "用电"
+    assert rows[other.pk]["amount"] == "0.00"
+    assert InvestmentReport.objects.filter(period=dt.date(2026, 4, 1)).count() == 2
+    assert InvestmentReport.history.filter(period=dt.date(2026, 4, 1)).count() == 2
+
+
+@pytest.mark.django_db
+def test_bulk_names_each_bad_row_and_stores_nothing(clients, data, city):
+    other = factories.ProjectFactory(park=city.park_a, industry=city.bio)
+    body = {
+        "period": "2026-01",
+        "rows": [
+            {"project": other.pk, "amount": "5.00"},  # fine
+            {"project": other.pk, "amount": "1.234"},  # too many decimals
+            {"project": data.project_b.pk, "amount": "1.00"},  # another park
+            {"project": data.project_a.pk, "amount": "1.00"},  # 2026-01 already filed
+            {"amount": "1.00"},  # no project
+        ],
+    }
+    response = clients.admin_a.post(BULK, body, format="json")
+    assert response.status_code == 400
+    errors = response.json()["rows"]
+    assert [(e["index"], e["project"]) for e in errors] == [
+        (1, other.pk),
+        (2, data.project_b.pk),
+        (3, data.project_a.pk),
+        (4, None),
+    ]
+    assert "amount" in errors[0]["errors"]
+    assert errors[1]["errors"] == {"project": ["项目不存在或不在您的管辖范围内。"]}
+    assert "period" in errors[2]["errors"]
+    assert "project" in errors[3]["errors"]
+    assert not InvestmentReport.objects.filter(project=other).exists()
+
+
+@pytest.mark.django_db
+def test_bulk_duplicate_project_in_request_and_bad_period(clients, data):
+    dup = clients.admin_a.post(
+        BULK,
+        {"period": "2026-05", "rows": [{"project": data.project_a.pk, "amount": "1"}] * 2},
+        format="json",
+    )
+    assert dup.status_code == 400 and dup.json()["rows"][0]["index"] == 1
+    bad = clients.admin_a.post(BULK, {"period": "May", "rows": []}, format="json")
+    assert bad.status_code == 400 and set(bad.json()) == {"period", "rows"}
+    assert clients.viewer.post(BULK, {"period": "2026-05", "rows": []}, format="json").status_code == 403
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_duplicate_reports_one_wins_other_gets_400(city):
+    """Two clients file the same project and month at the same moment: the unique constraint
+    lets exactly one in; the other gets the clear 400, never a 500."""
+    require_postgres()
+    user = factories.UserFactory(username="race", role="commission")
+    project = factories.ProjectFactory(park=city.park_a, industry=city.bio)
+    barrier = threading.Barrier(2)
+    results = []
+
+    def post(amount):
+        client = token_client(user)
+        barrier.wait()
+        response = client.post(URL, {"project": project.pk, "period": "2026-06", "amount": amount}, format="json")
+        results.append((response.status_code, response.json()))
+        connection.close()
+
+    threads = [threading.Thread(target=post, args=(a,)) for a in ("1.00", "2.00")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(code for code, _ in results) == [201, 400]
+    refused = next(body for code, body in results if code == 400)
+    assert refused == {"period": ["该项目 2026-06 的月度报告已报送；如需更正，请修改原报告。"]}
+    assert InvestmentReport.objects.filter(project=project).count() == 1
