@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from decimal import Decimal
 from typing import Any
 
@@ -28,6 +29,8 @@ from .models import (
 )
 from .selectors import open_on
 
+logger = logging.getLogger(__name__)
+
 MILESTONE_EDITABLE_FIELDS = ["kind", "name", "planned_date", "actual_date", "sequence"]
 
 
@@ -44,6 +47,7 @@ def milestone_create(*, user, project, data: dict[str, Any]) -> Milestone:
     milestone.full_clean()
     milestone._history_user = user
     milestone.save()
+    _refresh_after_commit(milestone.project_id)
     return milestone
 
 
@@ -57,6 +61,7 @@ def milestone_update(*, user, milestone: Milestone, data: dict[str, Any]) -> Mil
     milestone.full_clean()
     milestone._history_user = user
     milestone.save()
+    _refresh_after_commit(milestone.project_id)
     return milestone
 
 
@@ -64,7 +69,9 @@ def milestone_update(*, user, milestone: Milestone, data: dict[str, Any]) -> Mil
 def milestone_delete(*, user, milestone: Milestone) -> None:
     _check(user, milestone.project)
     milestone._history_user = user
+    project_id = milestone.project_id
     milestone.delete()
+    _refresh_after_commit(project_id)
 
 
 # --- Delay detection (flag_delays) ------------------------------------------------------------
@@ -107,11 +114,16 @@ def _tables() -> dict[str, str]:
     }
 
 
-def _flag_delays_sql() -> dict[str, str]:
+def _flag_delays_sql(project_ids: list[int] | None = None) -> dict[str, str]:
     """The statements of flag_delays, each one set-based (named parameters: d, red_cut, soon_cut,
     year, year_start, period, months, yellow_pct, red_pct). Only table names from the models
     are formatted in (hence the S608 noqa); every value is a bound parameter."""
     t = _tables()
+    # Statements 4 and 5 may be limited to some projects (a refresh after an edit); the ids are
+    # integers formatted in, never text.
+    ids = ",".join(str(int(pk)) for pk in project_ids) if project_ids else ""
+    only_p2 = f"WHERE p2.id IN ({ids}) " if ids else ""
+    only_r = f"AND project_id IN ({ids}) " if ids else ""
     overdue_same_plan = (
         f"SELECT 1 FROM {t['m']} m JOIN {t['p']} p ON p.id = m.project_id "  # noqa: S608
         f"WHERE m.id = {t['dr']}.milestone_id AND m.planned_date = {t['dr']}.planned_date "
@@ -171,7 +183,7 @@ def _flag_delays_sql() -> dict[str, str]:
             "WHEN 3 THEN 'red' WHEN 2 THEN 'yellow' WHEN 1 THEN 'due_soon' ELSE 'green' END AS status "
             f"FROM {t['p']} p2 LEFT JOIN {t['m']} m ON m.project_id = p2.id "
             "AND (m.actual_date IS NULL OR m.actual_date > %(d)s) AND m.planned_date <= %(soon_cut)s "
-            "GROUP BY p2.id) AS s WHERE s.id = p.id AND p.status <> s.status"
+            f"{only_p2}GROUP BY p2.id) AS s WHERE s.id = p.id AND p.status <> s.status"
         ),
         # 5. 投资滞后: year-to-date completed against the annual plan pro rata by month
         #    (ytd / (plan × months / 12) below red_pct % → red, below yellow_pct % → yellow),
@@ -185,8 +197,8 @@ def _flag_delays_sql() -> dict[str, str]:
             "ELSE 'green' END AS st "
             f"FROM {t['p']} p2 LEFT JOIN {t['ap']} ap ON ap.project_id = p2.id AND ap.year = %(year)s "
             f"LEFT JOIN (SELECT project_id, SUM(amount) AS ytd FROM {t['r']} "
-            "WHERE period >= %(year_start)s AND period <= %(period)s GROUP BY project_id) r ON r.project_id = p2.id"
-            ") AS s WHERE s.id = p.id AND p.investment_status <> s.st"
+            f"WHERE period >= %(year_start)s AND period <= %(period)s {only_r}GROUP BY project_id) r "
+            f"ON r.project_id = p2.id {only_p2}) AS s WHERE s.id = p.id AND p.investment_status <> s.st"
         ),
     }
 
@@ -250,6 +262,38 @@ def flag_delays(*, as_of: dt.date) -> dict[str, Any]:
         "projects_status_changed": counts["status"],
         "projects_investment_status_changed": counts["investment"],
     }
+
+
+def refresh_project_status(*, project_ids: list[int], as_of: dt.date) -> dict[str, int]:
+    """Recompute the status colour and investment status of some projects right after an edit
+    (the wall chart follows at once); delay records stay the daily job's. Same statements as
+    flag_delays steps 4–5, limited to the projects: a constant number of statements."""
+    project_ids = sorted({int(pk) for pk in project_ids})
+    if not project_ids:
+        return {"projects_status_changed": 0, "projects_investment_status_changed": 0}
+    params = flag_delays_params(as_of=as_of, settings=SchedulingSettings.load())
+    statements = _flag_delays_sql(project_ids)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(statements["status"], params)
+        status = max(cursor.rowcount, 0)
+        cursor.execute(statements["investment"], params)
+        investment = max(cursor.rowcount, 0)
+    return {"projects_status_changed": status, "projects_investment_status_changed": investment}
+
+
+def _refresh_after_commit(project_id: int) -> None:
+    """Queue a status refresh of the project once the edit is committed. A broker that is down
+    must not turn a saved edit into an error page: the nightly flag_delays catches up."""
+
+    def send():
+        from .tasks import refresh_project_status_task
+
+        try:
+            refresh_project_status_task.delay(project_ids=[project_id])
+        except Exception:  # the broker is unreachable; logged, the daily job will catch up
+            logger.exception("could not queue refresh_project_status for project %s", project_id)
+
+    transaction.on_commit(send)
 
 
 # --- Investment growth snapshots --------------------------------------------------------------

@@ -49,3 +49,10 @@ def compute_industry_growth_task(period: str | None = None) -> dict:
     result = {"period": f"{snapshot.period:%Y-%m}", "computed_at": snapshot.computed_at.isoformat()}
     logger.info("compute_industry_growth %s", result)
     return result
+
+
+@shared_task(name="scheduling.refresh_project_status", **JOB_OPTIONS)
+def refresh_project_status_task(project_ids: list[int], as_of: str | None = None) -> dict:
+    """Status colour and investment status of the given projects after an edit (sent with
+    transaction.on_commit by the milestone services)."""
+    return services.refresh_project_status(project_ids=project_ids, as_of=parse_as_of(as_of))

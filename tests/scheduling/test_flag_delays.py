@@ -276,3 +276,26 @@ def test_the_number_of_statements_does_not_grow_with_the_data(make_project, make
     assert DelayRecord.objects.count() > 20
     assert small == large
     assert small[0] <= 10
+
+
+def test_a_milestone_edit_refreshes_only_its_projects_colour_after_commit(
+    make_project, make_milestone, commission_user, django_capture_on_commit_callbacks, monkeypatch
+):
+    from django.utils import timezone
+
+    from scheduling.services import milestone_update
+
+    monkeypatch.setattr(timezone, "localdate", lambda *a, **k: AS_OF)
+    edited, other = make_project("改期项目"), make_project("其他项目")
+    late = make_milestone(edited, D(2026, 4, 1))
+    make_milestone(other, D(2026, 4, 1))
+    flag_delays(as_of=AS_OF)
+    assert set(Project.objects.values_list("status", flat=True)) == {"red"}
+    # Somebody else's project turns green behind the job's back: the refresh must not touch it.
+    Project.objects.filter(pk=other.pk).update(status="green")
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        milestone_update(user=commission_user, milestone=late, data={"planned_date": D(2026, 5, 30)})
+    assert len(callbacks) == 1
+    assert dict(Project.objects.values_list("name", "status")) == {"改期项目": "due_soon", "其他项目": "green"}
+    # The delay record is the daily job's: still open until flag_delays runs.
+    assert DelayRecord.objects.get(milestone=late).closed_on is None
