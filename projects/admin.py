@@ -98,12 +98,17 @@ class ProjectAdmin(SimpleHistoryAdmin):
     def get_deleted_objects(self, objs, request):
         # The bulk "delete selected" action: projects with reports block the whole deletion
         # (shown as protected), exactly like a PROTECT foreign key would.
+        # Django would only say "no permission to delete 重点项目"; name the projects and why.
+        # (Milestones with delay records are blocked too: the delay records are read-only, so
+        # the record of a delay is never erased from the admin.)
         deleted, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
         pks = [obj.pk for obj in objs]
-        blocked = Project.objects.filter(pk__in=pks, reports__isnull=False).distinct()
-        protected = list(protected) + [
-            _("%(name)s（已有月度报告，只能归档）") % {"name": project.name} for project in blocked
-        ]
+        blocked = list(Project.objects.filter(pk__in=pks, reports__isnull=False).distinct())
+        if blocked:
+            perms_needed.discard(Project._meta.verbose_name)
+            protected = list(protected) + [
+                _("%(name)s（已有月度报告，只能归档）") % {"name": project.name} for project in blocked
+            ]
         return deleted, model_count, perms_needed, protected
 
     def save_model(self, request, obj, form, change):
