@@ -94,11 +94,11 @@ def test_every_model_has_a_working_changelist_search_and_change_page(client, fil
     }
     for model in ours:
         info = model._meta.app_label, model._meta.model_name
-        changelist = client.get(reverse("admin:%s_%s_changelist" % info), {"q": "项目"})
+        changelist = client.get(reverse(f"admin:{info[0]}_{info[1]}_changelist"), {"q": "项目"})
         assert changelist.status_code == 200, model
         obj = model.objects.first()
         assert obj is not None, model
-        change = client.get(reverse("admin:%s_%s_change" % info, args=[obj.pk]))
+        change = client.get(reverse(f"admin:{info[0]}_{info[1]}_change", args=[obj.pk]))
         assert change.status_code == 200, model
 
 
@@ -167,7 +167,14 @@ def test_negative_amount_in_admin_is_refused_with_message(client, filled):
     project = filled["project"]
     response = client.post(
         reverse("admin:projects_investmentreport_add"),
-        {"project": project.pk, "period": "2026-10-01", "amount": "-5", "progress": "", "problems": "", "status": "submitted"},
+        {
+            "project": project.pk,
+            "period": "2026-10-01",
+            "amount": "-5",
+            "progress": "",
+            "problems": "",
+            "status": "submitted",
+        },
     )
     assert response.status_code == 200
     assert "确保该值大于或等于0。" in response.content.decode()
