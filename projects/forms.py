@@ -105,6 +105,17 @@ class MilestoneForm(forms.ModelForm):
             self.add_error("name", _("节点类型为“其他”时必须填写节点名称。"))
         return data
 
+    def _post_clean(self):
+        # Milestone.clean() checks the order against the *saved* siblings, which is wrong while
+        # several dates of one project move at once; the formset checks the order of the whole
+        # submitted set instead (same rule, milestone_order_errors), and the services check each
+        # write again when saving.
+        self.instance.clean = lambda: None
+        try:
+            super()._post_clean()
+        finally:
+            del self.instance.clean
+
 
 class BaseMilestoneFormSet(BaseInlineFormSet):
     def clean(self):
@@ -126,7 +137,7 @@ class BaseMilestoneFormSet(BaseInlineFormSet):
 
 class BaseAnnualPlanFormSet(BaseInlineFormSet):
     def clean(self):
-        super().clean()
+        # Before super().clean(): its unique check would only give a message above the table.
         years: dict[int, int] = {}
         for f in self.forms:
             if self._should_delete_form(f) or not hasattr(f, "cleaned_data"):
@@ -137,6 +148,7 @@ class BaseAnnualPlanFormSet(BaseInlineFormSet):
             if year in years:
                 f.add_error("year", _("%(year)d 年的计划已在上面填写。") % {"year": year})
             years[year] = 1
+        super().clean()
 
 
 MilestoneFormSet = inlineformset_factory(

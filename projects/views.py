@@ -103,11 +103,11 @@ def growth_chart(figures: dict | None) -> dict | None:
         values.append(Decimal(city))
     lo = min([Decimal(0), *values])
     hi = max([Decimal(10), *values])
-    label_w, width, row_h = 150, 560, 28
+    label_w, width, row_h = 130, 640, 28
     span = hi - lo or Decimal(1)
 
     def x(v) -> float:
-        return float(label_w + (Decimal(v) - lo) / span * (width - label_w - 60))
+        return float(label_w + (Decimal(v) - lo) / span * (width - label_w - 170))
 
     zero = x(0)
     bars = []
@@ -477,11 +477,13 @@ def _save_milestones(user, project, formset) -> None:
 
 def _save_plans(user, project, formset) -> None:
     # No service exists for annual plans yet; this is the one write path for them in the web UI.
-    for obj in formset.deleted_objects if hasattr(formset, "deleted_objects") else []:
-        obj._history_user = user
-        obj.delete()
     for form in formset.forms:
-        if not hasattr(form, "cleaned_data") or not form.cleaned_data or formset._should_delete_form(form):
+        if not hasattr(form, "cleaned_data") or not form.cleaned_data:
+            continue
+        if formset._should_delete_form(form):
+            if form.instance.pk:
+                form.instance._history_user = user
+                form.instance.delete()
             continue
         if form.instance.pk and not form.has_changed():
             continue
@@ -498,7 +500,10 @@ def _apply_template(user, project, template, target) -> int:
     apply = getattr(ms, "apply_template", None)
     if apply is None:
         raise ValidationError(_("倒排工期模板功能暂不可用。"))
-    created = apply(user=user, project=project, template=template, target_date=target)
+    try:
+        created = apply(user=user, project=project, template=template, target_date=target)
+    except ValidationError as exc:
+        raise ValidationError({"template_target": exc.messages})
     return len(created) if hasattr(created, "__len__") else 0
 
 
@@ -816,6 +821,53 @@ def _month_add(d: dt.date, months: int) -> dt.date:
     return dt.date(d.year + m // 12, m % 12 + 1, 1)
 
 
+CSS_RANK = {"late": 3, "soon": 2, "ok": 1, "done": 0}
+
+
+def board_marks(milestones, *, as_of, start, end, x):
+    """The markers of one wall-chart row. Nodes on the same planned day (拿地即开工, 四证齐发)
+    share one marker so their labels do not pile up; nodes outside the window are counted."""
+    by_day: OrderedDict = OrderedDict()
+    extras = []
+    before = after = 0
+    for m in milestones:
+        if m.planned_date < start:
+            before += 1
+            continue
+        if m.planned_date > end:
+            after += 1
+            continue
+        done = m.actual_date is not None and m.actual_date <= as_of
+        days = None if done else (m.planned_date - as_of).days
+        css = "done" if done else ("late" if days < 0 else ("soon" if days <= 14 else "ok"))
+        title = f"{m.display_name} {_('计划')} {m.planned_date}"
+        if m.baseline_date and m.baseline_date != m.planned_date:
+            title += f" / {_('基线')} {m.baseline_date}"
+            if start <= m.baseline_date <= end:
+                px, bx = x(m.planned_date), x(m.baseline_date)
+                extras.append({"bx": bx, "sx": min(px, bx), "sw": round(abs(px - bx), 2), "title": title})
+        if m.actual_date:
+            title += f" / {_('实际')} {m.actual_date}"
+            if start <= m.actual_date <= end:
+                extras.append({"ax": x(m.actual_date), "title": title})
+        by_day.setdefault(m.planned_date, []).append((m, css, title))
+    marks = []
+    for i, (day, items) in enumerate(by_day.items()):
+        css = max((c for _m, c, _t in items), key=CSS_RANK.get)
+        first = items[0][0].display_name
+        label = first if len(items) == 1 else _("%(first)s等%(n)d项") % {"first": first, "n": len(items)}
+        marks.append(
+            {
+                "px": x(day),
+                "label": label,
+                "css": css,
+                "title": "\n".join(t for _m, _c, t in items),
+                "up": i % 2 == 1,
+            }
+        )
+    return extras + marks, before, after
+
+
 @login_required
 def board(request):
     as_of = today()
@@ -843,28 +895,7 @@ def board(request):
     groups: OrderedDict = OrderedDict()
     for p in page.object_list:
         key = p.park if group == "park" else p.industry
-        marks = []
-        for m in p.milestones.all():
-            done = m.actual_date is not None and m.actual_date <= as_of
-            days = None if done else (m.planned_date - as_of).days
-            outside = not (start <= m.planned_date <= end)
-            px, bx = x(m.planned_date), (x(m.baseline_date) if m.baseline_date != m.planned_date else None)
-            marks.append(
-                {
-                    "label": m.display_name,
-                    "px": px,
-                    "bx": bx,
-                    "sx": min(px, bx) if bx is not None else None,
-                    "sw": round(abs(px - bx), 2) if bx is not None else None,
-                    "ax": x(m.actual_date),
-                    "css": "done" if done else ("late" if days < 0 else ("soon" if days <= 14 else "ok")),
-                    "title": f"{m.display_name} {_('计划')} {m.planned_date}"
-                    + (f" / {_('基线')} {m.baseline_date}" if m.baseline_date != m.planned_date else "")
-                    + (f" / {_('实际')} {m.actual_date}" if m.actual_date else ""),
-                    "outside": outside,
-                }
-            )
-        p.marks = marks
+        p.marks, p.before, p.after = board_marks(p.milestones.all(), as_of=as_of, start=start, end=end, x=x)
         if p.next_date:
             p.cd = countdown_text((p.next_date - as_of).days, kind_label(p.next_kind, p.next_name))
             p.cd_days = (p.next_date - as_of).days
