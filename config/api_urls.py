@@ -1,9 +1,10 @@
 """`/api/v1/`: the contract's resources, token auth, the OpenAPI schema and its offline docs."""
 
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
+from common.api.docs import OfflineRedocView
 from parks.api import IndustryViewSet, ParkViewSet
 from projects.api import InvestmentReportViewSet, ProjectViewSet, TokenView
 from reports.api import WeeklyReportViewSet
@@ -27,6 +28,6 @@ urlpatterns = [
     # The split view serves Swagger UI's start-up script as a file (no inline script), so the
     # page works under the site's CSP (script-src 'self'); assets come from the sidecar package.
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
-    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+    path("redoc/", OfflineRedocView.as_view(url_name="api:schema"), name="redoc"),
     path("", include(router.urls)),
 ]

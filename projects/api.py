@@ -62,7 +62,7 @@ EXPORT_PARAMETER = OpenApiParameter(
 
 
 class ProjectSerializer(serializers.ModelSerializer):
-    id = serializers.IntegerField(read_only=True, help_text=h("项目ID", "Project id"))
+    id = serializers.IntegerField(read_only=True, label="ID", help_text=h("项目ID", "Project id"))
     code = serializers.RegexField(
         PROJECT_CODE_RE,
         max_length=24,
@@ -406,7 +406,7 @@ class ScopedProjectField(serializers.PrimaryKeyRelatedField):
 
 
 class InvestmentReportSerializer(serializers.ModelSerializer):
-    id = serializers.IntegerField(read_only=True, help_text=h("月报ID", "Report id"))
+    id = serializers.IntegerField(read_only=True, label="ID", help_text=h("月报ID", "Report id"))
     project = ScopedProjectField(label=_lazy("项目ID"), help_text=h("项目ID", "Project id"))
     project_name = serializers.CharField(
         source="project.name", read_only=True, label=_lazy("项目名称"), help_text=h("项目名称", "Project name")

@@ -52,7 +52,7 @@ def request_as_of(request) -> dt.date:
 
 
 class MilestoneSerializer(serializers.ModelSerializer):
-    id = serializers.IntegerField(read_only=True, help_text=h("节点ID", "Milestone id"))
+    id = serializers.IntegerField(read_only=True, label="ID", help_text=h("节点ID", "Milestone id"))
     project = ScopedProjectField(label=_lazy("项目ID"), help_text=h("项目ID", "Project id"))
     project_name = serializers.CharField(
         source="project.name", read_only=True, label=_lazy("项目名称"), help_text=h("项目名称", "Project name")
@@ -321,10 +321,13 @@ CITY_SERIALIZER = inline_serializer(
         "prior_listed_investment": _money_field("上年列入项目总投资", "Total investment of last year's list"),
         "listed_growth_pct": _pct_field("列入总投资增速", "Listed investment growth %"),
     },
+    help_text=h("全市合计", "City totals"),
 )
 INDUSTRY_SERIALIZER = inline_serializer(
     "IndustryInvestmentRow",
-    {
+    many=True,
+    help_text=h("各产业（含下级产业汇总），按产业树排序", "Each industry, with its descendants, in tree order"),
+    fields={
         "industry": serializers.CharField(help_text=h("产业代码", "Industry code")),
         "name": serializers.CharField(help_text=h("产业名称", "Industry name")),
         "parent": serializers.CharField(allow_null=True, help_text=h("上级产业代码", "Parent industry code")),
@@ -367,9 +370,7 @@ class IndustryInvestmentView(APIView):
                     ),
                     "computed_at": serializers.DateTimeField(allow_null=True, help_text=h("计算时间", "Computed at")),
                     "city": CITY_SERIALIZER,
-                    "industries": INDUSTRY_SERIALIZER(many=True)
-                    if False
-                    else serializers.ListField(child=INDUSTRY_SERIALIZER),
+                    "industries": INDUSTRY_SERIALIZER,
                 },
             )
         },
