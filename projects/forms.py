@@ -199,6 +199,10 @@ class GridRowForm(forms.Form):
         max_digits=14,
         decimal_places=2,
         label=gettext_lazy("当月完成投资（万元）"),
+        error_messages={
+            "max_decimal_places": gettext_lazy("金额最多保留两位小数（万元），系统不会自动舍入。"),
+            "invalid": gettext_lazy("请输入金额数字（万元）。"),
+        },
         widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 10}),
     )
     progress = forms.CharField(required=False, label=gettext_lazy("形象进度"), widget=forms.Textarea(attrs={"rows": 2}))

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import openpyxl
 import pytest
+from django.conf import settings
 
 from tests import factories
 
@@ -168,7 +169,7 @@ def test_board_shows_rows_countdowns_today_line_and_print_css(client_a, project_
     assert "签约已逾期 40 天" in html  # the row's countdown: its earliest open node
     assert 'title="开工 计划' in html  # the later node is on the time axis too
     assert 'class="btoday"' in html
-    css = open("static/css/app.css", encoding="utf-8").read()
+    css = (settings.BASE_DIR / "static" / "css" / "app.css").read_text(encoding="utf-8")
     assert "size: A3 landscape" in css
 
 

@@ -1,0 +1,100 @@
+"""The monthly reporting grid: one page per park and month, saved all at once or not at all."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from projects.models import InvestmentReport
+from tests import factories
+from tests.web.helpers import form_data
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def two_projects(city):
+    p1 = factories.ProjectFactory(name="甲项目", park=city.park_a, industry=city.bio)
+    p2 = factories.ProjectFactory(name="乙项目", park=city.park_a_sub, industry=city.bio)
+    other = factories.ProjectFactory(name="别的园区项目", park=city.park_b, industry=city.bio)
+    return p1, p2, other
+
+
+def grid_url(city, period="2026-03"):
+    return f"/monthly/?park={city.park_a.pk}&period={period}"
+
+
+def test_grid_lists_the_parks_projects_and_who_has_not_reported(client_a, city, two_projects):
+    p1, p2, other = two_projects
+    factories.ReportFactory(project=p1, period="2026-03-01", amount=Decimal("10"))
+    response = client_a.get(grid_url(city))
+    html = response.content.decode()
+    assert [r["project"].name for r in response.context["rows"]] == ["甲项目", "乙项目"]
+    assert other.name not in html
+    assert [p.name for p in response.context["missing"]] == ["乙项目"]
+    assert "尚未报送 1 个项目" in html
+    assert "2026-03-25" in html  # the deadline, the 25th
+
+
+def test_grid_saves_every_row_at_once(client_a, city, two_projects, park_a_admin):
+    p1, p2, _other = two_projects
+    data = form_data(client_a.get(grid_url(city)), "grid-form")
+    data.update({f"p{p1.pk}-amount": "1234.56", f"p{p1.pk}-progress": "主体施工", f"p{p2.pk}-amount": "0"})
+    response = client_a.post(grid_url(city), data)
+    assert response.status_code == 302
+    reports = {r.project_id: r for r in InvestmentReport.objects.all()}
+    assert reports[p1.pk].amount == Decimal("1234.56") and reports[p1.pk].progress == "主体施工"
+    assert reports[p2.pk].amount == Decimal("0.00")
+    assert str(reports[p1.pk].period) == "2026-03-01" and reports[p1.pk].submitted_by == park_a_admin
+    assert reports[p1.pk].history.count() == 1
+
+
+def test_grid_with_one_bad_row_saves_nothing_and_names_the_row(client_a, city, two_projects):
+    p1, p2, _other = two_projects
+    data = form_data(client_a.get(grid_url(city)), "grid-form")
+    data.update({f"p{p1.pk}-amount": "100", f"p{p2.pk}-amount": "12.345"})
+    response = client_a.post(grid_url(city), data)
+    assert response.status_code == 200
+    assert not InvestmentReport.objects.exists()
+    rows = {r["project"].pk: r for r in response.context["rows"]}
+    assert rows[p2.pk]["form"].errors["amount"] == ["金额最多保留两位小数（万元），系统不会自动舍入。"]
+    assert not rows[p1.pk]["form"].errors
+    assert "本次未保存任何数据" in response.content.decode()
+
+
+def test_grid_negative_and_missing_amount_messages(client_a, city, two_projects):
+    p1, p2, _other = two_projects
+    data = form_data(client_a.get(grid_url(city)), "grid-form")
+    data.update({f"p{p1.pk}-amount": "-1", f"p{p2.pk}-progress": "已开工"})
+    response = client_a.post(grid_url(city), data)
+    rows = {r["project"].pk: r for r in response.context["rows"]}
+    assert rows[p1.pk]["form"].errors["amount"] == ["确保该值大于或等于0。"]
+    assert "请同时填写当月完成投资" in rows[p2.pk]["form"].errors["amount"][0]
+    assert not InvestmentReport.objects.exists()
+
+
+def test_grid_corrects_an_existing_report(client_a, city, two_projects):
+    p1, _p2, _other = two_projects
+    report = factories.ReportFactory(project=p1, period="2026-03-01", amount=Decimal("10"))
+    data = form_data(client_a.get(grid_url(city)), "grid-form")
+    assert data[f"p{p1.pk}-amount"] == "10.00"
+    data[f"p{p1.pk}-amount"] = "11.00"
+    assert client_a.post(grid_url(city), data).status_code == 302
+    report.refresh_from_db()
+    assert report.amount == Decimal("11.00")
+    assert InvestmentReport.objects.count() == 1
+    assert report.history.first().history_type == "~"
+
+
+def test_viewer_sees_the_grid_read_only(client_viewer, city, two_projects):
+    response = client_viewer.get(grid_url(city))
+    assert response.status_code == 200 and not response.context["writable"]
+    assert "全部保存" not in response.content.decode()
+    assert client_viewer.post(grid_url(city), {}).status_code == 403
+
+
+def test_park_admin_cannot_open_another_parks_grid(client_a, city, two_projects):
+    response = client_a.get(f"/monthly/?park={city.park_b.pk}&period=2026-03")
+    assert response.status_code == 404
+    assert "别的园区项目" not in response.content.decode()
