@@ -49,19 +49,28 @@ def reset_delays() -> None:
 
 
 def raw_flag_delays_sql() -> str:
-    from projects.models import Project
+    """One statement computing what the job decides: every milestone overdue or due soon with
+    its days and severity, each project's worst colour, and each project's year-to-date
+    investment against its plan (the 投资滞后 grade)."""
+    from projects.models import AnnualPlan, InvestmentReport, Project
     from scheduling.models import Milestone
 
     m, p = Milestone._meta.db_table, Project._meta.db_table
+    ap, r = AnnualPlan._meta.db_table, InvestmentReport._meta.db_table
     return (
-        "SELECT count(*), sum(worst), sum(overdue), sum(days) FROM ("  # noqa: S608
-        "SELECT p.id, MAX(CASE WHEN m.planned_date <= %(red_cut)s THEN 3 WHEN m.planned_date < %(d)s THEN 2 "
+        f"WITH ytd AS (SELECT project_id, SUM(amount) AS ytd FROM {r} "  # noqa: S608
+        "WHERE period >= %(year_start)s AND period <= %(period)s GROUP BY project_id), "
+        "worst AS (SELECT p.id, MAX(CASE WHEN m.planned_date <= %(red_cut)s THEN 3 WHEN m.planned_date < %(d)s THEN 2 "
         "WHEN m.id IS NOT NULL THEN 1 ELSE 0 END) AS worst, "
         "COUNT(m.id) FILTER (WHERE m.planned_date < %(d)s) AS overdue, "
         "SUM(%(d)s::date - m.planned_date) FILTER (WHERE m.planned_date < %(d)s) AS days "
         f"FROM {p} p LEFT JOIN {m} m ON m.project_id = p.id "
         "AND (m.actual_date IS NULL OR m.actual_date > %(d)s) AND m.planned_date <= %(soon_cut)s "
-        "WHERE p.archived_at IS NULL GROUP BY p.id) s"
+        "WHERE p.archived_at IS NULL GROUP BY p.id) "
+        "SELECT count(*), sum(w.worst), sum(w.overdue), sum(w.days), "
+        "count(*) FILTER (WHERE COALESCE(y.ytd, 0) * 1200 < ap.planned_investment * %(months)s * %(yellow_pct)s) "
+        f"FROM worst w LEFT JOIN {ap} ap ON ap.project_id = w.id AND ap.year = %(year)s "
+        "LEFT JOIN ytd y ON y.project_id = w.id"
     )
 
 
@@ -133,14 +142,16 @@ def _label(n: int) -> str:
 
 
 def run(ctx) -> None:
-    from django.db import connection
+    from django.db import connection, transaction
 
     from scheduling.models import GrowthSnapshot, SchedulingSettings
     from scheduling.selectors import default_period
-    from scheduling.services import compute_industry_growth, flag_delays, flag_delays_params
+    from scheduling.services import compute_industry_growth, flag_delays, flag_delays_params, job_session_settings
 
     as_of = _as_of()
     settings = SchedulingSettings.load()
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")  # fresh planner statistics after the load, as autovacuum would give
 
     # --- flag_delays: a normal daily run after yesterday's -------------------------------------
     reset_delays()
@@ -149,7 +160,8 @@ def run(ctx) -> None:
     params = flag_delays_params(as_of=as_of, settings=settings)
 
     def raw():
-        with connection.cursor() as cursor:
+        with transaction.atomic(), connection.cursor() as cursor:
+            job_session_settings()  # the same session settings as the job
             cursor.execute(raw_flag_delays_sql(), params)
             cursor.fetchall()
 
@@ -171,7 +183,8 @@ def run(ctx) -> None:
     job = sorted(times)[1]
 
     def raw_growth():
-        with connection.cursor() as cursor:
+        with transaction.atomic(), connection.cursor() as cursor:
+            job_session_settings()
             cursor.execute(raw_growth_sql(), growth_params)
             cursor.fetchall()
 

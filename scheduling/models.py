@@ -123,6 +123,25 @@ class Milestone(models.Model):
             errors = milestone_order_errors([self, *siblings])
             if 0 in errors:
                 raise ValidationError(errors[0])
+            # The other direction: this node now falls after a node that must follow it (开工
+            # moved past 竣工验收) — a sibling that was in order is not any more. Siblings that
+            # were already out of order (old data) do not block an unrelated edit.
+            before = milestone_order_errors(siblings)
+            labels = dict(MilestoneKind.choices)
+            for index, fields in errors.items():
+                sibling = siblings[index - 1]
+                for field in sorted(set(fields) - set(before.get(index - 1, {}))):
+                    raise ValidationError(
+                        {
+                            field: _("“%(a)s”的日期（%(da)s）不能晚于“%(b)s”（%(db)s）。")
+                            % {
+                                "a": labels.get(self.kind, self.kind),
+                                "da": getattr(self, field).isoformat(),
+                                "b": labels.get(sibling.kind, sibling.kind),
+                                "db": getattr(sibling, field).isoformat(),
+                            }
+                        }
+                    )
 
     def save(self, *args, **kwargs):
         if self.baseline_date is None:
