@@ -56,7 +56,7 @@ def _severity(row) -> str:
 # --- column sets -----------------------------------------------------------------------------
 def delay_columns() -> list[Column]:
     return [
-        Column(_("项目名称"), 28, lambda r: r.project),
+        Column(_("项目名称"), 40, lambda r: r.project),
         Column(_("所在园区"), 14, lambda r: r.park),
         Column(_("所属产业"), 12, lambda r: r.industry),
         Column(_("滞后节点"), 12, lambda r: r.milestone),
@@ -72,7 +72,7 @@ def delay_columns() -> list[Column]:
 
 def resolved_columns() -> list[Column]:
     return [
-        Column(_("项目名称"), 28, lambda r: r.project),
+        Column(_("项目名称"), 40, lambda r: r.project),
         Column(_("所在园区"), 14, lambda r: r.park),
         Column(_("节点"), 12, lambda r: r.milestone),
         Column(_("上周逾期天数"), 12, lambda r: r.days_overdue_last_week, align="right"),
@@ -82,7 +82,7 @@ def resolved_columns() -> list[Column]:
 
 def due_columns() -> list[Column]:
     return [
-        Column(_("项目名称"), 28, lambda r: r.project),
+        Column(_("项目名称"), 40, lambda r: r.project),
         Column(_("所在园区"), 14, lambda r: r.park),
         Column(_("所属产业"), 12, lambda r: r.industry),
         Column(_("节点"), 12, lambda r: r.milestone),
@@ -94,7 +94,7 @@ def due_columns() -> list[Column]:
 
 def lag_columns() -> list[Column]:
     return [
-        Column(_("项目名称"), 28, lambda r: r.project),
+        Column(_("项目名称"), 40, lambda r: r.project),
         Column(_("所在园区"), 14, lambda r: r.park),
         Column(_("所属产业"), 12, lambda r: r.industry),
         Column(_("年度计划投资（万元）"), 18, lambda r: r.plan, align="right", number_format="#,##0.00"),
@@ -143,15 +143,21 @@ def listing(columns: Sequence[Column], rows: Sequence, *, compact: bool, numbere
         head = [(_("序号"), 6, "right")] if numbered else []
         head += [(c.label, c.width, c.align) for c in columns]
         header = " ".join(_pad(label, width, align) for label, width, align in head)
-        lines = ['<div class="mono"><p class="mono-head">' + escape(header) + "</p>"]
+        # Consecutive rows of one severity share one preformatted block: WeasyPrint then
+        # styles and boxes a handful of elements instead of one per row (about a third faster).
+        blocks: list[tuple[str, list[str]]] = []
         last = len(columns) - 1
         for i, row in enumerate(rows, 1):
             parts = [_pad(str(i), 6, "right")] if numbered else []
             for j, c in enumerate(columns):
-                text = _text(c.value(row))
+                text = _text(c.value(row)).replace("\n", " ")
                 parts.append(text if j == last else _pad(text, c.width, c.align))
             sev = _severity(row)
-            lines.append(f'<p class="sev-{sev}">' + escape(" ".join(parts)) + "</p>")
+            if not blocks or blocks[-1][0] != sev:
+                blocks.append((sev, []))
+            blocks[-1][1].append(" ".join(parts))
+        lines = ['<div class="mono"><p class="mono-head">' + escape(header) + "</p>"]
+        lines.extend(f'<p class="sev-{sev}">' + escape("\n".join(block)) + "</p>" for sev, block in blocks)
         lines.append("</div>")
         return mark_safe("".join(lines))  # noqa: S308
     out = ['<table class="report-table"><thead><tr>']
@@ -175,10 +181,14 @@ def listing(columns: Sequence[Column], rows: Sequence, *, compact: bool, numbere
 def render_html(data: ReportData, *, generated_at: dt.datetime, compact: bool | None = None) -> str:
     """The report body (no <html>): the web view includes it, the PDF wraps it."""
     summary = data.summary()
-    limit = getattr(settings, "REPORTS_PDF_TABLE_MAX_ROWS", 1000)
+    if compact is None:
+        # One decision for the whole document, so a big report is compact throughout.
+        limit = getattr(settings, "REPORTS_PDF_TABLE_MAX_ROWS", 1000)
+        size = len(data.delays) + len(data.newly) + len(data.resolved) + len(data.due_soon) + len(data.lagging)
+        compact = size > limit
 
     def lst(columns, rows, **kw):
-        return listing(columns, rows, compact=(len(rows) > limit) if compact is None else compact, **kw)
+        return listing(columns, rows, compact=compact, **kw)
 
     groups = [
         {"name": data.parks[pk]["name"], "count": len(rows), "listing": lst(delay_columns(), rows)}
@@ -205,7 +215,7 @@ def render_html(data: ReportData, *, generated_at: dt.datetime, compact: bool | 
 def render_pdf(data: ReportData, *, generated_at: dt.datetime) -> bytes:
     from weasyprint import HTML
 
-    body = render_html(data, generated_at=generated_at)
+    body = render_html(data, generated_at=generated_at, compact=None)
     document = render_to_string("reports/weekly_pdf.html", {"title": title_of(data), "body": mark_safe(body)})  # noqa: S308
 
     def no_fetch(url, *args, **kwargs):
@@ -216,7 +226,10 @@ def render_pdf(data: ReportData, *, generated_at: dt.datetime) -> bytes:
 
 # --- XLSX ------------------------------------------------------------------------------------
 def render_xlsx(data: ReportData, *, generated_at: dt.datetime) -> bytes:
+    """Write-only workbook (streams rows; a normal workbook recomputes its dimensions on every
+    styled row and goes quadratic at 10,000 rows). Layout is set before the first row."""
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
@@ -225,53 +238,56 @@ def render_xlsx(data: ReportData, *, generated_at: dt.datetime) -> bytes:
     fills = {"red": PatternFill("solid", fgColor=RED_FILL), "yellow": PatternFill("solid", fgColor=YELLOW_FILL)}
     wrap = Alignment(wrap_text=True, vertical="top")
 
-    wb = Workbook()
+    wb = Workbook(write_only=True)
     summary = data.summary()
 
-    def setup(ws, widths: Sequence[int]) -> None:
+    def new_sheet(title: str, widths: Sequence[int], *, frozen: str | None = None):
+        ws = wb.create_sheet(title)
         for i, width in enumerate(widths, 1):
             ws.column_dimensions[get_column_letter(i)].width = width + 2
         ws.page_setup.orientation = "landscape"
-        ws.page_setup.paperSize = ws.PAPERSIZE_A4
+        ws.page_setup.paperSize = "9"  # A4
         ws.page_setup.fitToWidth = 1
         ws.page_setup.fitToHeight = 0
         ws.sheet_properties.pageSetUpPr.fitToPage = True
         ws.print_options.gridLines = True
+        if frozen:
+            ws.freeze_panes = frozen
+            ws.print_title_rows = "1:1"
+        return ws
+
+    def header_row(ws, labels):
+        cells = []
+        for label in labels:
+            cell = WriteOnlyCell(ws, value=label)
+            cell.font, cell.fill, cell.alignment = bold, header_fill, wrap
+            cells.append(cell)
+        ws.append(cells)
 
     def table_sheet(title: str, columns: Sequence[Column], rows: Sequence) -> None:
-        ws = wb.create_sheet(title)
-        ws.append([_("序号"), *[c.label for c in columns]])
-        for cell in ws[1]:
-            cell.font = bold
-            cell.fill = header_fill
-            cell.alignment = wrap
-        formats = [c.number_format for c in columns]
-        for i, row in enumerate(rows, 1):
-            ws.append([i, *[c.value(row) for c in columns]])
-        sev_col = [n for n, c in enumerate(columns) if c.label in (_("严重程度"), _("状态"))]
-        if rows:
-            r = 2
-            for row in rows:
-                fill = fills.get(_severity(row))
-                cells = ws[r]
-                if fill is not None and sev_col:
-                    cells[sev_col[0] + 1].fill = fill
-                    cells[1].fill = fill
-                for n, fmt in enumerate(formats):
-                    if fmt:
-                        cells[n + 1].number_format = fmt
-                r += 1
-        ws.freeze_panes = "B2"
-        ws.print_title_rows = "1:1"
+        ws = new_sheet(title, [6, *[c.width for c in columns]], frozen="B2")
         if rows:
             ws.auto_filter.ref = f"A1:{get_column_letter(len(columns) + 1)}{len(rows) + 1}"
-        setup(ws, [6, *[c.width for c in columns]])
+        header_row(ws, [_("序号"), *[c.label for c in columns]])
+        severity_at = {n for n, c in enumerate(columns) if c.label in (_("严重程度"), _("状态"))}
+        styled = [n for n, c in enumerate(columns) if c.number_format or n in severity_at or n == 0]
+        for i, row in enumerate(rows, 1):
+            values: list = [i, *[c.value(row) for c in columns]]
+            fill = fills.get(_severity(row))
+            for n in styled:
+                cell = WriteOnlyCell(ws, value=values[n + 1])
+                if columns[n].number_format:
+                    cell.number_format = columns[n].number_format
+                if fill is not None and (n in severity_at or (n == 0 and severity_at)):
+                    cell.fill = fill
+                values[n + 1] = cell
+            ws.append(values)
 
     # Summary sheet
-    ws = wb.active
-    ws.title = _("汇总")
-    ws.append([title_of(data)])
-    ws["A1"].font = Font(bold=True, size=14)
+    ws = new_sheet(_("汇总"), [22, 12, 12, 12, 12, 12, 12])
+    title = WriteOnlyCell(ws, value=title_of(data))
+    title.font = Font(bold=True, size=14)
+    ws.append([title])
     ws.append([_("生成时间"), timezone.localtime(generated_at).strftime("%Y-%m-%d %H:%M")])
     ws.append([])
     totals = [
@@ -288,17 +304,14 @@ def render_xlsx(data: ReportData, *, generated_at: dt.datetime) -> bytes:
     ]
     for label, value in totals:
         ws.append([label, value])
-    for title, key in ((_("按园区"), "by_park"), (_("按产业"), "by_industry")):
+    for heading, key in ((_("按园区"), "by_park"), (_("按产业"), "by_industry")):
         ws.append([])
-        ws.append([title])
-        ws.cell(ws.max_row, 1).font = bold
-        ws.append([c.label for c in summary_columns()])
-        for cell in ws[ws.max_row]:
-            cell.font = bold
-            cell.fill = header_fill
+        cell = WriteOnlyCell(ws, value=heading)
+        cell.font = bold
+        ws.append([cell])
+        header_row(ws, [c.label for c in summary_columns()])
         for item in summary[key]:
             ws.append([c.value(item) for c in summary_columns()])
-    setup(ws, [22, 12, 12, 12, 12, 12, 12])
 
     table_sheet(_("滞后明细"), delay_columns(), data.delays)
     table_sheet(_("滞后最长"), delay_columns(), data.longest())
@@ -306,7 +319,6 @@ def render_xlsx(data: ReportData, *, generated_at: dt.datetime) -> bytes:
     table_sheet(_("本周销号"), resolved_columns(), data.resolved)
     table_sheet(_("临期节点"), due_columns(), data.due_soon)
     table_sheet(_("投资滞后"), lag_columns(), data.lagging)
-    # Long text columns wrap in print
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()

@@ -64,7 +64,7 @@ def render_all(data: ReportData, *, generated_at: dt.datetime) -> Rendered:
     return Rendered(
         xlsx=render_xlsx(data, generated_at=generated_at),
         pdf=render_pdf(data, generated_at=generated_at),
-        html=render_html(data, generated_at=generated_at).encode(),
+        html=render_html(data, generated_at=generated_at, compact=False).encode(),
         summary=data.summary(),
     )
 

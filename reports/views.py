@@ -109,7 +109,7 @@ def report_detail(request, week: str):
         with default_storage.open(source.html.name, "rb") as fh:
             body = fh.read().decode()
     else:
-        body = render_html(_section_on_the_fly(scope), generated_at=report.generated_at)
+        body = render_html(_section_on_the_fly(scope), generated_at=report.generated_at, compact=False)
     sections = report.sections.select_related("park").order_by("park__sort_order", "park__code")
     if not sees_whole_report(user):
         sections = sections.filter(park_id__in=user.administered_park_ids())

@@ -166,7 +166,7 @@ def test_xlsx_rows_days_fills_and_print_setup(report_city, run_report):
     assert ws.page_setup.orientation == "landscape"
     assert ws.page_setup.fitToWidth == 1
     assert ws.sheet_properties.pageSetUpPr.fitToPage is True
-    assert ws.column_dimensions["B"].width == 30
+    assert ws.column_dimensions["B"].width == 42
 
     summary = {r[0]: r[1] for r in sheet_rows(content, "汇总") if r and r[0]}
     assert summary["滞后节点"] == 3
