@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from parks.models import Industry, Park
 from projects.models import AnnualPlan, InvestmentReport, Project
 from scheduling.models import Milestone, SchedulingSettings
-from scheduling.selectors import due_soon_milestones, overdue_milestones
+from scheduling.selectors import default_period, due_soon_milestones, overdue_milestones
 
 WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
 
@@ -258,15 +258,20 @@ def _latest_report(as_of: dt.date, column: str):
 
 
 def lag_reference_month(as_of: dt.date) -> dt.date:
-    """The last full month before `as_of` (its first day): the period the YTD figure covers."""
-    return (as_of.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    """The last full month before `as_of` (its first day): the period the YTD figure covers,
+    the same one flag_delays grades Project.investment_status on."""
+    return default_period(as_of)
 
 
 def investment_lagging(
     *, as_of: dt.date, settings: SchedulingSettings, queryset=None
 ) -> tuple[dt.date, list[tuple[Project, Decimal, Decimal]]]:
     """Projects whose completed investment Jan..M (M = the last full month before `as_of`) is
-    below `invest_yellow_pct` % of the annual plan pro rata (plan × M/12). One query."""
+    below `invest_yellow_pct` % of the annual plan pro rata (plan × M/12). One query.
+
+    This is the rule scheduling.services.flag_delays stores in Project.investment_status,
+    evaluated here as of the report's Monday so that a report of a past week does not depend
+    on when flag_delays last ran."""
     month = lag_reference_month(as_of)
     qs = Project.objects.active() if queryset is None else queryset
     money = DecimalField(max_digits=20, decimal_places=2)
@@ -444,7 +449,8 @@ def weekly_report_data(*, week: str, as_of: dt.date) -> ReportData:
                 expected=expected.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP),
                 ytd=ytd,
                 pct=pct.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP),
-                severity="red" if pct < red_pct else "yellow",
+                # The rule of flag_delays, without division: ytd × 1200 < plan × M × pct.
+                severity="red" if ytd * 1200 < plan * month.month * red_pct else "yellow",
             )
         )
     return ReportData(
