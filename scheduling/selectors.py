@@ -127,6 +127,8 @@ def slip_days(milestone: Milestone) -> int:
 
 # --- Periods ----------------------------------------------------------------------------------
 
+MIN_YEAR, MAX_YEAR = 2000, 2100
+
 
 def default_period(today: dt.date) -> dt.date:
     """The last full month before `today` (as the first of that month): reports for a month are
@@ -148,9 +150,11 @@ def parse_period(value: str | dt.date | None, *, today: dt.date | None = None) -
         year_s, month_s = str(value).strip().split("-")
         if len(year_s) != 4 or len(month_s) != 2:
             raise ValueError
-        return dt.date(int(year_s), int(month_s), 1)
+        month = dt.date(int(year_s), int(month_s), 1)
     except ValueError:
         raise ValueError(_("报告期“%(value)s”格式不正确，应为 YYYY-MM，例如 2026-05。") % {"value": value}) from None
+    _check_year(month)
+    return month
 
 
 def parse_as_of(value: str | dt.date | None) -> dt.date:
@@ -165,11 +169,20 @@ def parse_as_of(value: str | dt.date | None) -> dt.date:
         text = str(value).strip()
         if len(text) != 10 or text[4] != "-" or text[7] != "-":  # only YYYY-MM-DD, not 20260520
             raise ValueError
-        return dt.date.fromisoformat(text)
+        day = dt.date.fromisoformat(text)
     except ValueError:
         raise ValueError(
             _("日期“%(value)s”格式不正确，应为 YYYY-MM-DD，例如 2026-05-31。") % {"value": value}
         ) from None
+    _check_year(day)
+    return day
+
+
+def _check_year(day: dt.date) -> None:
+    """The jobs' date arithmetic (a year back, a month ahead) stays inside the project list's
+    own range of years, so a far-off date is a message, not an overflow."""
+    if not MIN_YEAR <= day.year <= MAX_YEAR:
+        raise ValueError(_("日期须在 %(min)s 年至 %(max)s 年之间。") % {"min": MIN_YEAR, "max": MAX_YEAR})
 
 
 # --- Investment growth by industry (投资增速) ----------------------------------------------------

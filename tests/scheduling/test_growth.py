@@ -236,3 +236,6 @@ def test_default_period_and_parsing():
     for bad in ("2026-13", "2026-2", "26-02", "abc", "2026-02-01"):
         with pytest.raises(ValueError, match="YYYY-MM"):
             parse_period(bad)
+    for far in ("0001-01", "1999-12", "2101-01"):
+        with pytest.raises(ValueError, match="2000 年至 2100 年之间"):
+            parse_period(far)

@@ -61,11 +61,11 @@ def test_growth_task_and_command_store_the_same_snapshot(overdue):
     assert "2026-04：全市本年累计完成投资 120.50 万元，上年同期 100.00 万元，增速 20.5%。" in out.getvalue()
 
 
-@pytest.mark.parametrize("bad", ["2026-13-01", "20260520", "明天"])
+@pytest.mark.parametrize("bad", ["2026-13-01", "20260520", "明天", "0001-01-01", "9999-12-31"])
 def test_a_bad_date_is_a_clear_message_and_changes_nothing(overdue, bad):
-    with pytest.raises(CommandError, match="格式不正确，应为 YYYY-MM-DD"):
+    with pytest.raises(CommandError, match="格式不正确，应为 YYYY-MM-DD|2000 年至 2100 年之间"):
         call_command("flag_delays", as_of=bad)
-    with pytest.raises(ValueError, match="YYYY-MM-DD"):
+    with pytest.raises(ValueError, match="YYYY-MM-DD|2000 年至 2100 年之间"):
         flag_delays_task.delay(as_of=bad).get()
     assert DelayRecord.objects.count() == 0
 
