@@ -3,13 +3,15 @@
 `weekly_delay_report_run` is what the management command and the Celery task both call:
 
 1. Parse the week ('YYYY-Www'; default the current week in Asia/Shanghai); as_of = its Monday.
+   Delete the files of earlier runs of that week that died before committing (no row
+   points to them).
 2. If the report of that week exists and `force` is false, generate nothing: only send the
    mails of the current revision that are still pending (this completes a run that committed
    the report but died before mailing) and return.
 3. Otherwise read everything (reports.selectors) and render the city report and each park's
    section (XLSX, PDF, HTML) in memory, outside any transaction.
 4. In one transaction: lock the week's row, save the files under
-   MEDIA_ROOT/weekly/<week>/r<revision>/, write the report row (a forced run records the
+   MEDIA_ROOT/weekly/<week>/r<revision>-<random>/, write the report row (a forced run records the
    replaced revision in WeeklyReportRevision and bumps `revision`), its sections and one
    pending ReportDelivery per subscriber. If anything fails before the commit, the files just
    written are deleted: no row, no file, no mail. A concurrent first run loses on the unique
@@ -21,8 +23,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
+import secrets
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -95,15 +99,21 @@ def section_park_ids() -> list[int]:
     )
 
 
-def _file_name(week: str, revision: int, ext: str, park_code: str | None = None) -> str:
+def _file_name(folder: str, week: str, ext: str, park_code: str | None = None) -> str:
     suffix = f"-{park_code}" if park_code else ""
-    return f"weekly/{week}/r{revision}/weekly-delay-report-{week}{suffix}.{ext}"
+    return f"{folder}/weekly-delay-report-{week}{suffix}.{ext}"
 
 
-def _write_files(saved: list[str], week: str, revision: int, rendered: Rendered, park_code=None) -> dict[str, str]:
+def _run_folder(week: str, revision: int) -> str:
+    """Each run writes into a folder of its own (weekly/<week>/r<revision>-<random>/), so two
+    concurrent runs never touch each other's files and a dead run's files are recognisable."""
+    return f"weekly/{week}/r{revision}-{secrets.token_hex(4)}"
+
+
+def _write_files(saved: list[str], folder: str, week: str, rendered: Rendered, park_code=None) -> dict[str, str]:
     names = {}
     for ext in ("xlsx", "pdf", "html"):
-        name = default_storage.save(_file_name(week, revision, ext, park_code), ContentFile(getattr(rendered, ext)))
+        name = default_storage.save(_file_name(folder, week, ext, park_code), ContentFile(getattr(rendered, ext)))
         saved.append(name)
         names[ext] = name
     return names
@@ -157,14 +167,15 @@ def weekly_report_generate(*, week: str, as_of: dt.date, force: bool = False) ->
                 report.sections.all().delete()
                 report.revision += 1
                 report.as_of = as_of
-            names = _write_files(saved, week, report.revision, city)
+            folder = _run_folder(week, report.revision)
+            names = _write_files(saved, folder, week, city)
             report.xlsx, report.pdf, report.html = names["xlsx"], names["pdf"], names["html"]
             report.generated_at = generated_at
             report.summary = city.summary
             report.save()
             section_rows = []
             for pk in park_ids:
-                names = _write_files(saved, week, report.revision, sections[pk], data.parks[pk]["code"])
+                names = _write_files(saved, folder, week, sections[pk], data.parks[pk]["code"])
                 section_rows.append(
                     WeeklyReportSection(
                         report=report,
@@ -188,6 +199,46 @@ def weekly_report_generate(*, week: str, as_of: dt.date, force: bool = False) ->
         _delete(saved)
         raise
     return report, True
+
+
+ORPHAN_AGE = dt.timedelta(hours=6)
+
+
+def orphan_files_delete(*, week: str, now: dt.datetime | None = None) -> list[str]:
+    """Delete the files of runs of `week` that never committed (a process killed between
+    writing its files and committing: no exception handler ran). A run folder is an orphan
+    when no report, section or revision record points into it and its files are older than
+    ORPHAN_AGE (so a run still rendering or committing right now is left alone)."""
+    now = now or timezone.now()
+    root = f"weekly/{week}"
+    try:
+        folders, _files = default_storage.listdir(root)
+    except (FileNotFoundError, NotImplementedError):
+        return []
+    referenced = set()
+    for name in (
+        *WeeklyReport.objects.filter(week=week).values_list("xlsx", flat=True),
+        *WeeklyReportSection.objects.filter(report__week=week).values_list("xlsx", flat=True),
+        *WeeklyReportRevision.objects.filter(report__week=week).values_list("xlsx", flat=True),
+    ):
+        referenced.add(name.rsplit("/", 1)[0])
+    deleted = []
+    for folder in folders:
+        path = f"{root}/{folder}"
+        if path in referenced:
+            continue
+        _sub, files = default_storage.listdir(path)
+        names = [f"{path}/{f}" for f in files]
+        if any(now - default_storage.get_modified_time(n) < ORPHAN_AGE for n in names):
+            continue
+        for n in names:
+            default_storage.delete(n)
+            deleted.append(n)
+        with contextlib.suppress(OSError):
+            default_storage.delete(path)  # the empty folder (FileSystemStorage removes it)
+    if deleted:
+        logger.warning("weekly report %s: deleted %d files of runs that never committed", week, len(deleted))
+    return deleted
 
 
 def _delete(names: list[str]) -> None:
@@ -299,6 +350,7 @@ def mail_body(report: WeeklyReport, summary: dict) -> str:
 def weekly_delay_report_run(*, week: str | None = None, force: bool = False) -> RunResult:
     """What `manage.py weekly_delay_report` and the Celery task do (module docstring)."""
     week, as_of = parse_week(week or week_of(timezone.localdate()))
+    orphan_files_delete(week=week)
     existing = WeeklyReport.objects.filter(week=week).first()
     if existing is not None and not force:
         return RunResult(report=existing, created=False, sent=deliveries_send(report_id=existing.pk))

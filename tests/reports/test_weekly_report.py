@@ -408,3 +408,28 @@ def test_beat_schedule_is_monday_0800_shanghai():
     c = task.crontab
     assert (c.minute, c.hour, c.day_of_week, str(c.timezone)) == ("0", "8", "1", "Asia/Shanghai")
     assert task.enabled
+
+
+def test_files_of_a_run_killed_before_commit_are_cleaned_by_the_next_run(report_city, run_report, settings):
+    import os
+    import time
+
+    dead = Path(settings.MEDIA_ROOT) / "weekly" / WEEK / "r1-deadbeef"
+    dead.mkdir(parents=True)
+    stray = dead / f"weekly-delay-report-{WEEK}.xlsx"
+    stray.write_bytes(b"half written")
+    old = time.time() - 7 * 3600
+    os.utime(stray, (old, old))
+    fresh = Path(settings.MEDIA_ROOT) / "weekly" / WEEK / "r1-running0"
+    fresh.mkdir()
+    (fresh / "x.pdf").write_bytes(b"a run still rendering")
+
+    run_report("--week", WEEK)
+    assert not stray.exists()
+    assert not dead.exists()
+    assert (fresh / "x.pdf").exists()  # too recent to be judged dead
+    report = WeeklyReport.objects.get()
+    assert Path(report.xlsx.path).exists()
+    run_report("--week", WEEK)  # the committed run's folder is never touched
+    assert Path(report.xlsx.path).exists()
+    assert len(mail.outbox) == 4
