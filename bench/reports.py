@@ -105,11 +105,19 @@ def synthetic(rows: int = ROWS):
 
 
 def run(ctx) -> None:
+    import logging
+
+    from django.db import connection
     from django.utils import timezone
 
     from reports.rendering import render_pdf, render_xlsx
     from reports.selectors import parse_week, week_of, weekly_report_data
 
+    logging.getLogger("weasyprint").setLevel(logging.WARNING)  # one INFO line per page otherwise
+    logging.getLogger("fontTools").setLevel(logging.WARNING)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")  # a freshly loaded data set has no statistics yet
     data = synthetic()
     now = timezone.now()
     seconds = timed(lambda: render_xlsx(data, generated_at=now))
