@@ -114,3 +114,174 @@ def private_redis(tmp_path):
         yield server
     finally:
         server.stop()
+
+
+# --- Real Celery workers and servers as subprocesses ---------------------------------------------
+
+WORKER_APP_NAME = "h6fault-worker"
+WEB_APP_NAME = "h6fault-web"
+
+
+def app_env(*, broker_url: str, workdir: Path, application_name: str, **extra: str) -> dict[str, str]:
+    """Environment for a worker or web subprocess on the test database and the given broker.
+    `application_name` tags its PostgreSQL connections so the test can find (and kill) them."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "CELERY_"))}
+    env.update(
+        DJANGO_SETTINGS_MODULE="tests.reliability.worker_settings",
+        DATABASE_URL=f"{pg_url()}?application_name={application_name}",
+        CELERY_BROKER_URL=broker_url,
+        APP_VAR_DIR=str(workdir),
+        MEDIA_ROOT=str(workdir / "media"),
+        EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend",
+        LOG_LEVEL="INFO",
+        PYTHONUNBUFFERED="1",
+    )
+    env.update(extra)
+    return env
+
+
+class Worker:
+    """`celery -A config worker` in its own process group (so SIGKILL takes the pool children
+    too, like a machine losing the process), logging to a file the test reads."""
+
+    def __init__(self, name: str, env: dict[str, str], workdir: Path):
+        self.name = name
+        self.env = env
+        self.log = workdir / f"{name}.log"
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> Worker:
+        import sys
+
+        celery = Path(sys.executable).parent / "celery"
+        self.proc = subprocess.Popen(
+            [str(celery), "-A", "config", "worker", "--pool=prefork", "--concurrency=1", "--loglevel=INFO"]
+            + ["--without-gossip", "--without-mingle", "--without-heartbeat", "-n", f"{self.name}@%h"],
+            cwd=ROOT,
+            env=self.env,
+            stdout=open(self.log, "w"),  # noqa: SIM115
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        self.wait_for_log("ready.", timeout=60)
+        return self
+
+    def text(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace") if self.log.exists() else ""
+
+    def wait_for_log(self, needle: str, *, timeout: float, count: int = 1) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            text = self.text()
+            if text.count(needle) >= count:
+                return text
+            if self.proc and self.proc.poll() is not None:
+                raise AssertionError(f"worker {self.name} exited:\n{text[-3000:]}")
+            time.sleep(0.2)
+        raise AssertionError(f"worker {self.name}: no {needle!r} within {timeout}s:\n{self.text()[-3000:]}")
+
+    def kill(self) -> None:
+        """SIGKILL the whole worker (main process and pool children): nothing is acknowledged,
+        nothing cleaned up."""
+        import signal
+
+        if self.proc and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(timeout=10)
+
+    def stop(self) -> None:
+        import signal
+
+        if self.proc and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(timeout=10)
+
+
+def backends(application_name: str) -> list[dict]:
+    with pg_connect("postgres") as conn:
+        rows = conn.execute(
+            "SELECT pid, state, wait_event_type, wait_event, query FROM pg_stat_activity "
+            "WHERE datname = %s AND application_name = %s",
+            [settings.DATABASES["default"]["NAME"], application_name],
+        ).fetchall()
+    return [dict(zip(("pid", "state", "wait_event_type", "wait_event", "query"), r, strict=True)) for r in rows]
+
+
+def terminate_backends(application_name: str) -> int:
+    """Drop every PostgreSQL connection of the tagged processes (what a database restart or
+    failover does to them)."""
+    with pg_connect("postgres") as conn:
+        return len(
+            conn.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND application_name = %s",
+                [settings.DATABASES["default"]["NAME"], application_name],
+            ).fetchall()
+        )
+
+
+def wait_for_blocked_backend(application_name: str, *, timeout: float = 60) -> dict:
+    """Wait until a connection of the tagged processes waits on a lock: the job is in progress,
+    inside its transaction, at the statement the test's lock holds back."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for row in backends(application_name):
+            if row["wait_event_type"] == "Lock":
+                return row
+        time.sleep(0.1)
+    raise AssertionError(f"no blocked backend of {application_name} within {timeout}s: {backends(application_name)}")
+
+
+class TableGate:
+    """Holds `LOCK TABLE … IN SHARE MODE` in its own transaction: readers pass, the first write
+    to the table waits. A job stops right there, mid-transaction, until `release()`."""
+
+    def __init__(self, *tables: str):
+        import psycopg
+
+        self.conn = psycopg.connect(pg_url().replace("postgres://", "postgresql://", 1))
+        for table in tables:
+            self.conn.execute(f'LOCK TABLE "{table}" IN SHARE MODE')
+
+    def release(self) -> None:
+        if not self.conn.closed:
+            self.conn.rollback()
+            self.conn.close()
+
+
+def send_task(broker_url: str, name: str, **kwargs) -> str:
+    """Queue a task by name on the given broker, as beat does (a producer of our own: the test
+    settings run tasks eagerly)."""
+    from celery import Celery
+    from kombu import Connection
+
+    producer = Celery("fault-producer", set_as_current=False)
+    # An explicit connection: a broker URL given to Celery() loses to CELERY_BROKER_URL in the
+    # environment, which points at the shared Redis.
+    with Connection(broker_url) as conn:
+        return producer.send_task(name, kwargs=kwargs, connection=conn).id
+
+
+@pytest.fixture
+def worker_env(private_redis, tmp_path):
+    require_postgres()
+    return app_env(broker_url=private_redis.url, workdir=tmp_path, application_name=WORKER_APP_NAME)
+
+
+@pytest.fixture
+def workers(worker_env, tmp_path):
+    """Start real workers by name; all of them are killed (and their connections dropped) at the end."""
+    started: list[Worker] = []
+
+    def start(name: str) -> Worker:
+        worker = Worker(name, worker_env, tmp_path).start()
+        started.append(worker)
+        return worker
+
+    yield start
+    for worker in started:
+        worker.kill()
+    terminate_backends(WORKER_APP_NAME)
