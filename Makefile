@@ -21,8 +21,11 @@ $(STAMP): requirements.txt
 migrate: setup
 	$(PY) manage.py migrate --noinput
 
+# Demo data, then the two nightly jobs once so colours and growth show from the first page.
 demo: migrate
 	$(PY) manage.py load_demo
+	$(PY) manage.py flag_delays
+	$(PY) manage.py compute_industry_growth
 
 # Web + Celery worker + Celery beat with embedded defaults (SQLite, SQLite-backed broker).
 run: demo
