@@ -74,8 +74,13 @@ class ProjectForm(forms.ModelForm):
         self.user = user
         self.fields["park"].queryset = parks_for(user)
         self.fields["industry"].queryset = Industry.objects.all()
-        if self.instance.pk and not self.is_bound:
-            self.initial["version"] = self.instance.version
+        if self.instance.pk:
+            # Editing needs the version the user started from; without it a save could silently
+            # overwrite someone else's.
+            self.fields["version"].required = True
+            self.fields["version"].error_messages["required"] = _("缺少版本号，请刷新页面后重新修改。")
+            if not self.is_bound:
+                self.initial["version"] = self.instance.version
 
     def clean_code(self):
         return self.cleaned_data.get("code") or None
@@ -87,10 +92,6 @@ class ProjectForm(forms.ModelForm):
         if data.get("is_special_bond") is False and data.get("special_bond_amount"):
             self.add_error("is_special_bond", _("填写了专项债金额时请勾选“申报专项债”。"))
         return data
-
-    def validate_unique(self):
-        # The code's uniqueness is checked here (one query) so the message sits next to the field.
-        super().validate_unique()
 
 
 class MilestoneForm(forms.ModelForm):

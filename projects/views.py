@@ -541,7 +541,7 @@ def project_edit(request, pk: int | None = None):
                         user=user,
                         project=Project.objects.get(pk=project.pk),
                         data=fields,
-                        expected_version=form.cleaned_data.get("version") or project.version,
+                        expected_version=form.cleaned_data["version"],
                     )
                 ms_formset.instance = saved
                 plan_formset.instance = saved

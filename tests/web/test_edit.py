@@ -217,3 +217,14 @@ def test_moving_several_nodes_earlier_at_once(client_a, project_a, today):
     response = client_a.post(f"/projects/{project_a.pk}/edit/", data)
     assert response.status_code == 302
     assert project_a.milestones.get(kind="construction_start").planned_date == today - dt.timedelta(days=50)
+
+
+def test_edit_without_version_is_refused(client_a, project_a):
+    data = form_data(client_a.get(f"/projects/{project_a.pk}/edit/"), "project-form")
+    del data["version"]
+    data["owner"] = "无版本号的修改"
+    response = client_a.post(f"/projects/{project_a.pk}/edit/", data)
+    assert response.status_code == 200
+    assert "缺少版本号，请刷新页面后重新修改。" in response.content.decode()
+    project_a.refresh_from_db()
+    assert project_a.owner != "无版本号的修改" and project_a.version == 1

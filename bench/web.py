@@ -1,0 +1,80 @@
+"""Web page benchmarks: server time and SQL statements of the pages on the bench database.
+
+Each page is requested through Django's test client (no network) as the commission (the whole
+city) and as a park administrator; the figure is the median of 3 requests after one warm-up.
+Goals (100k projects, the commission's city-wide view): dashboard 2 s, list 1 s, board 1.5 s,
+list export of one park 10 s; an Excel dry run of 5,000 rows 15 s. The statement count must not
+depend on the number of projects (the tests in tests/web/test_queries.py assert it)."""
+
+from __future__ import annotations
+
+import io
+
+from bench.common import timed
+
+PAGES = [
+    ("web_dashboard", "/"),
+    ("web_list", "/projects/"),
+    ("web_list_sorted_by_next_node", "/projects/?sort=next"),
+    ("web_board", "/board/"),
+    ("web_board_by_industry", "/board/?group=industry"),
+    ("web_monthly_grid", "/monthly/"),
+]
+
+
+def _client(user):
+    from django.test import Client
+
+    client = Client(SERVER_NAME="localhost")
+    client.force_login(user)
+    return client
+
+
+def _measure(client, url) -> tuple[float, int]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.get(url)
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    return timed(lambda: client.get(url), repeat=3), len(ctx.captured_queries)
+
+
+def _import_file(rows: int, park_code: str, industry_code: str) -> bytes:
+    import openpyxl
+
+    wb = openpyxl.Workbook(write_only=True)
+    ws = wb.create_sheet()
+    ws.append(["项目名称", "建设单位", "园区代码", "产业代码", "项目级别", "列入年度", "总投资（万元）"])
+    for i in range(rows):
+        ws.append([f"压测导入{i}", "压测单位", park_code, industry_code, "市重点", 2026, "1234.56"])
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def run(ctx) -> None:
+    import tempfile
+
+    from parks.models import Industry, Park, Role, User
+    from projects.imports import run_import
+
+    commission, _ = User.objects.get_or_create(username="bench-web-commission", defaults={"role": Role.COMMISSION})
+    park = Park.objects.filter(parent__isnull=True).order_by("pk").first()
+    admin, _ = User.objects.get_or_create(username="bench-web-park", defaults={"role": Role.PARK_ADMIN, "park": park})
+    for who, user in (("commission", commission), ("park_admin", admin)):
+        client = _client(user)
+        for name, url in PAGES:
+            seconds, statements = _measure(client, url)
+            print(f"{name}: {seconds:.3f} s ({who}, {ctx.projects} projects, {statements} SQL statements)")
+    seconds, statements = _measure(_client(commission), f"/projects/?park={park.pk}&export=xlsx")
+    print(f"web_list_export_one_park: {seconds:.3f} s ({park.name}, {statements} SQL statements)")
+
+    industry = Industry.objects.order_by("pk").first()
+    content = _import_file(5000, park.code, industry.code)
+    with tempfile.NamedTemporaryFile(suffix=".xlsx") as fh:
+        fh.write(content)
+        fh.flush()
+        seconds = timed(lambda: run_import(user=admin, kind="projects", path=fh.name, commit=False))
+    print(f"web_import_dry_run_5000_rows: {seconds:.3f} s (projects, validated, nothing written)")
