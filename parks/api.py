@@ -7,12 +7,12 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers, viewsets
 
 from common.api.export import ExportMixin
-from common.api.fields import h
+from common.api.fields import CodeRelatedField, h
 from common.api.permissions import ReadAllWriteCommission
 
 from .models import Industry, Park, Region, region_code_validator
 
-CODE_REGEX = r"[^/]+"
+CODE_REGEX = r"[^/\x00]{1,64}"
 
 
 class TreeParentMixin:
@@ -35,7 +35,7 @@ class ParkSerializer(TreeParentMixin, serializers.ModelSerializer):
         error_messages={"invalid": _("园区代码只能包含字母、数字、“-”和“_”，最长32位。")},
     )
     name = serializers.CharField(max_length=100, label=_("名称"), help_text=h("园区名称", "Park name"))
-    region_code = serializers.SlugRelatedField(
+    region_code = CodeRelatedField(
         source="region",
         slug_field="code",
         queryset=Region.objects.all(),
@@ -46,7 +46,7 @@ class ParkSerializer(TreeParentMixin, serializers.ModelSerializer):
     region_name = serializers.CharField(
         source="region.name", read_only=True, label=_("行政区划"), help_text=h("行政区划名称", "Region name")
     )
-    parent = serializers.SlugRelatedField(
+    parent = CodeRelatedField(
         slug_field="code",
         queryset=Park.objects.all(),
         allow_null=True,
@@ -93,7 +93,7 @@ class IndustrySerializer(TreeParentMixin, serializers.ModelSerializer):
         error_messages={"invalid": _("产业代码只能包含字母、数字、“-”和“_”，最长32位。")},
     )
     name = serializers.CharField(max_length=100, label=_("名称"), help_text=h("产业名称", "Industry name"))
-    parent = serializers.SlugRelatedField(
+    parent = CodeRelatedField(
         slug_field="code",
         queryset=Industry.objects.all(),
         allow_null=True,

@@ -43,7 +43,7 @@ from simple_history.utils import bulk_create_with_history
 
 from common.api.exceptions import StructuredValidationError
 from common.api.export import ExportMixin
-from common.api.fields import AmountField, PeriodField, h
+from common.api.fields import AmountField, CodeRelatedField, PeriodField, h
 from common.api.permissions import ProjectDataPermission
 from common.money import round_half_up
 from parks.models import Industry, Park
@@ -84,7 +84,7 @@ class ProjectSerializer(serializers.ModelSerializer):
     owner = serializers.CharField(
         max_length=200, label=_lazy("建设单位"), help_text=h("建设单位", "Owner (sponsoring enterprise)")
     )
-    park = serializers.SlugRelatedField(
+    park = CodeRelatedField(
         slug_field="code",
         queryset=Park.objects.all(),
         label=_lazy("园区代码"),
@@ -93,7 +93,7 @@ class ProjectSerializer(serializers.ModelSerializer):
     park_name = serializers.CharField(
         source="park.name", read_only=True, label=_lazy("所在园区"), help_text=h("所在园区名称", "Park name")
     )
-    industry = serializers.SlugRelatedField(
+    industry = CodeRelatedField(
         slug_field="code",
         queryset=Industry.objects.all(),
         label=_lazy("产业代码"),

@@ -18,7 +18,7 @@ from __future__ import annotations
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError
+from django.db import DataError, IntegrityError
 from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
@@ -61,6 +61,12 @@ def api_exception_handler(exc, context):
         exc = exceptions.PermissionDenied(str(exc) or None)
     elif isinstance(exc, ProtectedError):
         exc = exceptions.ValidationError({api_settings.NON_FIELD_ERRORS_KEY: [_("该记录仍被其他数据引用，不能删除。")]})
+    elif isinstance(exc, DataError):
+        # A value the column can't hold that slipped past validation (e.g. a NUL byte): a bad
+        # request, not a server error.
+        exc = exceptions.ValidationError(
+            {api_settings.NON_FIELD_ERRORS_KEY: [_("输入包含无法保存的字符或超出范围的数值。")]}
+        )
     elif isinstance(exc, IntegrityError):
         exc = exceptions.ValidationError(
             {

@@ -74,3 +74,13 @@ def parse_date_param(value: str | None, *, name: str) -> dt.date | None:
         return dt.date.fromisoformat(value.strip())
     except ValueError:
         raise serializers.ValidationError({name: [_("日期格式应为 YYYY-MM-DD，如 2026-05-31。")]}) from None
+
+
+class CodeRelatedField(serializers.SlugRelatedField):
+    """A park or industry referenced by its code. A value no code can have (NUL bytes, absurd
+    length, not a string) is "does not exist" like any unknown code, never a database error."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str) or "\x00" in data or len(data) > 64:
+            self.fail("does_not_exist", slug_name=self.slug_field, value=str(data)[:64].replace("\x00", ""))
+        return super().to_internal_value(data)
