@@ -29,6 +29,7 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("projects/", views.project_list, name="list"),
     path("projects/new/", views.project_edit, name="create"),
+    path("projects/template-preview/", views.template_preview, name="template_preview"),
     path("projects/<int:pk>/", views.project_detail, name="detail"),
     path("projects/<int:pk>/edit/", views.project_edit, name="edit"),
     path("monthly/", views.report_grid, name="grid"),

@@ -507,6 +507,32 @@ def _apply_template(user, project, template, target) -> int:
     return len(created) if hasattr(created, "__len__") else 0
 
 
+@login_required
+@require_GET
+def template_preview(request):
+    """The dates a countdown template gives for a target date, for the form's script to fill the
+    milestone rows before saving (the same computation as scheduling.services.apply_template)."""
+    from scheduling.models import ScheduleTemplate
+    from scheduling.services import template_dates
+
+    template = (
+        ScheduleTemplate.objects.filter(pk=request.GET.get("template") or 0).first()
+        if (request.GET.get("template", "").isdigit())
+        else None
+    )
+    if template is None:
+        return JsonResponse({"error": _("请选择倒排工期模板。")}, status=400)
+    try:
+        target = dt.date.fromisoformat(request.GET.get("target", ""))
+    except ValueError:
+        return JsonResponse({"error": _("请填写模板目标日期（YYYY-MM-DD）。")}, status=400)
+    items = [
+        {"kind": kind, "name": name, "label": kind_label(kind, name), "planned_date": day.isoformat()}
+        for kind, name, day in template_dates(template=template, target_date=target)
+    ]
+    return JsonResponse({"template": template.name, "target": target.isoformat(), "items": items})
+
+
 CONFLICT_FIELDS = [
     "name", "owner", "code", "park", "industry", "level", "year", "stage", "phase", "total_investment",
     "target_date", "leader", "contact_person", "contact_phone",

@@ -97,8 +97,18 @@ def test_park_admin_month(page, live_server, city, park_a_admin, tmp_path):
     page.fill("#id_total_investment", "60000.00")
     page.select_option("#id_template", str(template.pk))
     page.fill("#id_template_target", target.isoformat())
+    # The script fills the milestone rows from the template so they can be checked first.
+    page.click("#tpl-preview")
+    page.wait_for_selector("text=已填入 3 个节点，请核对后保存。")
+    planned = page.locator("#ms-table tbody input[name$='-planned_date']")
+    assert [planned.nth(i).input_value() for i in range(3)] == [
+        (target - dt.timedelta(days=300)).isoformat(),
+        (target - dt.timedelta(days=200)).isoformat(),
+        target.isoformat(),
+    ]
+    assert page.locator("#id_template").input_value() == ""  # saving will not apply it twice
     page.click("#project-form button.primary")
-    page.wait_for_selector("text=已保存，并按模板生成 3 个节点。")
+    page.wait_for_selector(".msg-success")
     project = Project.objects.get(name="森朗生物CAR-T商业化生产基地")
     assert sorted(project.milestones.values_list("kind", flat=True)) == [
         "construction_start",

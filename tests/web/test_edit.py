@@ -228,3 +228,18 @@ def test_edit_without_version_is_refused(client_a, project_a):
     assert "缺少版本号，请刷新页面后重新修改。" in response.content.decode()
     project_a.refresh_from_db()
     assert project_a.owner != "无版本号的修改" and project_a.version == 1
+
+
+def test_template_preview_gives_the_dates_for_the_form_script(client_a, city):
+    template = ScheduleTemplate.objects.create(name="标准工业项目", target_kind="production_start")
+    TemplateStep.objects.create(template=template, kind="signing", offset=300)
+    TemplateStep.objects.create(template=template, kind="construction_start", offset=200)
+    response = client_a.get("/projects/template-preview/", {"template": template.pk, "target": "2027-06-30"})
+    assert response.json()["items"] == [
+        {"kind": "signing", "name": "", "label": "签约", "planned_date": "2026-09-03"},
+        {"kind": "construction_start", "name": "", "label": "开工", "planned_date": "2026-12-12"},
+        {"kind": "production_start", "name": "", "label": "投产", "planned_date": "2027-06-30"},
+    ]
+    bad = client_a.get("/projects/template-preview/", {"template": template.pk, "target": "30/06/2027"})
+    assert bad.status_code == 400 and bad.json() == {"error": "请填写模板目标日期（YYYY-MM-DD）。"}
+    assert client_a.get("/projects/template-preview/", {"target": "2027-06-30"}).status_code == 400
