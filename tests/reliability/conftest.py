@@ -285,3 +285,57 @@ def workers(worker_env, tmp_path):
     for worker in started:
         worker.kill()
     terminate_backends(WORKER_APP_NAME)
+
+
+class WebServer:
+    """gunicorn (the production server) on 127.0.0.1 with the fault-test settings: the test
+    database, persistent connections (CONN_MAX_AGE) and the given broker."""
+
+    def __init__(self, env: dict[str, str], workdir: Path):
+        self.port = free_port()
+        self.env = {
+            **env,
+            "GUNICORN_BIND": f"127.0.0.1:{self.port}",
+            "GUNICORN_WORKERS": "1",
+            "GUNICORN_THREADS": "4",
+            "GUNICORN_ACCESSLOG": str(workdir / "access.log"),
+        }
+        self.log = workdir / "gunicorn.log"
+        self.proc: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> WebServer:
+        import sys
+
+        self.proc = subprocess.Popen(
+            [str(Path(sys.executable).parent / "gunicorn"), "config.wsgi", "-c", "gunicorn.conf.py"],
+            cwd=ROOT,
+            env=self.env,
+            stdout=open(self.log, "w"),  # noqa: SIM115
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise AssertionError(self.log.read_text(errors="replace")[-3000:])
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
+                    return self
+            except OSError:
+                time.sleep(0.2)
+        raise AssertionError(f"gunicorn did not start: {self.log.read_text(errors='replace')[-3000:]}")
+
+    def stop(self) -> None:
+        import signal
+
+        if self.proc and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(timeout=10)

@@ -14,3 +14,5 @@ DEBUG = False
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": int(os.environ.get("FAULT_VISIBILITY_TIMEOUT", "5"))}
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # the test users' hashes
+# Lets a test send a small file down the queued (Celery) import path.
+IMPORT_ASYNC_ROWS = int(os.environ.get("IMPORT_ASYNC_ROWS", "500"))
