@@ -434,8 +434,18 @@ GXQ_2023_TOTALS = {
     "CHEM": (51, Decimal("4918900.00")),
 }
 GXQ_SPECIAL_BONDS = (20, Decimal("3262000.00"), Decimal("2475000.00"))
-EI_GROWTH_2026_07 = Decimal("1.45")  # 新一代电子信息: +45% in the first seven months
-CITY_GROWTH_2026_07 = Decimal("1.085")  # the city: +8.5%, 36.5 percentage points lower
+# Growth of each month's reported investment over the same month of the year before:
+# 新一代电子信息 +45% in 2026 (the article's first seven months) and the city +8.5%, 36.5
+# percentage points lower; the other clusters grow more slowly.
+GROUP_GROWTH = {
+    "EI": {2025: Decimal("1.38"), 2026: Decimal("1.45")},
+    "BIO": {2025: Decimal("1.051"), 2026: Decimal("1.062")},
+    "CHEM": {2025: Decimal("1.034"), 2026: Decimal("1.021")},
+    "EQUIP": {2025: Decimal("1.040"), 2026: Decimal("1.048")},
+    "FOOD": {2025: Decimal("1.026"), 2026: Decimal("1.033")},
+    "INFRA": {2025: Decimal("1.112"), 2026: Decimal("1.075")},
+}
+CITY_GROWTH_2026 = Decimal("1.085")
 
 PRODUCTS = {
     "BIO-DRUG": ["单克隆抗体产业化", "重组蛋白药物生产基地", "细胞治疗产品研发生产", "疫苗产业化", "生物类似药产业化"],
@@ -611,6 +621,9 @@ class DemoPlanner:
                     amount,
                     "municipal",
                     content="园区基础设施和公共服务配套，申请政府专项债券。",
+                    # Infrastructure started early and builds for three years or more.
+                    start=(start := dt.date(2023, 3, 1) + dt.timedelta(days=rng.randint(0, 200))),
+                    target=start + dt.timedelta(days=rng.randint(1000, 1400)),
                     special_bond=bond,
                 )
             )
@@ -759,42 +772,58 @@ class DemoPlanner:
         return {p: (spec.total * share * w / total_w).quantize(CENT) for p, w in zip(periods, weights, strict=True)}
 
     def calibrate_growth(self, plans: list[ProjectPlan]) -> None:
-        """Scale each month's reported figures (新一代电子信息 and the rest separately) so that
-        every month, hence every year-to-date figure, grows as the article says: 2026 over 2025
-        新一代电子信息 +45.0% and the city +8.5% (36.5 percentage points apart, as in the
-        article's first seven months); 2025 over 2024 +38.0% and +6.2%.
+        """Scale each month's reported figures, per cluster, so that every month (hence every
+        year-to-date figure) grows as GROUP_GROWTH says, and 2026 over 2025 the city grows
+        exactly +8.5% while 新一代电子信息 grows +45.0% (36.5 percentage points apart, as in the
+        article's first seven months).
 
-        Every factor is at most 1 (the largest figures the targets allow are kept), so a
-        project's reports never add up to more than its planned share of the total investment."""
-        ei_growth = {2025: Decimal("1.38"), 2026: EI_GROWTH_2026_07}
-        city_growth = {2025: Decimal("1.062"), 2026: CITY_GROWTH_2026_07}
-        raw: dict[tuple[int, int, bool], Decimal] = {}
+        1. For each calendar month, take what each cluster reports in 2024, 2025, 2026.
+        2. Each cluster keeps the largest figures its growth targets allow (factors ≤ 1, so a
+           project's reports never exceed its planned share of the total investment).
+        3. The city's +8.5% then fixes how large 新一代电子信息 is:
+           E25 × (1.45 − 1.085) = Σ other clusters' 2025 × (1.085 − their growth);
+           if that is more than 新一代电子信息 has, the other clusters shrink with it."""
+        raw: dict[tuple[str, int, int], Decimal] = {}
         for plan in plans:
-            ei = cluster_of(plan.spec.industry) == "EI"
+            group = growth_group(plan.spec.industry)
             for period, _progress, _problems in plan.reports:
-                key = (period.year, period.month, ei)
+                key = (group, period.year, period.month)
                 raw[key] = raw.get(key, Decimal(0)) + plan.months.get(period, Decimal(0))
-        factors: dict[tuple[int, int, bool], Decimal] = {}
+        factors: dict[tuple[str, int, int], Decimal] = {}
         for month in range(1, 13):
-            years = [y for y in (2024, 2025, 2026) if raw.get((y, month, True)) and raw.get((y, month, False))]
-            last = years[-1]
-            # Targets relative to the last year (x for 新一代电子信息, c for the city).
-            ei_rel, city_rel = {last: ONE}, {last: ONE}
-            for year in reversed(years[:-1]):
-                ei_rel[year] = ei_rel[year + 1] / ei_growth[year + 1]
-                city_rel[year] = city_rel[year + 1] / city_growth[year + 1]
-            x = min(raw[(y, month, True)] / ei_rel[y] for y in years)
-            c = min((raw[(y, month, False)] + x * ei_rel[y]) / city_rel[y] for y in years)
-            for year in years:
-                factors[(year, month, True)] = x * ei_rel[year] / raw[(year, month, True)]
-                factors[(year, month, False)] = (c * city_rel[year] - x * ei_rel[year]) / raw[(year, month, False)]
+            years = [2024, 2025, 2026] if month <= REPORT_LAST.month else [2024, 2025]
+            rel: dict[str, dict[int, Decimal]] = {}
+            top: dict[str, Decimal] = {}
+            for group, growth in GROUP_GROWTH.items():
+                rel[group] = {years[-1]: ONE}
+                for year in reversed(years[:-1]):
+                    rel[group][year] = rel[group][year + 1] / growth[year + 1]
+                if not all(raw.get((group, y, month)) for y in years):
+                    raise RuntimeError(f"demo calibration: {group} reports nothing in some month {month}")
+                top[group] = min(raw[(group, y, month)] / rel[group][y] for y in years)
+            if 2026 in years:
+                ei_growth, city_growth = GROUP_GROWTH["EI"][2026], CITY_GROWTH_2026
+                others = sum(
+                    top[g] * rel[g][2025] * (city_growth - GROUP_GROWTH[g][2026]) for g in GROUP_GROWTH if g != "EI"
+                )
+                need = ei_growth * others / (ei_growth - city_growth)  # 新一代电子信息 in 2026
+                shrink = min(ONE, top["EI"] / need)
+                for group in top:
+                    top[group] = need * shrink if group == "EI" else top[group] * shrink
+            for group in GROUP_GROWTH:
+                for year in years:
+                    factors[(group, year, month)] = top[group] * rel[group][year] / raw[(group, year, month)]
         assert all(0 < k <= 1 for k in factors.values()), factors
         for plan in plans:
-            ei = cluster_of(plan.spec.industry) == "EI"
+            group = growth_group(plan.spec.industry)
             for period in plan.months:
-                k = factors.get((period.year, period.month, ei))
+                k = factors.get((group, period.year, period.month))
                 if k is not None:
                     plan.months[period] = (plan.months[period] * k).quantize(CENT)
+
+
+def growth_group(industry: str) -> str:
+    return cluster_of(industry)
 
 
 def stage_from(by_kind: dict[str, MilestonePlan]) -> str:
