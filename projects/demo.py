@@ -689,6 +689,12 @@ class DemoPlanner:
         topping = start + dt.timedelta(days=int(build * 0.55))
         completion = target - dt.timedelta(days=rng.randint(45, min(120, build - int(build * 0.55))))
         dates = [signing, land, *permits, start, topping, completion, target]
+        if spec.delay is None and rng.random() < 0.25:
+            # A node that fell due in the last four weeks and is not done yet (yellow on the
+            # wall chart): the project is running late by a little more than that.
+            recent = [d for d in dates if DEMO_TODAY - dt.timedelta(days=28) <= d < DEMO_TODAY]
+            if recent:
+                delay = max(delay, (DEMO_TODAY - recent[0]).days + rng.randint(1, 20))
         replanned = delay > 30 and rng.random() < 0.4
         result = []
         for seq, (kind, planned) in enumerate(zip(SCHEDULE_KINDS, dates, strict=True)):
