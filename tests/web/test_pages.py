@@ -199,3 +199,17 @@ def test_no_asset_from_another_host(client_a, project_a):
     for url in ["/", "/board/", f"/projects/{project_a.pk}/", "/accounts/password/"]:
         html = client_a.get(url).content.decode()
         assert "http://" not in html.replace("http://www.w3.org", "") and "https://" not in html
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/projects/?park=abc&industry=x&level=nope&status=purple&page=zz&sort=drop",
+        "/board/?months=abc&start=2026-13&group=weird&page=-1",
+        "/monthly/?period=garbage&park=abc",
+        "/?park=999999",
+        "/projects/?export=xlsx&park=abc",
+    ],
+)
+def test_bad_query_parameters_never_break_a_page(client_commission, project_a, url):
+    assert client_commission.get(url).status_code == 200
