@@ -154,7 +154,7 @@ def test_park_admin_month(page, live_server, city, park_a_admin, tmp_path):
     # The print view: A3 landscape pages without the navigation.
     page.emulate_media(media="print")
     assert not page.locator("header.topbar").is_visible()
-    pdf = page.pdf(prefer_css_page_size=True, print_background=True)
+    pdf = page.pdf(path=str(SHOTS / "board-a3.pdf"), prefer_css_page_size=True, print_background=True)
     from pypdf import PdfReader
 
     box = PdfReader(io.BytesIO(pdf)).pages[0].mediabox
