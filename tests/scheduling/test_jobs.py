@@ -99,3 +99,24 @@ def test_the_beat_schedule_is_created_in_the_database():
         "scheduling.flag_delays": ("1", "0", "Asia/Shanghai", True),
         "scheduling.compute_industry_growth": ("1", "30", "Asia/Shanghai", True),
     }
+
+
+def test_a_database_hiccup_is_retried_and_the_job_then_runs(overdue, monkeypatch):
+    from django.db import OperationalError
+
+    from scheduling import services
+
+    real = services.flag_delays
+    calls = []
+
+    def flaky(*, as_of):
+        calls.append(as_of)
+        if len(calls) == 1:
+            raise OperationalError("server closed the connection unexpectedly")
+        return real(as_of=as_of)
+
+    monkeypatch.setattr(services, "flag_delays", flaky)
+    # (eager mode: apply() re-runs the retry in place; a worker would wait for the backoff)
+    summary = flag_delays_task.apply(kwargs={"as_of": "2026-05-20"}, throw=False).get()
+    assert calls == [D(2026, 5, 20), D(2026, 5, 20)]
+    assert summary["opened"] == 1 and DelayRecord.objects.count() == 1
