@@ -35,7 +35,7 @@
         // The rows now carry the dates: saving must not apply the template a second time.
         document.getElementById("id_template").value = "";
         msg.className = "ok";
-        msg.textContent = msg.getAttribute("data-done").replace("%(n)s", String(filled));
+        msg.textContent = msg.getAttribute("data-done").replace("{n}", String(filled));
       })
       .catch(function () { msg.className = "errors"; msg.textContent = msg.getAttribute("data-failed"); });
   });
