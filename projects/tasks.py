@@ -122,3 +122,26 @@ def import_file(token: str, commit: bool = False) -> None:
     if commit and state.get("result", {}) and state["result"].get("committed"):
         return
     job_run(token, commit=commit)
+
+
+def jobs_purge(*, older_than_days: int = 7) -> int:
+    """Delete import jobs (uploaded file and state) older than `older_than_days`; returns how
+    many. Meant for a periodic task; safe to run any time (a running job is never that old)."""
+    import shutil
+    import time
+
+    root = jobs_root()
+    if not root.exists():
+        return 0
+    cutoff = time.time() - older_than_days * 86400
+    removed = 0
+    for directory in root.iterdir():
+        if directory.is_dir() and directory.name.isalnum() and directory.stat().st_mtime < cutoff:
+            shutil.rmtree(directory, ignore_errors=True)
+            removed += 1
+    return removed
+
+
+@shared_task(name="projects.purge_import_jobs")
+def purge_import_jobs(older_than_days: int = 7) -> int:
+    return jobs_purge(older_than_days=older_than_days)

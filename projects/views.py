@@ -680,6 +680,8 @@ def report_grid(request):
             initial=initial,
             has_report=report is not None,
         )
+        for field in form.fields.values():
+            field.widget.attrs["aria-label"] = f"{p.name} {field.label}"
         rows.append({"project": p, "report": report, "form": form, "ytd": ytd.get(p.pk), "plan": plans.get(p.pk)})
     if request.method == "POST":
         if not writable:

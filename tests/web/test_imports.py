@@ -233,3 +233,18 @@ def test_a_job_belongs_to_its_uploader(client, client_a, city, park_b_admin):
 def test_viewer_cannot_import(client_viewer, city):
     assert client_viewer.get("/imports/").status_code == 403
     assert upload(client_viewer, xlsx(good_rows(1))).status_code == 403
+
+
+def test_old_import_jobs_are_purged(client_a, city):
+    import os
+    import time
+
+    from projects.tasks import job_dir, jobs_purge
+
+    old = upload(client_a, xlsx(good_rows(1)))["Location"].rstrip("/").split("/")[-1]
+    new = upload(client_a, xlsx(good_rows(1)))["Location"].rstrip("/").split("/")[-1]
+    eight_days_ago = time.time() - 8 * 86400
+    os.utime(job_dir(old), (eight_days_ago, eight_days_ago))
+    assert jobs_purge(older_than_days=7) == 1
+    assert not job_dir(old).exists() and job_dir(new).exists()
+    assert client_a.get(f"/imports/{old}/").status_code == 404
