@@ -539,6 +539,14 @@ CONFLICT_FIELDS = [
 ]  # fmt: skip
 
 
+def _shown(name: str, value):
+    """A value as people read it: choice labels instead of codes."""
+    field = Project._meta.get_field(name)
+    if field.choices and value is not None:
+        return dict(field.flatchoices).get(value, value)
+    return value
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def project_edit(request, pk: int | None = None):
@@ -585,8 +593,8 @@ def project_edit(request, pk: int | None = None):
                 "rows": [
                     {
                         "label": Project._meta.get_field(f).verbose_name,
-                        "mine": form.cleaned_data.get(f),
-                        "theirs": getattr(current, f),
+                        "mine": _shown(f, form.cleaned_data.get(f)),
+                        "theirs": _shown(f, getattr(current, f)),
                         "differs": form.cleaned_data.get(f) != getattr(current, f),
                     }
                     for f in CONFLICT_FIELDS

@@ -46,6 +46,7 @@ def test_second_save_is_refused_with_both_versions_visible(browser, live_server,
         row = second.locator("#conflict tr.differs", has_text="建设单位")
         assert row.locator("td.mine").inner_text() == "陆源智能装备有限公司"
         assert row.locator("td.theirs").inner_text() == "陆源科技股份有限公司"
+        assert second.locator("#conflict tr", has_text="项目级别").locator("td.theirs").inner_text() == "市重点"
         assert second.locator("#id_owner").input_value() == "陆源智能装备有限公司"  # the input is kept
         shots = settings.BASE_DIR / "var" / "screenshots"
         shots.mkdir(parents=True, exist_ok=True)
