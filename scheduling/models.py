@@ -251,14 +251,24 @@ class CloseReason(models.TextChoices):
     COMPLETED = "completed", _("已完成")
     REPLANNED = "replanned", _("已调整计划")
     ARCHIVED = "archived", _("项目已归档")
+    DELETED = "deleted", _("节点已删除")
 
 
 class DelayRecord(models.Model):
     """The life of one delay of one milestone: opened the first day it was found overdue,
     updated while it stays overdue, closed when it is completed or replanned. At most one open
-    record per milestone (a partial unique index), so concurrent runs cannot duplicate it."""
+    record per milestone (a partial unique index), so concurrent runs cannot duplicate it.
 
-    milestone = models.ForeignKey(Milestone, verbose_name=_("节点"), on_delete=models.CASCADE, related_name="delays")
+    History is never lost: the record keeps its project and the node's kind and name, so when
+    the milestone itself is deleted the record stays (milestone set to null) and is closed with
+    reason “deleted”."""
+
+    milestone = models.ForeignKey(
+        Milestone, verbose_name=_("节点"), null=True, blank=True, on_delete=models.SET_NULL, related_name="delays"
+    )
+    project = models.ForeignKey(Project, verbose_name=_("项目"), on_delete=models.CASCADE, related_name="delays")
+    kind = models.CharField(_("节点类型"), max_length=32, choices=MilestoneKind.choices, blank=True)
+    name = models.CharField(_("节点名称"), max_length=100, blank=True)
     planned_date = models.DateField(_("计划日期"))
     opened_on = models.DateField(_("首次逾期日期"))
     last_seen_on = models.DateField(_("最近检查日期"))
@@ -288,7 +298,21 @@ class DelayRecord(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.milestone} +{self.days_overdue}"
+        return f"{self.display_name} +{self.days_overdue}"
+
+    @property
+    def display_name(self) -> str:
+        if self.kind == MilestoneKind.OTHER or not self.kind:
+            return self.name
+        return self.name or str(MilestoneKind(self.kind).label)
+
+    def save(self, *args, **kwargs):
+        # Rows written through the ORM (admin, tests) get the same copies the job's SQL writes.
+        if self.milestone_id and (self.project_id is None or not self.kind):
+            self.project_id = self.milestone.project_id
+            self.kind = self.milestone.kind
+            self.name = self.milestone.name
+        super().save(*args, **kwargs)
 
 
 class GrowthSnapshot(models.Model):

@@ -11,12 +11,14 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import Count, Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from projects.selectors import can_write_park
 
 from .calendar import WorkCalendar
 from .models import (
+    CloseReason,
     DelayRecord,
     DurationUnit,
     GrowthSnapshot,
@@ -70,6 +72,10 @@ def milestone_delete(*, user, milestone: Milestone) -> None:
     _check(user, milestone.project)
     milestone._history_user = user
     project_id = milestone.project_id
+    # Its delay history stays (the record keeps project, kind and name); an open one closes.
+    DelayRecord.objects.filter(milestone=milestone, closed_on__isnull=True).update(
+        closed_on=timezone.localdate(), close_reason=CloseReason.DELETED
+    )
     milestone.delete()
     _refresh_after_commit(project_id)
 
@@ -155,7 +161,8 @@ def _flag_delays_sql(project_ids: list[int] | None = None) -> dict[str, str]:
         "close": (
             f"UPDATE {t['dr']} SET "  # noqa: S608
             f"closed_on = COALESCE(({completed}), %(d)s), "
-            f"close_reason = CASE WHEN EXISTS ({completed}) THEN 'completed' "
+            f"close_reason = CASE WHEN {t['dr']}.milestone_id IS NULL THEN 'deleted' "
+            f"WHEN EXISTS ({completed}) THEN 'completed' "
             f"WHEN EXISTS ({archived}) THEN 'archived' ELSE 'replanned' END "
             f"WHERE closed_on IS NULL AND last_seen_on <= %(d)s AND NOT EXISTS ({overdue_same_plan})"
         ),
@@ -173,9 +180,10 @@ def _flag_delays_sql(project_ids: list[int] | None = None) -> dict[str, str]:
         #    milestone) settles a race with a concurrent run.
         "open": (
             f"INSERT INTO {t['dr']} (milestone_id, planned_date, opened_on, last_seen_on, days_overdue, severity, "  # noqa: S608
-            "closed_on, close_reason) "
+            "closed_on, close_reason, project_id, kind, name) "
             f"SELECT m.id, m.planned_date, {_sql_next_day('m.planned_date')}, %(d)s, "
-            f"{_sql_days('%(d)s', 'm.planned_date')}, {severity.format(col='m.planned_date')}, NULL, '' "
+            f"{_sql_days('%(d)s', 'm.planned_date')}, {severity.format(col='m.planned_date')}, NULL, '', "
+            "m.project_id, m.kind, m.name "
             f"FROM {t['m']} m JOIN {t['p']} p ON p.id = m.project_id "
             "WHERE p.archived_at IS NULL AND m.planned_date < %(d)s "
             "AND (m.actual_date IS NULL OR m.actual_date > %(d)s) "
@@ -339,8 +347,6 @@ def compute_industry_growth(*, period: dt.date) -> GrowthSnapshot:
 
 
 def _store_growth(*, period: dt.date, figures: dict) -> GrowthSnapshot:
-    from django.utils import timezone
-
     from .selectors import jsonable
 
     city = figures["city"]

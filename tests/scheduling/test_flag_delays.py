@@ -299,3 +299,39 @@ def test_a_milestone_edit_refreshes_only_its_projects_colour_after_commit(
     assert dict(Project.objects.values_list("name", "status")) == {"改期项目": "due_soon", "其他项目": "green"}
     # The delay record is the daily job's: still open until flag_delays runs.
     assert DelayRecord.objects.get(milestone=late).closed_on is None
+
+
+def test_a_deleted_milestone_keeps_its_delay_history(make_project, make_milestone, commission_user, monkeypatch):
+    from django.utils import timezone
+
+    from scheduling.services import milestone_delete
+
+    project = make_project("删除节点项目")
+    through_service = make_milestone(project, D(2026, 5, 1), name="供水")
+    behind_the_back = make_milestone(project, D(2026, 5, 2), name="供电")
+    flag_delays(as_of=AS_OF)
+    record = DelayRecord.objects.get(milestone=through_service)
+    assert (record.project_id, record.kind, record.name) == (project.pk, "other", "供水")
+
+    monkeypatch.setattr(timezone, "localdate", lambda *a, **k: D(2026, 5, 21))
+    milestone_delete(user=commission_user, milestone=through_service)
+    record.refresh_from_db()
+    assert (record.milestone_id, record.closed_on, record.close_reason, record.display_name) == (
+        None,
+        D(2026, 5, 21),
+        "deleted",
+        "供水",
+    )
+    # Deleted without the service (e.g. the admin): the next run closes the orphaned record.
+    orphan = DelayRecord.objects.get(milestone=behind_the_back)
+    behind_the_back.delete()
+    summary = flag_delays(as_of=D(2026, 5, 22))
+    orphan.refresh_from_db()
+    assert (orphan.milestone_id, orphan.closed_on, orphan.close_reason, orphan.days_overdue) == (
+        None,
+        D(2026, 5, 22),
+        "deleted",
+        18,
+    )
+    assert summary["closed"] == 1
+    assert DelayRecord.objects.filter(project=project).count() == 2
