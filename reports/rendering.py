@@ -163,7 +163,10 @@ def listing(columns: Sequence[Column], rows: Sequence, *, compact: bool, numbere
     out = ['<table class="report-table"><thead><tr>']
     if numbered:
         out.append("<th>" + escape(_("序号")) + "</th>")
-    out.extend(f"<th>{escape(c.label)}</th>" for c in columns)
+    out.extend(
+        f'<th class="num">{escape(c.label)}</th>' if c.align == "right" else f"<th>{escape(c.label)}</th>"
+        for c in columns
+    )
     out.append("</tr></thead><tbody>")
     for i, row in enumerate(rows, 1):
         sev = _severity(row)

@@ -131,6 +131,7 @@ class ReportData:
     parks: dict[int, dict] = field(default_factory=dict)  # id → {name, code, parent_id, sort_order}
     industries: dict[int, dict] = field(default_factory=dict)
     scope_park_id: int | None = None  # None: the whole city
+    red_after_days: int = 31
 
     # --- scoping -------------------------------------------------------------------------
     def descendants(self, park_id: int) -> set[int]:
@@ -160,6 +161,7 @@ class ReportData:
             parks=self.parks,
             industries=self.industries,
             scope_park_id=park_id,
+            red_after_days=self.red_after_days,
         )
 
     @property
@@ -464,4 +466,5 @@ def weekly_report_data(*, week: str, as_of: dt.date) -> ReportData:
         lag_month=month,
         parks=parks,
         industries=industries,
+        red_after_days=thresholds.red_after_days,
     )

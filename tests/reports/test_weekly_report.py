@@ -433,3 +433,18 @@ def test_files_of_a_run_killed_before_commit_are_cleaned_by_the_next_run(report_
     run_report("--week", WEEK)  # the committed run's folder is never touched
     assert Path(report.xlsx.path).exists()
     assert len(mail.outbox) == 4
+
+
+def test_commission_thresholds_drive_severity_and_the_legend(report_city):
+    from django.utils import timezone
+
+    from reports.rendering import render_html
+    from scheduling.models import SchedulingSettings
+
+    thresholds = SchedulingSettings.load()
+    thresholds.red_after_days = 40
+    thresholds.save()
+    data = weekly_report_data(week=WEEK, as_of=AS_OF)
+    assert {r.project: r.severity for r in data.delays}["森朗生物CAR-T产业化基地"] == "yellow"  # 38 days < 40
+    html = render_html(data, generated_at=timezone.now(), compact=False)
+    assert "逾期 1–39 天为黄色，40 天及以上为红色" in html
