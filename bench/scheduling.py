@@ -154,9 +154,12 @@ def run(ctx) -> None:
         cursor.execute("ANALYZE")  # fresh planner statistics after the load, as autovacuum would give
 
     # --- flag_delays: a normal daily run after yesterday's -------------------------------------
-    reset_delays()
-    flag_delays(as_of=as_of - dt.timedelta(days=1))
-    job = timed(lambda: flag_delays(as_of=as_of))
+    runs = []
+    for _ in range(3):  # median of three daily runs, each after the same yesterday
+        reset_delays()
+        flag_delays(as_of=as_of - dt.timedelta(days=1))
+        runs.append(timed(lambda: flag_delays(as_of=as_of)))
+    job = sorted(runs)[1]
     params = flag_delays_params(as_of=as_of, settings=settings)
 
     def raw():

@@ -217,6 +217,38 @@ def _flag_delays_sql(project_ids: list[int] | None = None) -> dict[str, str]:
             f"WHERE period >= %(year_start)s AND period <= %(period)s {only_r}GROUP BY project_id) r "
             f"ON r.project_id = p2.id {only_p2}) AS s WHERE s.id = p.id AND p.investment_status <> s.st"
         ),
+        # 4–6 in one statement on PostgreSQL (a data-modifying CTE): projects, milestones and
+        # reports are each read once, both statuses written in one pass, the totals counted on
+        # the way. Same rules as "status" and "investment" above (tests run both vendors).
+        "status_investment_totals_pg": (
+            "WITH ms AS (SELECT m.project_id, MAX(CASE WHEN m.planned_date <= %(red_cut)s THEN 3 "  # noqa: S608
+            "WHEN m.planned_date < %(d)s THEN 2 ELSE 1 END) AS worst, "
+            "COUNT(*) FILTER (WHERE m.planned_date <= %(red_cut)s) AS n_red, "
+            "COUNT(*) FILTER (WHERE m.planned_date > %(red_cut)s AND m.planned_date < %(d)s) AS n_yellow, "
+            "COUNT(*) FILTER (WHERE m.planned_date >= %(d)s) AS n_soon "
+            f"FROM {t['m']} m WHERE (m.actual_date IS NULL OR m.actual_date > %(d)s) "
+            "AND m.planned_date <= %(soon_cut)s GROUP BY m.project_id), "
+            f"ytd AS (SELECT project_id, SUM(amount) AS ytd FROM {t['r']} "
+            "WHERE period >= %(year_start)s AND period <= %(period)s GROUP BY project_id), "
+            "calc AS (SELECT p2.id, p2.archived_at, ms.n_red, ms.n_yellow, ms.n_soon, "
+            "p2.status AS old_status, p2.investment_status AS old_inv, "
+            "CASE COALESCE(ms.worst, 0) WHEN 3 THEN 'red' WHEN 2 THEN 'yellow' WHEN 1 THEN 'due_soon' "
+            "ELSE 'green' END AS new_status, "
+            "CASE WHEN ap.planned_investment IS NULL OR ap.planned_investment = 0 THEN 'none' "
+            "WHEN COALESCE(y.ytd, 0) * 1200 < ap.planned_investment * %(months)s * %(red_pct)s THEN 'red' "
+            "WHEN COALESCE(y.ytd, 0) * 1200 < ap.planned_investment * %(months)s * %(yellow_pct)s THEN 'yellow' "
+            "ELSE 'green' END AS new_inv "
+            f"FROM {t['p']} p2 LEFT JOIN ms ON ms.project_id = p2.id "
+            f"LEFT JOIN {t['ap']} ap ON ap.project_id = p2.id AND ap.year = %(year)s "
+            "LEFT JOIN ytd y ON y.project_id = p2.id), "
+            f"upd AS (UPDATE {t['p']} AS p SET status = c.new_status, investment_status = c.new_inv FROM calc c "
+            "WHERE c.id = p.id AND (p.status <> c.new_status OR p.investment_status <> c.new_inv) "
+            "RETURNING c.old_status <> c.new_status AS status_changed, c.old_inv <> c.new_inv AS inv_changed) "
+            "SELECT COALESCE(SUM(n_red), 0), COALESCE(SUM(n_yellow), 0), COALESCE(SUM(n_soon), 0), "
+            "(SELECT COUNT(*) FILTER (WHERE status_changed) FROM upd), "
+            "(SELECT COUNT(*) FILTER (WHERE inv_changed) FROM upd) "
+            "FROM calc WHERE archived_at IS NULL"
+        ),
     }
 
 
@@ -246,6 +278,7 @@ def flag_delays(*, as_of: dt.date) -> dict[str, Any]:
     3. Open records for newly overdue milestones.
     4. Project status = worst open milestone; 5. investment status for the last full month.
     6. Count overdue (red, yellow) and due-soon milestones for the summary.
+    (4–6 are one statement on PostgreSQL, three on SQLite.)
 
     A constant number of SQL statements whatever the number of milestones; one transaction;
     safe to run twice (the second run changes nothing) or concurrently. Investment status uses
@@ -258,22 +291,32 @@ def flag_delays(*, as_of: dt.date) -> dict[str, Any]:
         _advisory_lock(FLAG_DELAYS_LOCK)
         job_session_settings()
         with connection.cursor() as cursor:
-            for name in ("close", "update", "open", "status", "investment"):
+            for name in ("close", "update", "open"):
                 cursor.execute(statements[name], params)
                 counts[name] = max(cursor.rowcount, 0)
-        totals = Milestone.objects.filter(
-            open_on(as_of), planned_date__lte=params["soon_cut"], project__archived_at__isnull=True
-        ).aggregate(
-            red=Count("id", filter=Q(planned_date__lte=params["red_cut"])),
-            yellow=Count("id", filter=Q(planned_date__gt=params["red_cut"], planned_date__lt=as_of)),
-            due_soon=Count("id", filter=Q(planned_date__gte=as_of)),
-        )
+            if connection.vendor == "postgresql":
+                cursor.execute(statements["status_investment_totals_pg"], params)
+                red, yellow, due_soon, counts["status"], counts["investment"] = (
+                    int(value) for value in cursor.fetchone()
+                )
+            else:
+                for name in ("status", "investment"):
+                    cursor.execute(statements[name], params)
+                    counts[name] = max(cursor.rowcount, 0)
+                totals = Milestone.objects.filter(
+                    open_on(as_of), planned_date__lte=params["soon_cut"], project__archived_at__isnull=True
+                ).aggregate(
+                    red=Count("id", filter=Q(planned_date__lte=params["red_cut"])),
+                    yellow=Count("id", filter=Q(planned_date__gt=params["red_cut"], planned_date__lt=as_of)),
+                    due_soon=Count("id", filter=Q(planned_date__gte=as_of)),
+                )
+                red, yellow, due_soon = totals["red"], totals["yellow"], totals["due_soon"]
     return {
         "as_of": as_of.isoformat(),
-        "overdue": totals["red"] + totals["yellow"],
-        "red": totals["red"],
-        "yellow": totals["yellow"],
-        "due_soon": totals["due_soon"],
+        "overdue": red + yellow,
+        "red": red,
+        "yellow": yellow,
+        "due_soon": due_soon,
         "opened": counts["open"],
         "updated": counts["update"],
         "closed": counts["close"],
