@@ -156,6 +156,10 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(10 * 1024 * 1024)))
 IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "20000"))
+# Excel imports with more data rows than this run as a Celery task with a progress bar.
+IMPORT_ASYNC_ROWS = int(os.environ.get("IMPORT_ASYNC_ROWS", "500"))
+# The monthly report for month M is due on this day of month M (the grid lists who is missing).
+REPORT_DUE_DAY = int(os.environ.get("REPORT_DUE_DAY", "25"))
 
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {
