@@ -145,6 +145,8 @@ class Project(models.Model):
             models.CheckConstraint(condition=Q(stage__in=Stage.values), name="project_stage_valid"),
         ]
         indexes = [
+            # The default list order: without it every list sorts the whole table.
+            models.Index(fields=["-year", "id"], name="project_list_order"),
             models.Index(fields=["park", "industry"]),
             models.Index(fields=["industry", "year"]),
             models.Index(fields=["status"]),
