@@ -225,12 +225,22 @@ def terminate_backends(application_name: str) -> int:
 
 def wait_for_blocked_backend(application_name: str, *, timeout: float = 60) -> dict:
     """Wait until a connection of the tagged processes waits on a lock: the job is in progress,
-    inside its transaction, at the statement the test's lock holds back."""
+    inside its transaction, at the statement the test's lock holds back. Returns the backend
+    with `relation` and `mode`: the table and the lock it is waiting for (from pg_locks)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         for row in backends(application_name):
             if row["wait_event_type"] == "Lock":
-                return row
+                # Relation names resolve only inside the database the lock is in: ask the test database.
+                with pg_connect() as conn:
+                    waiting = conn.execute(
+                        "SELECT l.relation::regclass::text, l.mode FROM pg_locks l "
+                        "WHERE l.pid = %s AND NOT l.granted AND l.relation IS NOT NULL",
+                        [row["pid"]],
+                    ).fetchone()
+                if waiting is None:
+                    continue
+                return {**row, "relation": waiting[0], "mode": waiting[1]}
         time.sleep(0.1)
     raise AssertionError(f"no blocked backend of {application_name} within {timeout}s: {backends(application_name)}")
 

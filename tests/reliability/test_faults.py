@@ -54,9 +54,11 @@ def delayed_city(city) -> dict:
     return {"red": red, "yellow": yellow, "fine": fine, "overdue": overdue}
 
 
-def kill_mid_job(worker: Worker, blocked_statement: str) -> None:
+def kill_mid_job(worker: Worker, table: str) -> None:
+    """Wait until the job's write to `table` waits on the gate (a ROW EXCLUSIVE lock, the lock
+    of UPDATE/INSERT/DELETE, not granted), then SIGKILL the worker."""
     row = wait_for_blocked_backend(WORKER_APP_NAME)
-    assert row["query"].lstrip().upper().startswith(blocked_statement), row
+    assert (row["relation"], row["mode"]) == (table, "RowExclusiveLock"), row
     worker.kill()
     assert terminate_backends(WORKER_APP_NAME) >= 1
 
@@ -69,7 +71,7 @@ def test_flag_delays_killed_mid_job_completes_once_on_a_new_worker(city, workers
     try:
         task_id = send_task(private_redis.url, "scheduling.flag_delays", as_of=AS_OF)
         first.wait_for_log(task_id, timeout=30)
-        kill_mid_job(first, "UPDATE")
+        kill_mid_job(first, "projects_project")
         # The killed run's delay records were never committed.
         assert DelayRecord.objects.count() == 0
     finally:
@@ -101,7 +103,7 @@ def test_compute_industry_growth_killed_mid_job_leaves_one_snapshot(city, worker
     try:
         task_id = send_task(private_redis.url, "scheduling.compute_industry_growth", period="2026-05")
         first.wait_for_log(task_id, timeout=30)
-        kill_mid_job(first, "DELETE")
+        kill_mid_job(first, "scheduling_industrygrowth")
         assert GrowthSnapshot.objects.count() == 0
     finally:
         gate.release()
@@ -133,7 +135,7 @@ def test_weekly_delay_report_killed_mid_job_one_report_one_mail_each(city, worke
     try:
         task_id = send_task(private_redis.url, "reports.tasks.weekly_delay_report", week="2026-W27")
         first.wait_for_log(task_id, timeout=30)
-        kill_mid_job(first, "INSERT")
+        kill_mid_job(first, "reports_reportdelivery")
         assert WeeklyReport.objects.count() == 0
     finally:
         gate.release()
