@@ -16,6 +16,9 @@ from tests import factories
 
 CI = os.environ.get("CI", "").lower() == "true"
 
+# `browser` and `page`: one Playwright for the whole session, shared by tests/e2e and tests/api.
+pytest_plugins = ["tests.browser"]
+
 
 def _reachable(url: str, default_port: int) -> bool:
     parsed = urlparse(url)

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.conftest import browser, page  # noqa: F401  (shared Playwright fixtures)
-
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
@@ -24,7 +22,7 @@ def _watch(pw_page, live_server):
     return foreign, errors
 
 
-def test_swagger_ui_renders_offline(page, live_server):  # noqa: F811
+def test_swagger_ui_renders_offline(page, live_server):
     foreign, errors = _watch(page, live_server)
     page.goto(f"{live_server.url}/api/v1/docs/")
     page.wait_for_selector(".swagger-ui .info .title")
@@ -34,7 +32,7 @@ def test_swagger_ui_renders_offline(page, live_server):  # noqa: F811
     assert not [e for e in errors if "Content Security Policy" in e], errors
 
 
-def test_redoc_renders_offline(page, live_server):  # noqa: F811
+def test_redoc_renders_offline(page, live_server):
     foreign, errors = _watch(page, live_server)
     page.goto(f"{live_server.url}/api/v1/redoc/")
     page.wait_for_selector("h1:has-text('重点项目挂图作战 API')")
