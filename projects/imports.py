@@ -32,11 +32,12 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from common.api.export import safe_text
 from common.money import WAN_DIGITS
 from parks.models import Industry, Park
 
@@ -220,11 +221,11 @@ def read_rows(path, kind: str) -> list[tuple[int, dict[str, Any]]]:
         header = next(rows, None)
         if not header:
             raise ImportRefused(_("表格为空：第1行应为列标题。"))
-        labels = {str(c.header): c for c in columns}
+        # A template made in one language may be filled in by someone using another.
+        labels = {_header_key(label): c for c in columns for label in _in_every_language(c.header)}
         positions: dict[str, int] = {}
         for i, cell in enumerate(header):
-            text = str(cell).strip().replace("(", "（").replace(")", "）") if cell is not None else ""
-            text = text.rstrip("*").strip()
+            text = _header_key(cell) if cell is not None else ""
             if text in labels:
                 positions[labels[text].key] = i
         missing = [str(c.header) for c in columns if c.required and c.key not in positions]
@@ -288,7 +289,7 @@ def parse_period(value) -> dt.date:
     try:
         year, month = (int(p) for p in text.split("-")[:2])
         return dt.date(year, month, 1)
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, OverflowError):
         raise ValueError(_("“%(value)s”不是有效的报告期，应为 YYYY-MM，如 2026-03。") % {"value": value})
 
 
@@ -309,10 +310,26 @@ def _text(value) -> str:
     return str(value).strip()
 
 
+def _in_every_language(text) -> list[str]:
+    """A lazy label rendered in each language the site offers."""
+    out = []
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            out.append(str(text))
+    return out
+
+
+def _header_key(value) -> str:
+    """Column headers compare without the required-marker and with ASCII/full-width parentheses
+    treated alike."""
+    text = str(value).strip().rstrip("*").strip()
+    return text.replace("(", "（").replace(")", "）").casefold()
+
+
 def _choice(value, choices) -> str:
     text = _text(value)
     for code, label in choices:
-        if text in (code, str(label)):
+        if text == code or text in _in_every_language(label):
             return code
     raise ValueError(
         _("“%(value)s”不是有效选项，可选：%(options)s。")
@@ -685,17 +702,17 @@ def projects_workbook(rows: Iterable[dict], *, today: dt.date) -> bytes:
         ws.append(
             [
                 r["id"],
-                r["code"] or "",
-                r["name"],
-                r["owner"],
-                r["park_name"],
-                r["industry_name"],
+                safe_text(r["code"] or ""),
+                safe_text(r["name"]),
+                safe_text(r["owner"]),
+                safe_text(r["park_name"]),
+                safe_text(r["industry_name"]),
                 r["level_label"],
                 r["year"],
                 r["stage_label"],
                 r["total_investment"],
                 r["status_label"],
-                r["next_label"] or "",
+                safe_text(r["next_label"] or ""),
                 next_date,
                 (next_date - today).days if next_date else None,
             ]

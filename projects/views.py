@@ -8,6 +8,7 @@ select_related/prefetch_related, and sums are aggregates."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections import Counter, OrderedDict
 from decimal import Decimal
 
@@ -49,6 +50,8 @@ from .templatetags.board import countdown_text, kind_label
 
 XLSX = imports.XLSX_CONTENT_TYPE
 STATUS_ORDER = ["red", "yellow", "due_soon", "green"]
+
+logger = logging.getLogger(__name__)
 
 
 def today() -> dt.date:
@@ -777,6 +780,20 @@ def _own_job(request, token: str) -> dict:
     return state
 
 
+def _queue_import(token: str, *, commit: bool) -> None:
+    """Hand a large import to the worker. With the broker unreachable the job fails with a
+    message the clerk can act on, instead of the upload answering a server error."""
+    try:
+        tasks.import_file.delay(token, commit)
+    except Exception:
+        logger.exception("import job %s could not be queued", token)
+        tasks.job_update(
+            token,
+            status="failed",
+            message=_("后台任务服务暂时不可用，大文件导入未能开始，未导入任何数据。请稍后重新上传，或将文件拆分为较小的文件。"),
+        )
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def import_upload(request):
@@ -793,7 +810,7 @@ def import_upload(request):
         else:
             if rows > imports.import_async_rows():
                 tasks.job_update(token, total=rows)
-                transaction.on_commit(lambda: tasks.import_file.delay(token, False))
+                transaction.on_commit(lambda: _queue_import(token, commit=False))
             else:
                 tasks.job_run(token, commit=False)
             return redirect("projects:import_job", token=token)
@@ -840,7 +857,7 @@ def import_commit(request, token: str):
         return redirect("projects:import_job", token=token)
     if result.get("total_rows", 0) > imports.import_async_rows():
         tasks.job_update(token, status="queued", phase="commit", processed=0)
-        transaction.on_commit(lambda: tasks.import_file.delay(token, True))
+        transaction.on_commit(lambda: _queue_import(token, commit=True))
     else:
         state = tasks.job_run(token, commit=True)
         res = state.get("result") or {}

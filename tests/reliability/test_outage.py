@@ -216,11 +216,6 @@ def test_writes_are_stored_while_redis_is_down_and_jobs_resume_after(web, broker
     assert " 500 " not in (tmp_path / "access.log").read_text()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="projects/views.py import_upload/import_commit call tasks.import_file.delay in transaction.on_commit "
-    "without guarding a broker error: with Redis down a large upload answers 500 (lead to fix)",
-)
 def test_large_import_upload_while_redis_is_down_is_a_clear_message(web, broker, people):
     session = login(web, "gx")
     broker.stop()

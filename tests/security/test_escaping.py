@@ -104,12 +104,6 @@ def test_report_exports_neutralise_formulas(client, commission_user, hostile_pro
     assert "'" + PROBLEMS in cells and PROBLEMS not in cells
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known bug for the lead: projects/imports.py projects_workbook (the /projects/?export=xlsx download) "
-    "writes text cells raw, so a name/owner starting with = becomes a live formula; wrap text values with "
-    "common.api.export.safe_text as the API export does",
-)
 def test_project_list_page_xlsx_export_has_no_formula_cells(client, commission_user, hostile_project):
     client.force_login(commission_user)
     response = client.get("/projects/", {"export": "xlsx"})

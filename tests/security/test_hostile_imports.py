@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import time
-import traceback
 import zipfile
 from decimal import Decimal
 from pathlib import Path
@@ -22,11 +21,6 @@ from projects.imports import KINDS, XLSX_CONTENT_TYPE, ImportRefused, check_uplo
 from projects.models import InvestmentReport, Project
 from tests import factories
 
-KNOWN_PERIOD_OVERFLOW = (
-    "known bug for the lead: projects/imports.py parse_period catches ValueError/TypeError but not "
-    "OverflowError, so a number such as 1.344294279088444 in the 报告期 column (→ month 344294279088444) "
-    "escapes as OverflowError: a 500 on the upload page instead of a row error"
-)
 PROJECT_HEADERS = [str(c.header) for c in KINDS["projects"]]
 REPORT_HEADERS = [str(c.header) for c in KINDS["reports"]]
 
@@ -170,10 +164,6 @@ def test_fuzzed_workbooks_are_refused_clearly_or_imported_whole(importer, tmp_pa
         event("refused whole")
         assert (Project.objects.count(), InvestmentReport.objects.count()) == before
         return
-    except OverflowError as exc:
-        if "parse_period" in "".join(traceback.format_tb(exc.__traceback__)):
-            pytest.xfail(KNOWN_PERIOD_OVERFLOW)
-        raise
     finally:
         assert time.monotonic() - started < 20
     after = (Project.objects.count(), InvestmentReport.objects.count())
@@ -316,7 +306,6 @@ def test_a_clean_file_still_imports(client, park_a_admin):
     assert (project.name, project.total_investment, project.park.code) == ("合法项目", Decimal("100.50"), "GXQ")
 
 
-@pytest.mark.xfail(strict=True, raises=OverflowError, reason=KNOWN_PERIOD_OVERFLOW)
 def test_numeric_period_cell_is_a_row_error_not_a_crash(importer, city, tmp_path):
     project = factories.ProjectFactory(park=city.park_a, industry=city.bio)
     path = tmp_path / "period.xlsx"
