@@ -25,3 +25,10 @@ def test_create_user_refuses_park_admin_without_known_park(city):
     with pytest.raises(CommandError, match="NOPE"):
         call_command("create_user", "li", "--password", "pw-123456", "--role", "park_admin", "--park", "NOPE")
     assert not User.objects.filter(username="li").exists()
+
+
+@pytest.mark.django_db
+def test_create_user_refuses_a_weak_password_and_stores_nothing(city):
+    with pytest.raises(CommandError, match="password rejected"):
+        call_command("create_user", "wang", "--password", "12345678", "--role", "viewer")
+    assert not User.objects.filter(username="wang").exists()

@@ -1,3 +1,4 @@
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
@@ -31,6 +32,10 @@ class Command(BaseCommand):
             user.email = email
         # The commission reads and writes everything, the Django admin included.
         user.is_staff = user.is_superuser = role == Role.COMMISSION
+        try:
+            validate_password(password, user)
+        except ValidationError as exc:
+            raise CommandError("密码不符合要求 / password rejected: " + " ".join(exc.messages))
         user.set_password(password)
         try:
             user.full_clean(exclude=["password"])
