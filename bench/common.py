@@ -6,6 +6,7 @@ import os
 import statistics
 import time
 from dataclasses import dataclass
+from datetime import date
 from urllib.parse import urlparse
 
 
@@ -42,6 +43,13 @@ def prepare() -> Context:
     have = Project.objects.count()
     if have < wanted:
         call_command("load_demo", projects=wanted)
+    # The pages read the nightly growth snapshot; make sure the bench database has one, as a
+    # production database would after its first night.
+    from scheduling.models import GrowthSnapshot
+    from scheduling.selectors import default_period
+
+    if not GrowthSnapshot.objects.filter(period=default_period(date.today())).exists():
+        call_command("compute_industry_growth", verbosity=0)
     return Context(projects=Project.objects.count(), database_url=url)
 
 
