@@ -18,7 +18,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Case, Count, IntegerField, OuterRef, Prefetch, Q, Subquery, Sum, Value, When
+from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Prefetch, Q, Subquery, Sum, Value, When
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -644,9 +644,23 @@ def report_due_date(period: dt.date) -> dt.date:
     return period.replace(day=min(day, 28))
 
 
+GRID_PAGE_SIZE = 100  # rows per page of the monthly grid
+GRID_MISSING_SHOWN = 50  # names listed in the "not reported yet" summary; the count is the whole park's
+
+
+def _grid_url(park, period: dt.date, page_number: int = 1) -> str:
+    params = {"park": park.pk, "period": f"{period:%Y-%m}"}
+    if page_number > 1:
+        params["page"] = page_number
+    return f"{reverse('projects:grid')}?{urlencode(params)}"
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def report_grid(request):
+    """One park's month, GRID_PAGE_SIZE projects a page. A save posts the rows of the displayed
+    page (their ids travel in the hidden `rows` field) and stores them all or none; the summary
+    of who has not reported yet covers the whole park with one aggregate."""
     user = request.user
     as_of = today()
     period = parse_period_param(request.GET.get("period"), as_of.replace(day=1))
@@ -661,12 +675,21 @@ def report_grid(request):
     if park is None:
         raise Http404(_("没有可填报的园区。"))
     writable = can_write_park(user, park.pk)
-    projects = list(
-        projects_visible_to(user)
-        .filter(park_id__in=Park.objects.descendant_ids([park.pk]))
-        .select_related("park")
-        .order_by("park__sort_order", "park__code", "name", "id")
-    )
+    if request.method == "POST" and not writable:
+        raise PermissionDenied(_("您无权填报该园区的月度投资。"))
+    ordering = ("park__sort_order", "park__code", "name", "id")
+    in_park = projects_visible_to(user).filter(park_id__in=Park.objects.descendant_ids([park.pk]))
+    reported = InvestmentReport.objects.filter(project=OuterRef("pk"), period=period)
+    summary = in_park.aggregate(total=Count("pk"), missing=Count("pk", filter=~Q(Exists(reported))))
+    paginator = Paginator(in_park.select_related("park").order_by(*ordering), GRID_PAGE_SIZE)
+    paginator.count = summary["total"]  # already counted above: no second COUNT
+    page = paginator.get_page(request.GET.get("page"))
+    if request.method == "POST" and "rows" in request.POST:
+        # Exactly the rows the user saw, even if projects were added or removed meanwhile.
+        ids = [int(x) for x in request.POST["rows"].split(",") if x.strip().isdigit()][:GRID_PAGE_SIZE]
+        projects = list(in_park.filter(pk__in=ids).select_related("park").order_by(*ordering))
+    else:
+        projects = list(page.object_list)
     existing = {r.project_id: r for r in InvestmentReport.objects.filter(project__in=projects, period=period)}
     ytd = dict(
         InvestmentReport.objects.filter(project__in=projects, period__gte=period.replace(month=1), period__lt=period)
@@ -695,8 +718,6 @@ def report_grid(request):
             field.widget.attrs["aria-label"] = f"{p.name} {field.label}"
         rows.append({"project": p, "report": report, "form": form, "ytd": ytd.get(p.pk), "plan": plans.get(p.pk)})
     if request.method == "POST":
-        if not writable:
-            raise PermissionDenied(_("您无权填报该园区的月度投资。"))
         if all(r["form"].is_valid() for r in rows):
             entries = [
                 ReportEntry(
@@ -718,13 +739,11 @@ def report_grid(request):
                     _("%(period)s 月度投资已保存：新报送 %(c)d 个项目，更正 %(u)d 个项目。")
                     % {"period": period.strftime("%Y-%m"), "c": created, "u": corrected},
                 )
-                return redirect(
-                    f"{reverse('projects:grid')}?{urlencode({'park': park.pk, 'period': f'{period:%Y-%m}'})}"
-                )
+                return redirect(_grid_url(park, period, page.number))
         else:
             messages.error(request, _("有填写错误的行（已标红），本次未保存任何数据。"))
+    missing = list(in_park.filter(~Exists(reported)).order_by(*ordering).only("id", "name")[:GRID_MISSING_SHOWN])
     due = report_due_date(period)
-    missing = [r["project"] for r in rows if r["report"] is None]
     prev_month = (period - dt.timedelta(days=1)).replace(day=1)
     next_month = (period + dt.timedelta(days=32)).replace(day=1)
     return render(
@@ -732,6 +751,9 @@ def report_grid(request):
         "projects/report_grid.html",
         {
             "rows": rows,
+            "row_ids": ",".join(str(p.pk) for p in projects),
+            "page": page,
+            "query": urlencode({"park": park.pk, "period": f"{period:%Y-%m}"}),
             "park": park,
             "parks": parks,
             "period": period,
@@ -741,6 +763,8 @@ def report_grid(request):
             "due": due,
             "days_to_due": (due - as_of).days,
             "missing": missing,
+            "missing_count": summary["missing"],
+            "project_count": summary["total"],
             "writable": writable,
             "as_of": as_of,
         },
@@ -790,7 +814,9 @@ def _queue_import(token: str, *, commit: bool) -> None:
         tasks.job_update(
             token,
             status="failed",
-            message=_("后台任务服务暂时不可用，大文件导入未能开始，未导入任何数据。请稍后重新上传，或将文件拆分为较小的文件。"),
+            message=_(
+                "后台任务服务暂时不可用，大文件导入未能开始，未导入任何数据。请稍后重新上传，或将文件拆分为较小的文件。"
+            ),
         )
 
 

@@ -1,4 +1,5 @@
-"""The monthly reporting grid: one page per park and month, saved all at once or not at all."""
+"""The monthly reporting grid: one park and month, GRID_PAGE_SIZE projects a page, each page saved
+all at once or not at all."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from decimal import Decimal
 import pytest
 
 from projects.models import InvestmentReport
+from projects.views import GRID_PAGE_SIZE
 from tests import factories
 from tests.web.helpers import form_data
 
@@ -90,7 +92,7 @@ def test_grid_corrects_an_existing_report(client_a, city, two_projects):
 def test_viewer_sees_the_grid_read_only(client_viewer, city, two_projects):
     response = client_viewer.get(grid_url(city))
     assert response.status_code == 200 and not response.context["writable"]
-    assert "全部保存" not in response.content.decode()
+    assert "保存本页" not in response.content.decode()
     assert client_viewer.post(grid_url(city), {}).status_code == 403
 
 
@@ -98,3 +100,50 @@ def test_park_admin_cannot_open_another_parks_grid(client_a, city, two_projects)
     response = client_a.get(f"/monthly/?park={city.park_b.pk}&period=2026-03")
     assert response.status_code == 404
     assert "别的园区项目" not in response.content.decode()
+
+
+def test_grid_is_paginated_and_saves_only_the_displayed_page(client_a, city):
+    n = GRID_PAGE_SIZE + 5
+    projects = [factories.ProjectFactory(name=f"项目{i:04d}", park=city.park_a, industry=city.bio) for i in range(n)]
+    factories.ProjectFactory(name="别的园区项目", park=city.park_b, industry=city.bio)
+
+    first = client_a.get(grid_url(city))
+    assert len(first.context["rows"]) == GRID_PAGE_SIZE
+    assert [r["project"].pk for r in first.context["rows"]] == [p.pk for p in projects[:GRID_PAGE_SIZE]]
+    html = first.content.decode()
+    assert first.context["page"].paginator.num_pages == 2
+    assert f"?park={city.park_a.pk}&period=2026-03&page=2" in html.replace("&amp;", "&")  # park, month kept
+    assert "第 1 / 2 页" in html
+    # The summary counts the whole park, not the page (and lists only the first names).
+    assert first.context["missing_count"] == n
+    assert f"尚未报送 {n} 个项目" in html
+    assert len(first.context["missing"]) < n
+
+    url2 = f"{grid_url(city)}&page=2"
+    second = client_a.get(url2)
+    page2 = [r["project"].pk for r in second.context["rows"]]
+    assert page2 == [p.pk for p in projects[GRID_PAGE_SIZE:]]
+    data = form_data(second, "grid-form")
+    assert not any(key.startswith(f"p{projects[0].pk}-") for key in data)
+    for key in data:
+        if key.endswith("-amount"):
+            data[key] = "7.50"
+    response = client_a.post(url2, data)
+    assert response.status_code == 302 and response["Location"].endswith("page=2")
+    assert sorted(InvestmentReport.objects.values_list("project_id", flat=True)) == sorted(page2)
+    assert set(InvestmentReport.objects.values_list("amount", flat=True)) == {Decimal("7.50")}
+    assert client_a.get(grid_url(city)).context["missing_count"] == GRID_PAGE_SIZE
+
+
+def test_grid_page_with_a_bad_row_saves_none_of_that_page(client_a, city):
+    projects = [
+        factories.ProjectFactory(name=f"项目{i:04d}", park=city.park_a, industry=city.bio)
+        for i in range(GRID_PAGE_SIZE + 2)
+    ]
+    url2 = f"{grid_url(city)}&page=2"
+    data = form_data(client_a.get(url2), "grid-form")
+    data.update({f"p{projects[-2].pk}-amount": "1", f"p{projects[-1].pk}-amount": "1.001"})
+    response = client_a.post(url2, data)
+    assert response.status_code == 200 and not InvestmentReport.objects.exists()
+    assert [r["project"].pk for r in response.context["rows"]] == [p.pk for p in projects[-2:]]
+    assert response.context["rows"][1]["form"].errors["amount"]
