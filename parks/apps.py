@@ -1,6 +1,7 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ParksConfig(AppConfig):
     name = "parks"
-    verbose_name = "园区与产业"
+    verbose_name = _("园区与产业")

@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from common.exceptions import VersionConflict
 
@@ -92,7 +93,8 @@ def normalize_period(value: dt.date | str) -> dt.date:
         raise ValidationError({"period": [_("报告期格式应为 YYYY-MM，如 2026-03。")]})
 
 
-DUPLICATE_REPORT = "该项目 %(period)s 的月度报告已报送；如需更正，请修改原报告。"
+# Marked for makemessages here, translated where it is raised (API and service alike).
+DUPLICATE_REPORT = gettext_noop("该项目 %(period)s 的月度报告已报送；如需更正，请修改原报告。")
 
 
 @transaction.atomic
