@@ -7,72 +7,18 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-import time
 from decimal import Decimal
 
 import pytest
-from celery.contrib.testing.worker import start_worker
-from celery.signals import task_postrun
-from django.db import connections
 
-from config.celery_app import app
 from projects.models import Project
 from scheduling.models import DelayRecord, GrowthSnapshot, IndustryGrowth
 from scheduling.tasks import compute_industry_growth_task, flag_delays_task
 from tests import factories
-from tests.conftest import require_postgres, require_redis
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 D = dt.date
-
-
-class Finished:
-    """Task ids the worker has finished (success or failure), with their states."""
-
-    def __init__(self):
-        self.states: dict[str, str] = {}
-        self.threads: dict[str, str] = {}
-        self.lock = threading.Condition()
-
-    def __call__(self, sender=None, task_id=None, state=None, **kwargs):
-        # Runs in the worker thread: give its database connections back (CONN_MAX_AGE would
-        # keep them open past the test and block dropping the test database).
-        connections.close_all()
-        with self.lock:
-            self.states[task_id] = state
-            self.threads[task_id] = threading.current_thread().name
-            self.lock.notify_all()
-
-    def wait(self, task_id: str, timeout: float = 60) -> str:
-        deadline = time.monotonic() + timeout
-        with self.lock:
-            while task_id not in self.states:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise AssertionError(f"the worker did not finish task {task_id} within {timeout} s")
-                self.lock.wait(remaining)
-            return self.states[task_id]
-
-
-@pytest.fixture
-def worker():
-    require_postgres()
-    broker = require_redis()
-    saved = {key: app.conf[key] for key in ("task_always_eager", "broker_url")}
-    app.conf.task_always_eager = False
-    app.conf.broker_url = broker
-    with app.connection_for_write() as conn:
-        conn.default_channel.queue_purge(app.conf.task_default_queue)  # nothing left over from other runs
-    finished = Finished()
-    task_postrun.connect(finished, weak=False)
-    try:
-        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30, loglevel="WARNING"):
-            yield finished
-    finally:
-        task_postrun.disconnect(finished)
-        for key, value in saved.items():
-            app.conf[key] = value
 
 
 def state_of_the_tables():
