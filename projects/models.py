@@ -147,7 +147,9 @@ class Project(models.Model):
         indexes = [
             # The default list order of active projects: without it every list sorts the whole
             # table; being partial, it also answers the pagination COUNT by an index-only scan.
-            models.Index(fields=["-year", "id"], name="project_active_list_order", condition=Q(archived_at__isnull=True)),
+            models.Index(
+                fields=["-year", "id"], name="project_active_list_order", condition=Q(archived_at__isnull=True)
+            ),
             models.Index(fields=["park", "industry"]),
             models.Index(fields=["industry", "year"]),
             models.Index(fields=["status"]),
