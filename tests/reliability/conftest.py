@@ -349,3 +349,26 @@ class WebServer:
             except subprocess.TimeoutExpired:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait(timeout=10)
+
+
+# --- The PostgreSQL restart check (scripts/pg_restart_check.sh), never inside `make test` ---------
+
+PG_RESTART = os.environ.get("PG_RESTART_CHECK", "") == "1"
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers",
+        "pg_restart: restarts the PostgreSQL cluster; only with PG_RESTART_CHECK=1 (scripts/pg_restart_check.sh)",
+    )
+
+
+def pytest_collection_modifyitems(config, items):
+    """`pg_restart` tests run only under PG_RESTART_CHECK=1 (and then nothing else does): a
+    cluster restart would break every other test sharing the server."""
+    keep, drop = [], []
+    for item in items:
+        (keep if (item.get_closest_marker("pg_restart") is not None) == PG_RESTART else drop).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
