@@ -45,13 +45,14 @@ from common.api.exceptions import StructuredValidationError
 from common.api.export import ExportMixin
 from common.api.fields import AmountField, CodeRelatedField, PeriodField, h
 from common.api.permissions import ProjectDataPermission
+from common.api.values import ValuesListMixin
 from common.money import round_half_up
 from parks.models import Industry, Park
 
 from . import services
 from .filters import InvestmentReportFilter, ProjectFilter
 from .models import PROJECT_CODE_RE, AnnualPlan, InvestmentReport, Level, Project, Stage
-from .selectors import can_write_park, projects_visible_to
+from .selectors import can_write_park, projects_visible_to, visible_project_count
 
 EXPORT_PARAMETER = OpenApiParameter(
     "format",
@@ -330,7 +331,7 @@ def with_investment(queryset, *, as_of: dt.date):
     retrieve=extend_schema(summary="项目卡片 / Project card"),
     destroy=extend_schema(summary="归档项目（仅发改委）/ Archive a project (commission only)"),
 )
-class ProjectViewSet(ExportMixin, viewsets.ModelViewSet):
+class ProjectViewSet(ExportMixin, ValuesListMixin, viewsets.ModelViewSet):
     """重点项目 / key projects, scoped by `projects_visible_to(user)`."""
 
     permission_classes = [ProjectDataPermission]
@@ -353,6 +354,15 @@ class ProjectViewSet(ExportMixin, viewsets.ModelViewSet):
 
     def get_serializer_class(self):
         return ProjectDetailSerializer if self.action == "retrieve" else ProjectSerializer
+
+    # Query parameters that never narrow the list: with nothing else, the total is everything
+    # the caller may see, which the database keeps per park (no COUNT over every project).
+    UNFILTERED_PARAMS = frozenset({"page", "page_size", "ordering", "format"})
+
+    def list_count(self, queryset) -> int:
+        if self.request.query_params.keys() <= self.UNFILTERED_PARAMS:
+            return visible_project_count(self.request.user)
+        return queryset.count()
 
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "as_of": _as_of()}
@@ -564,6 +574,7 @@ def reports_bulk_submit(*, user, period: dt.date, rows: list) -> list[Investment
 )
 class InvestmentReportViewSet(
     ExportMixin,
+    ValuesListMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,

@@ -159,6 +159,22 @@ class Project(models.Model):
         return self.name
 
 
+class ParkProjectCount(models.Model):
+    """How many active (not archived) projects each park has, kept exact by PostgreSQL
+    triggers on the project table (migration 0005) in the same transaction as the change, so
+    an unfiltered API list answers its total from a few rows instead of COUNT(*) over every
+    project. Written only by the triggers; on SQLite (the embedded demo) it stays empty and
+    lists count the usual way (`projects.selectors.visible_project_count`)."""
+
+    park = models.OneToOneField(Park, primary_key=True, on_delete=models.CASCADE, related_name="+")
+    active = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("园区项目数")
+        verbose_name_plural = _("园区项目数")
+        default_permissions = ()
+
+
 class AnnualPlan(models.Model):
     """年度计划投资: one figure per project per year."""
 

@@ -5,11 +5,12 @@ object outside it answers 404, exactly like one that does not exist."""
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db import connection
+from django.db.models import QuerySet, Sum
 
 from parks.models import Park, Role
 
-from .models import Project
+from .models import ParkProjectCount, Project
 
 
 def parks_administered_by(user) -> set[int] | None:
@@ -33,6 +34,22 @@ def projects_visible_to(user, *, include_archived: bool = False) -> QuerySet[Pro
         return qs
     park_ids = parks_administered_by(user)
     return qs.filter(park_id__in=park_ids) if park_ids else qs.none()
+
+
+def visible_project_count(user) -> int:
+    """`projects_visible_to(user).count()`, answered from the per-park counts the database
+    keeps (`ParkProjectCount`) on PostgreSQL: a few rows instead of every project."""
+    if connection.vendor != "postgresql":
+        return projects_visible_to(user).count()
+    if not getattr(user, "is_authenticated", False):
+        return 0
+    counts = ParkProjectCount.objects.all()
+    if not (user.is_commission or user.role == Role.VIEWER):
+        park_ids = parks_administered_by(user)
+        if not park_ids:
+            return 0
+        counts = counts.filter(park_id__in=park_ids)
+    return counts.aggregate(total=Sum("active"))["total"] or 0
 
 
 def projects_writable_by(user) -> QuerySet[Project]:

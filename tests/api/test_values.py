@@ -1,0 +1,145 @@
+"""The list fast path (common.api.values): the JSON of a list page read with `.values_list()`
+is the JSON DRF's serializer gives for the same rows, value for value, and serializers it
+cannot reproduce keep DRF's path."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+from rest_framework import serializers
+
+from common.api.values import values_plan
+from projects.api import InvestmentReportSerializer, ProjectDetailSerializer, ProjectSerializer
+from projects.models import InvestmentReport, Project
+from tests import factories
+from tests.api.conftest import token_client
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def varied(city, park_a_admin):
+    """Projects with every nullable field empty and filled, odd decimals, old and new dates."""
+    plain = factories.ProjectFactory(park=city.park_a, industry=city.bio, code=None, total_investment=Decimal("0.00"))
+    full = factories.ProjectFactory(
+        park=city.park_a_sub,
+        industry=city.bio_drug,
+        code="2023-130171-27-03-000009",
+        level="provincial",
+        stage="planning",
+        phase="二期",
+        total_investment=Decimal("99999999.99"),
+        annual_output=Decimal("0.10"),
+        special_bond_amount=Decimal("12.30"),
+        is_special_bond=True,
+        latitude=Decimal("38.042300"),
+        longitude=Decimal("-114.514300"),
+        target_date=dt.date(2027, 12, 31),
+        construction_content='<script>alert("x")</script>',
+        leader="王副市长",
+        contact_phone="0311-12345678",
+    )
+    factories.ReportFactory(project=full, period=dt.date(2026, 3, 1), amount=Decimal("0.05"), submitted_by=park_a_admin)
+    factories.ReportFactory(project=plain, period=dt.date(2026, 4, 1), amount=Decimal("1234567.80"), submitted_by=None)
+    return plain, full
+
+
+def drf_page(serializer_class, queryset):
+    return [dict(row) for row in serializer_class(queryset, many=True).data]
+
+
+def test_project_list_matches_the_serializer(varied, commission_user):
+    response = token_client(commission_user).get("/api/v1/projects/?ordering=id&page_size=500")
+    assert response.status_code == 200
+    rows = response.json()["results"]
+    expected = drf_page(ProjectSerializer, Project.objects.active().order_by("id"))
+    assert rows == expected
+    full = next(r for r in rows if r["id"] == varied[1].pk)
+    # The formats themselves, not only "same as DRF".
+    assert full["total_investment"] == "99999999.99"
+    assert full["annual_output"] == "0.10"
+    assert full["latitude"] == "38.042300" and full["longitude"] == "-114.514300"
+    assert full["target_date"] == "2027-12-31"
+    assert full["park"] == "GXQ-BIO" and full["park_name"] == "国际生物医药园"
+    assert full["is_special_bond"] is True
+    assert full["created_at"].endswith("+08:00")
+    plain = next(r for r in rows if r["id"] == varied[0].pk)
+    assert plain["code"] is None and plain["annual_output"] is None and plain["target_date"] is None
+    assert plain["total_investment"] == "0.00"
+
+
+def test_report_list_matches_the_serializer(varied, commission_user):
+    response = token_client(commission_user).get("/api/v1/investment-reports/?ordering=id")
+    assert response.status_code == 200
+    rows = response.json()["results"]
+    assert rows == drf_page(InvestmentReportSerializer, InvestmentReport.objects.order_by("id"))
+    assert [r["amount"] for r in rows] == ["0.05", "1234567.80"]
+    assert [r["submitted_by"] for r in rows] == [varied[1].reports.get().submitted_by.username, None]
+    assert [r["period"] for r in rows] == ["2026-03", "2026-04"]
+
+
+def test_datetimes_follow_the_active_time_zone(varied):
+    plan = values_plan(ProjectSerializer)
+    tuples = Project.objects.order_by("id").values_list(*plan.paths)
+    with timezone.override(dt.UTC):
+        fast = plan.rows(tuples)
+        slow = drf_page(ProjectSerializer, Project.objects.order_by("id"))
+    assert fast == slow
+    assert fast[0]["created_at"].endswith("Z")
+
+
+def test_values_at_another_scale_are_quantized_like_drf():
+    class Amounts(serializers.ModelSerializer):
+        total_investment = serializers.DecimalField(max_digits=20, decimal_places=3)
+        year = serializers.CharField()  # an integer column read by a CharField: str()
+
+        class Meta:
+            model = Project
+            fields = ["id", "total_investment", "year"]
+
+    plan = values_plan(Amounts)
+    assert plan is not None
+    [row] = plan.rows([(1, Decimal("12.5"), 2026)])
+    assert row == {"id": 1, "total_investment": "12.500", "year": "2026"}
+
+
+def test_serializers_the_fast_path_cannot_reproduce_have_no_plan():
+    class WithProperty(serializers.ModelSerializer):
+        label = serializers.CharField(source="__str__")
+
+        class Meta:
+            model = Project
+            fields = ["id", "label"]
+
+    class ThroughReverse(serializers.ModelSerializer):
+        first_report = serializers.DecimalField(source="reports.amount", max_digits=20, decimal_places=2)
+
+        class Meta:
+            model = Project
+            fields = ["id", "first_report"]
+
+    assert values_plan(ProjectDetailSerializer) is None  # method fields, nested milestones
+    assert values_plan(WithProperty) is None
+    assert values_plan(ThroughReverse) is None
+    assert values_plan(ProjectSerializer) is not None
+
+
+def test_the_filter_backend_builds_no_filter_set_without_filter_parameters(varied, commission_user):
+    from rest_framework.request import Request
+    from rest_framework.test import APIRequestFactory
+
+    from common.api.filters import FilterBackend
+    from projects.api import ProjectViewSet
+
+    view = ProjectViewSet()
+    queryset = Project.objects.active()
+    plain = Request(APIRequestFactory().get("/api/v1/projects/?page=1&page_size=10&ordering=id"))
+    assert FilterBackend().filter_queryset(plain, queryset, view) is queryset
+    filtered = Request(APIRequestFactory().get("/api/v1/projects/?park=GXQ-BIO"))
+    assert list(FilterBackend().filter_queryset(filtered, queryset, view)) == [varied[1]]
+    client = token_client(commission_user)
+    assert client.get("/api/v1/projects/?level=bogus").status_code == 400
+    assert client.get("/api/v1/projects/?is_special_bond=true").json()["count"] == 1

@@ -1,0 +1,114 @@
+"""Per-park counts of active projects (ParkProjectCount), kept by PostgreSQL triggers, and the
+unfiltered API list total they answer: exact after every kind of write, rolled back with the
+transaction that made them, and scoped like `projects_visible_to`."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.db import connection, transaction
+from django.db.models import Count
+from django.utils import timezone
+
+from projects import services
+from projects.models import ParkProjectCount, Project
+from projects.selectors import projects_visible_to, visible_project_count
+from tests import factories
+from tests.api.conftest import token_client
+from tests.conftest import require_postgres
+
+pytestmark = [pytest.mark.django_db]
+
+
+@pytest.fixture(autouse=True)
+def _postgres():
+    require_postgres()
+    assert connection.vendor == "postgresql", "the counts are kept by PostgreSQL triggers"
+
+
+def counts() -> dict[int, int]:
+    kept = {c.park_id: c.active for c in ParkProjectCount.objects.all() if c.active}
+    return kept
+
+
+def actual() -> dict[int, int]:
+    rows = Project.objects.active().values("park_id").annotate(n=Count("id")).order_by()
+    return {r["park_id"]: r["n"] for r in rows}
+
+
+def test_every_kind_of_write_keeps_the_counts_exact(city, commission_user):
+    a, sub, b = city.park_a, city.park_a_sub, city.park_b
+    one = factories.ProjectFactory(park=a, industry=city.bio)
+    factories.ProjectFactory(park=sub, industry=city.bio)
+    assert counts() == actual() == {a.pk: 1, sub.pk: 1}
+
+    # A bulk insert: one statement, one grouped upsert.
+    def unsaved(name, archived_at=None):
+        fields = {"owner": "x", "level": "municipal", "year": 2026, "total_investment": Decimal("1.00")}
+        return Project(name=name, park=b, industry=city.ei, archived_at=archived_at, **fields)
+
+    Project.objects.bulk_create([unsaved(f"批量{i}") for i in range(25)] + [unsaved("已归档", timezone.now())])
+    assert counts() == actual() == {a.pk: 1, sub.pk: 1, b.pk: 25}
+
+    # Archive (the service), move to another park (save), unarchive.
+    services.project_archive(user=commission_user, project=one)
+    assert counts() == actual() == {sub.pk: 1, b.pk: 25}
+    moved = Project.objects.filter(park=b).first()
+    moved.park = sub
+    moved.save()
+    assert counts() == actual() == {sub.pk: 2, b.pk: 24}
+    one.archived_at = None
+    one.save()
+    assert counts() == actual() == {a.pk: 1, sub.pk: 2, b.pk: 24}
+
+    # Set-based updates and deletes, archived rows included.
+    Project.objects.filter(pk__in=list(Project.objects.filter(park=b).values_list("pk", flat=True)[:10])).update(park=a)
+    assert counts() == actual() == {a.pk: 11, sub.pk: 2, b.pk: 14}
+    Project.objects.filter(park=b).update(archived_at=timezone.now())
+    assert counts() == actual() == {a.pk: 11, sub.pk: 2}
+    Project.objects.filter(park=a, archived_at__isnull=True).exclude(pk=one.pk).delete()
+    Project.objects.filter(park=b).delete()  # archived ones: no change
+    assert counts() == actual() == {a.pk: 1, sub.pk: 2}
+
+    # The nightly status update does not touch park or archive: counts unchanged.
+    Project.objects.update(status="red")
+    assert counts() == actual()
+
+
+def test_a_rolled_back_write_leaves_the_counts_as_they_were(city):
+    factories.ProjectFactory(park=city.park_b, industry=city.ei)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        factories.ProjectFactory(park=city.park_b, industry=city.ei)
+        factories.ProjectFactory(park=city.park_a, industry=city.ei)
+        assert counts() == {city.park_b.pk: 2, city.park_a.pk: 1}
+        raise RuntimeError
+    assert counts() == actual() == {city.park_b.pk: 1}
+
+
+def test_truncate_empties_the_counts(city):
+    factories.ProjectFactory(park=city.park_b, industry=city.ei)
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no deferred checks pending
+        cursor.execute("TRUNCATE projects_project CASCADE")
+    assert counts() == actual() == {}
+
+
+def test_visible_count_is_the_scoped_count(city, commission_user, viewer_user, park_a_admin, park_b_admin):
+    factories.ProjectFactory.create_batch(3, park=city.park_a, industry=city.bio)
+    factories.ProjectFactory.create_batch(2, park=city.park_a_sub, industry=city.bio)
+    factories.ProjectFactory.create_batch(4, park=city.park_b, industry=city.ei)
+    expected = {"commission": 9, "viewer": 9, "admin_a": 5, "admin_b": 4}
+    users = {"commission": commission_user, "viewer": viewer_user, "admin_a": park_a_admin, "admin_b": park_b_admin}
+    for name, user in users.items():
+        assert visible_project_count(user) == projects_visible_to(user).count() == expected[name], name
+        response = token_client(user).get("/api/v1/projects/?page_size=2&ordering=-id")
+        assert response.status_code == 200
+        body = response.json()
+        assert body["count"] == expected[name], name
+        assert len(body["results"]) == 2
+        # A filter counts the filtered rows (COUNT), not the park totals.
+        filtered = token_client(user).get("/api/v1/projects/?park=LQ").json()
+        assert filtered["count"] == (0 if name == "admin_a" else 4), name
+    assert visible_project_count(AnonymousUser()) == projects_visible_to(AnonymousUser()).count() == 0
