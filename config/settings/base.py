@@ -182,8 +182,9 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        # DRF's throttles with their counters in the shared "throttle" cache (Redis), fail-open.
+        "common.api.throttling.SharedAnonRateThrottle",
+        "common.api.throttling.SharedUserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": os.environ.get("API_THROTTLE_ANON", "60/min"),
@@ -226,6 +227,31 @@ if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+
+# --- Caches ---------------------------------------------------------------------------------
+# "default": per-process memory. "throttle": the API throttle counters (common/api/throttling.py),
+# which every gunicorn worker must share, so in Redis: THROTTLE_CACHE_URL, by default the broker's
+# Redis when the broker is redis:// (keys prefixed "throttle:"), and per-process memory for the
+# embedded no-Redis mode of `make run` (or THROTTLE_CACHE_URL=locmem). Short socket timeouts: the
+# throttles fail open, so a Redis outage costs a request at most one 0.3 s timeout.
+THROTTLE_CACHE_URL = os.environ.get("THROTTLE_CACHE_URL") or (
+    CELERY_BROKER_URL if CELERY_BROKER_URL.startswith(("redis://", "rediss://")) else "locmem"
+)
+_LOCMEM = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+CACHES = {
+    "default": _LOCMEM,
+    "throttle": {**_LOCMEM, "LOCATION": "throttle"}
+    if THROTTLE_CACHE_URL == "locmem"
+    else {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": THROTTLE_CACHE_URL,
+        "KEY_PREFIX": "throttle",
+        "OPTIONS": {
+            "socket_connect_timeout": float(os.environ.get("THROTTLE_CACHE_TIMEOUT", "0.3")),
+            "socket_timeout": float(os.environ.get("THROTTLE_CACHE_TIMEOUT", "0.3")),
+        },
+    },
+}
 
 # --- E-mail (weekly report) -----------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")

@@ -301,8 +301,9 @@ class WebServer:
     """gunicorn (the production server) on 127.0.0.1 with the fault-test settings: the test
     database, persistent connections (CONN_MAX_AGE) and the given broker."""
 
-    def __init__(self, env: dict[str, str], workdir: Path):
+    def __init__(self, env: dict[str, str], workdir: Path, extra_args: list[str] | None = None):
         self.port = free_port()
+        self.extra_args = list(extra_args or [])
         self.env = {
             **env,
             "GUNICORN_BIND": f"127.0.0.1:{self.port}",
@@ -321,7 +322,7 @@ class WebServer:
         import sys
 
         self.proc = subprocess.Popen(
-            [str(Path(sys.executable).parent / "gunicorn"), "config.wsgi", "-c", "gunicorn.conf.py"],
+            [str(Path(sys.executable).parent / "gunicorn"), "config.wsgi", "-c", "gunicorn.conf.py", *self.extra_args],
             cwd=ROOT,
             env=self.env,
             stdout=open(self.log, "w"),  # noqa: SIM115

@@ -1,11 +1,13 @@
 """Outages under the real web server (gunicorn) and a real worker:
 
-- Redis (the broker) stopped: web forms and API writes are still stored and answered normally,
-  including the edits that queue a follow-up job after their commit; when Redis is back the
-  same web server queues jobs again and a worker runs them, without a restart.
+- Redis (the broker, and the API throttle counters) stopped: web forms and API writes are still
+  stored and answered normally (the throttles fail open), including the edits that queue a
+  follow-up job after their commit; when Redis is back the same web server queues jobs again
+  and a worker runs them, without a restart.
 - PostgreSQL connections dropped (what a restart or failover does): the next request succeeds
-  (CONN_HEALTH_CHECKS with persistent connections). The shared PostgreSQL is not restarted:
-  the server's own connections are terminated with pg_terminate_backend.
+  (CONN_HEALTH_CHECKS with persistent connections). The shared PostgreSQL is not restarted
+  here: the server's own connections are terminated with pg_terminate_backend. The real
+  cluster restart is test_pg_restart.py, run on its own by scripts/pg_restart_check.sh.
 
 The broker is a private redis-server that the test stops and starts; the shared one is never
 touched."""
@@ -15,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+import time
 from decimal import Decimal
 from html.parser import HTMLParser
 
@@ -151,7 +154,14 @@ def broker(tmp_path):
 @pytest.fixture
 def web(broker, tmp_path):
     server = WebServer(
-        app_env(broker_url=broker.url, workdir=tmp_path, application_name=WEB_APP_NAME, IMPORT_ASYNC_ROWS="1"),
+        app_env(
+            broker_url=broker.url,
+            workdir=tmp_path,
+            application_name=WEB_APP_NAME,
+            IMPORT_ASYNC_ROWS="1",
+            # The API throttle counters live in the same private Redis the outage test stops.
+            THROTTLE_CACHE_URL=broker.url,
+        ),
         tmp_path,
     ).start()
     yield server
@@ -181,6 +191,7 @@ def test_writes_are_stored_while_redis_is_down_and_jobs_resume_after(web, broker
         json={"project": project.pk, "period": "2026-04", "amount": "321.09"},
     )
     assert r.status_code == 201, r.text
+    report_id = r.json()["id"]
     assert InvestmentReport.objects.get(project=project, period=dt.date(2026, 4, 1)).amount == Decimal("321.09")
     # API: milestone create and move (each queues a status refresh after its commit).
     r = api(
@@ -201,6 +212,12 @@ def test_writes_are_stored_while_redis_is_down_and_jobs_resume_after(web, broker
     assert r.status_code == 302, r.text[:2000]
     project.refresh_from_db()
     assert project.name == "断网期间改名"
+    # The API throttles found their Redis down and let the writes through (fail open), quickly.
+    assert web.log.read_text().count("API throttling is off") == 1
+    started = time.monotonic()
+    r = api(web, token, "PATCH", f"/api/v1/investment-reports/{report_id}/", json={"amount": "321.10"})
+    assert r.status_code == 200, r.text
+    assert time.monotonic() - started < 2.0
 
     broker.start()  # same port: the web server's broker connection must recover by itself
     worker = Worker("w1", app_env(broker_url=broker.url, workdir=tmp_path, application_name=WORKER_APP_NAME), tmp_path)
