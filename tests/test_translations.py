@@ -189,9 +189,16 @@ def test_plural_and_placeholder_messages_in_english():
         assert translation.ngettext("已归档 %(count)d 个项目。", "已归档 %(count)d 个项目。", 3) % {"count": 3} == (
             "Archived 3 projects."
         )
-        assert translation.gettext("%(label)s已逾期 %(days)d 天") % {"label": "Construction start", "days": 4} == (
-            "Construction start overdue by 4 day(s)"
-        )
+    from projects.templatetags.board import countdown_text
+
+    with translation.override("en"):
+        assert countdown_text(-4, "Construction start") == "Construction start overdue by 4 days"
+        assert countdown_text(-1, "Construction start") == "Construction start overdue by 1 day"
+        assert countdown_text(1, "Signing") == "Signing in 1 day"
+        assert countdown_text(30, "Signing") == "Signing in 30 days"
+    with translation.override("zh-hans"):
+        assert countdown_text(-4, "开工") == "开工已逾期 4 天"
+        assert countdown_text(30, "签约") == "距签约还有 30 天"
 
 
 def test_chinese_stays_chinese():

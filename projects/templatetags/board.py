@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django import template
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from common.money import format_wan, format_yi
 from scheduling.models import MilestoneKind
@@ -63,10 +64,10 @@ def countdown_text(days: int | None, label: str = "") -> str:
     if days is None:
         return ""
     if days > 0:
-        return _("距%(label)s还有 %(days)d 天") % {"label": label, "days": days}
+        return ngettext("距%(label)s还有 %(days)d 天", "距%(label)s还有 %(days)d 天", days) % {"label": label, "days": days}
     if days == 0:
         return _("%(label)s今天到期") % {"label": label}
-    return _("%(label)s已逾期 %(days)d 天") % {"label": label, "days": -days}
+    return ngettext("%(label)s已逾期 %(days)d 天", "%(label)s已逾期 %(days)d 天", -days) % {"label": label, "days": -days}
 
 
 @register.simple_tag
