@@ -190,6 +190,10 @@ REST_FRAMEWORK = {
         "anon": os.environ.get("API_THROTTLE_ANON", "60/min"),
         "user": os.environ.get("API_THROTTLE_USER", "6000/min"),
     },
+    # The anon rate counts per client address: REMOTE_ADDR, never a client-sent X-Forwarded-For
+    # (DRF's default, None, would key on the whole header, so a spoofed one per request escaped
+    # the limit). Production sets the number of proxies in front (AXES_PROXY_COUNT).
+    "NUM_PROXIES": 0,
     "COERCE_DECIMAL_TO_STRING": True,
     "DATE_FORMAT": "%Y-%m-%d",
     # Django ValidationError/PermissionDenied from the services → 400/403; VersionConflict → 409.

@@ -47,6 +47,9 @@ X_FRAME_OPTIONS = "DENY"
 # X-Forwarded-For entry (the proxy must overwrite, not append to, a client-sent header).
 AXES_IPWARE_PROXY_COUNT = int(os.environ.get("AXES_PROXY_COUNT", "1"))
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+# The API's anon throttle identifies the client the same way: the X-Forwarded-For entry the
+# proxy wrote (the last one, counting AXES_PROXY_COUNT proxies from the end), or REMOTE_ADDR.
+REST_FRAMEWORK = {**REST_FRAMEWORK, "NUM_PROXIES": AXES_IPWARE_PROXY_COUNT}  # noqa: F405
 
 # --- Database -------------------------------------------------------------------------------
 # Persistent connections, re-checked before reuse (CONN_HEALTH_CHECKS in base), so a PostgreSQL

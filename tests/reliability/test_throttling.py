@@ -246,3 +246,30 @@ def test_without_redis_the_locmem_fallback_limits_per_process():
     with override_settings(CACHES={"default": locmem, "throttle": {**locmem, "LOCATION": "t"}}):
         user = User()
         assert [ask(user)[0] for _ in range(6)] == [True] * 5 + [False]
+
+
+@pytest.mark.parametrize(
+    ("num_proxies", "xff", "expected"),
+    [
+        (0, None, "198.51.100.7"),
+        (0, "6.6.6.6", "198.51.100.7"),  # no proxy: a client-sent header is ignored
+        (1, None, "198.51.100.7"),
+        (1, "6.6.6.6, 203.0.113.9", "203.0.113.9"),  # the entry our proxy added, not the spoofed one
+        (1, "203.0.113.9", "203.0.113.9"),
+    ],
+)
+def test_anon_rate_counts_per_real_client_address(settings, num_proxies, xff, expected):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": num_proxies}
+    headers = {"REMOTE_ADDR": "198.51.100.7"} | ({"HTTP_X_FORWARDED_FOR": xff} if xff else {})
+    request = Request(APIRequestFactory().get("/api/v1/parks/", **headers))
+    assert throttling.SharedAnonRateThrottle().get_ident(request) == expected
+
+
+def test_settings_identify_clients_by_address_not_by_header():
+    from django.conf import settings
+
+    assert settings.REST_FRAMEWORK["NUM_PROXIES"] == 0
+    assert settings.REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] == [
+        "common.api.throttling.SharedAnonRateThrottle",
+        "common.api.throttling.SharedUserRateThrottle",
+    ]
