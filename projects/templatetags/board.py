@@ -64,10 +64,16 @@ def countdown_text(days: int | None, label: str = "") -> str:
     if days is None:
         return ""
     if days > 0:
-        return ngettext("距%(label)s还有 %(days)d 天", "距%(label)s还有 %(days)d 天", days) % {"label": label, "days": days}
+        return ngettext("距%(label)s还有 %(days)d 天", "距%(label)s还有 %(days)d 天", days) % {
+            "label": label,
+            "days": days,
+        }
     if days == 0:
         return _("%(label)s今天到期") % {"label": label}
-    return ngettext("%(label)s已逾期 %(days)d 天", "%(label)s已逾期 %(days)d 天", -days) % {"label": label, "days": -days}
+    return ngettext("%(label)s已逾期 %(days)d 天", "%(label)s已逾期 %(days)d 天", -days) % {
+        "label": label,
+        "days": -days,
+    }
 
 
 @register.simple_tag
