@@ -7,6 +7,8 @@ from django.db import migrations, models
 # inserts and deletes per statement (transition tables: one grouped upsert for a bulk load),
 # updates per row but only when a project changes park or is archived/unarchived (the WHEN
 # clause; the nightly status updates never reach the function), TRUNCATE empties the counts.
+# Every change is one upsert in park order, so two transactions touching the same two parks (two
+# opposite moves) take the count rows' locks in the same order and cannot deadlock.
 TRIGGERS = """
 LOCK TABLE projects_project IN SHARE ROW EXCLUSIVE MODE;
 
@@ -20,21 +22,20 @@ END $$;
 
 CREATE FUNCTION projects_count_delete() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  UPDATE projects_parkprojectcount AS c SET active = c.active - d.n
-  FROM (SELECT park_id, count(*) AS n FROM old_rows WHERE archived_at IS NULL GROUP BY park_id) AS d
-  WHERE c.park_id = d.park_id;
+  INSERT INTO projects_parkprojectcount AS c (park_id, active)
+  SELECT park_id, -count(*) FROM old_rows WHERE archived_at IS NULL GROUP BY park_id ORDER BY park_id
+  ON CONFLICT (park_id) DO UPDATE SET active = c.active + EXCLUDED.active;
   RETURN NULL;
 END $$;
 
 CREATE FUNCTION projects_count_update() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  IF OLD.archived_at IS NULL THEN
-    UPDATE projects_parkprojectcount SET active = active - 1 WHERE park_id = OLD.park_id;
-  END IF;
-  IF NEW.archived_at IS NULL THEN
-    INSERT INTO projects_parkprojectcount AS c (park_id, active) VALUES (NEW.park_id, 1)
-    ON CONFLICT (park_id) DO UPDATE SET active = c.active + 1;
-  END IF;
+  INSERT INTO projects_parkprojectcount AS c (park_id, active)
+  SELECT park_id, sum(delta) FROM (VALUES
+      (OLD.park_id, CASE WHEN OLD.archived_at IS NULL THEN -1 ELSE 0 END),
+      (NEW.park_id, CASE WHEN NEW.archived_at IS NULL THEN 1 ELSE 0 END)) AS v (park_id, delta)
+  GROUP BY park_id HAVING sum(delta) <> 0 ORDER BY park_id
+  ON CONFLICT (park_id) DO UPDATE SET active = c.active + EXCLUDED.active;
   RETURN NULL;
 END $$;
 
