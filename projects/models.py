@@ -160,14 +160,17 @@ class Project(models.Model):
 
 
 class ParkProjectCount(models.Model):
-    """How many active (not archived) projects each park has, kept exact by PostgreSQL
-    triggers on the project table (migration 0005) in the same transaction as the change, so
-    an unfiltered API list answers its total from a few rows instead of COUNT(*) over every
-    project. Written only by the triggers; on SQLite (the embedded demo) it stays empty and
-    lists count the usual way (`projects.selectors.visible_project_count`)."""
+    """Changes to the number of active (not archived) projects of each park: PostgreSQL triggers
+    on the project table (migration 0005) add a row (park, +n / −n) in the same transaction as
+    every insert, move, archive and delete; a park's count is the sum of its rows, so an
+    unfiltered API list answers its total from a few rows instead of COUNT(*) over every
+    project. Rows are only ever added (no row is shared by two writers: no lock waits, no
+    deadlocks); the nightly `projects.compact_park_counts` job folds them into one per park.
+    On SQLite (the embedded demo) the table stays empty and lists count the usual way
+    (`projects.selectors.visible_project_count`)."""
 
-    park = models.OneToOneField(Park, primary_key=True, on_delete=models.CASCADE, related_name="+")
-    active = models.IntegerField(default=0)
+    park = models.ForeignKey(Park, on_delete=models.CASCADE, related_name="+")
+    active = models.IntegerField()
 
     class Meta:
         verbose_name = _("园区项目数")

@@ -37,8 +37,8 @@ def projects_visible_to(user, *, include_archived: bool = False) -> QuerySet[Pro
 
 
 def visible_project_count(user) -> int:
-    """`projects_visible_to(user).count()`, answered from the per-park counts the database
-    keeps (`ParkProjectCount`) on PostgreSQL: a few rows instead of every project."""
+    """`projects_visible_to(user).count()`, answered from the rows of per-park changes the
+    database keeps (`ParkProjectCount`) on PostgreSQL: a few rows instead of every project."""
     if connection.vendor != "postgresql":
         return projects_visible_to(user).count()
     if not getattr(user, "is_authenticated", False):

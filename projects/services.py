@@ -145,3 +145,24 @@ def project_archive(*, user, project: Project) -> Project:
     project._history_user = user
     project.save(update_fields=["archived_at", "updated_at"])
     return project
+
+
+# Folds the rows of changes into one row per park (dropping parks at zero). One statement:
+# it deletes only the rows its snapshot sees, so rows added by transactions still running are
+# kept, and two runs at once cannot lose or double a change.
+COMPACT_PARK_COUNTS = """
+WITH gone AS (DELETE FROM projects_parkprojectcount RETURNING park_id, active)
+INSERT INTO projects_parkprojectcount (park_id, active)
+SELECT park_id, sum(active) FROM gone GROUP BY park_id HAVING sum(active) <> 0
+"""
+
+
+def compact_park_counts() -> int:
+    """The nightly job of `ParkProjectCount`; returns the rows left (one per park with projects)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return 0
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(COMPACT_PARK_COUNTS)
+        return cursor.rowcount

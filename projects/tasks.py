@@ -145,3 +145,10 @@ def jobs_purge(*, older_than_days: int = 7) -> int:
 @shared_task(name="projects.purge_import_jobs")
 def purge_import_jobs(older_than_days: int = 7) -> int:
     return jobs_purge(older_than_days=older_than_days)
+
+
+@shared_task(name="projects.compact_park_counts")
+def compact_park_counts() -> int:
+    from .services import compact_park_counts as compact
+
+    return compact()

@@ -34,6 +34,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from rest_framework import ISO_8601, relations, serializers
+from rest_framework.fields import empty
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
@@ -75,7 +76,7 @@ def _decimal(field) -> Callable:
 def _date(field) -> Callable:
     exact = field.to_representation
     output = getattr(field, "format", api_settings.DATE_FORMAT)
-    if output is None or output.lower() not in (ISO_8601, "%y-%m-%d"):
+    if output is None or (output.lower() != ISO_8601 and output != "%Y-%m-%d"):
         return exact
 
     def fmt(value):
@@ -111,19 +112,21 @@ INTEGER_COLUMNS = (models.IntegerField, models.AutoField)  # Big/Small/Positiveâ
 
 
 def _model_column(model, path: str):
-    """The model field `path` reaches through forward foreign keys only (no property, no
-    reverse or many-to-many relation, which would change the number of rows), or None."""
+    """(model field, nullable join) for `path` through forward foreign keys only (no property,
+    no reverse or many-to-many relation, which would change the number of rows), or None."""
     *joins, last = path.split("__")
+    nullable = False
     try:
         for part in joins:
             field = model._meta.get_field(part)
             if not (field.concrete and (field.many_to_one or field.one_to_one)):
                 return None
+            nullable = nullable or field.null
             model = field.related_model
         field = model._meta.get_field(last)
     except Exception:  # FieldDoesNotExist, or a path through a non-relation
         return None
-    return field if field.concrete and not field.many_to_many else None
+    return (field, nullable) if field.concrete and not field.many_to_many else None
 
 
 def _column(model, field) -> tuple[str, Callable | Bound | None] | None:
@@ -133,14 +136,21 @@ def _column(model, field) -> tuple[str, Callable | Bound | None] | None:
     path = "__".join(field.source_attrs)
     if isinstance(field, relations.SlugRelatedField):
         path = f"{path}__{field.slug_field}"
-    column = _model_column(model, path)
-    if column is None:
+    found = _model_column(model, path)
+    if found is None:
         return None
+    column, nullable_join = found
+    # Through a null foreign key DRF gives the field's default, or None when it allows null, or
+    # leaves the key out: only a default of None (or allow_null without default) reads as NULL.
+    if nullable_join and not (field.default is None or (field.default is empty and field.allow_null)):
+        return None
+    if isinstance(field, relations.PrimaryKeyRelatedField) and field.pk_field is None and column.is_relation:
+        # Select the key column by its attname (`project_id`): a values_list() column named
+        # `project` would take over `?ordering=project`, which must follow Project's own order.
+        return "__".join([*field.source_attrs[:-1], column.attname]), None
     if isinstance(field, relations.SlugRelatedField):
         return (path, None) if isinstance(column, STRING_COLUMNS) else None
-    if isinstance(field, relations.PrimaryKeyRelatedField):
-        return (path, None) if field.pk_field is None and column.is_relation else None
-    if isinstance(field, relations.RelatedField | serializers.ListField | serializers.DictField):
+    if column.is_relation or isinstance(field, relations.RelatedField | serializers.ListField | serializers.DictField):
         return None
     if isinstance(field, serializers.MultipleChoiceField | serializers.FilePathField):
         return None

@@ -3,30 +3,7 @@
 
 from django.db import migrations
 
-NAME = "purge_import_jobs · 清理过期导入文件"
-
-
-def create(apps, schema_editor):
-    CrontabSchedule = apps.get_model("django_celery_beat", "CrontabSchedule")
-    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    if PeriodicTask.objects.filter(name=NAME).exists():
-        return
-    crontab, _ = CrontabSchedule.objects.get_or_create(
-        minute="0", hour="3", day_of_week="*", day_of_month="*", month_of_year="*", timezone="Asia/Shanghai"
-    )
-    PeriodicTask.objects.create(
-        name=NAME,
-        task="projects.purge_import_jobs",
-        crontab=crontab,
-        enabled=True,
-        description="每天 03:00（北京时间）删除 7 天前的 Excel 导入文件",
-        args="[]",
-        kwargs="{}",
-    )
-
-
-def remove(apps, schema_editor):
-    apps.get_model("django_celery_beat", "PeriodicTask").objects.filter(name=NAME).delete()
+from common.beat import BeatJob, beat_jobs
 
 
 class Migration(migrations.Migration):
@@ -35,4 +12,14 @@ class Migration(migrations.Migration):
         ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
 
-    operations = [migrations.RunPython(create, remove)]
+    operations = [
+        beat_jobs(
+            BeatJob(
+                "purge_import_jobs · 清理过期导入文件",
+                "projects.purge_import_jobs",
+                hour="3",
+                minute="0",
+                description="每天 03:00（北京时间）删除 7 天前的 Excel 导入文件",
+            )
+        )
+    ]

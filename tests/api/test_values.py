@@ -143,3 +143,49 @@ def test_the_filter_backend_builds_no_filter_set_without_filter_parameters(varie
     client = token_client(commission_user)
     assert client.get("/api/v1/projects/?level=bogus").status_code == 400
     assert client.get("/api/v1/projects/?is_special_bond=true").json()["count"] == 1
+
+
+def test_ordering_by_a_related_key_follows_the_related_models_order(city, commission_user):
+    """`?ordering=project` orders by Project's own order (-year, id), as DRF's path and the
+    export do, not by the raw key."""
+    older = factories.ProjectFactory(park=city.park_a, industry=city.bio, year=2025)
+    newer = factories.ProjectFactory(park=city.park_a, industry=city.bio, year=2026)
+    factories.ReportFactory(project=older, period=dt.date(2026, 1, 1))
+    factories.ReportFactory(project=newer, period=dt.date(2026, 1, 1))
+    client = token_client(commission_user)
+    for ordering, expected in (("project", [newer.pk, older.pk]), ("-project", [older.pk, newer.pk])):
+        rows = client.get(f"/api/v1/investment-reports/?ordering={ordering}").json()["results"]
+        assert [r["project"] for r in rows] == expected, ordering
+        csv = client.get(f"/api/v1/investment-reports/?ordering={ordering}&format=csv").content.decode("utf-8-sig")
+        names = [Project.objects.get(pk=pk).name for pk in expected]
+        assert csv.index(names[0]) < csv.index(names[1]), ordering  # the export agrees
+
+
+def test_fields_whose_drf_output_the_plan_cannot_match_keep_drfs_path(varied):
+    class ParkAsText(serializers.ModelSerializer):
+        park = serializers.CharField(read_only=True)  # str(park): its name, not the key
+
+        class Meta:
+            model = Project
+            fields = ["id", "park"]
+
+    class WhoWithoutDefault(serializers.ModelSerializer):
+        who = serializers.CharField(source="submitted_by.username", read_only=True)  # key left out when null
+
+        class Meta:
+            model = InvestmentReport
+            fields = ["id", "who"]
+
+    class TwoDigitYear(serializers.ModelSerializer):
+        target_date = serializers.DateField(format="%y-%m-%d")
+
+        class Meta:
+            model = Project
+            fields = ["id", "target_date"]
+
+    assert values_plan(ParkAsText) is None
+    assert values_plan(WhoWithoutDefault) is None
+    plan = values_plan(TwoDigitYear)
+    [row] = plan.rows([(1, dt.date(2027, 12, 31))])
+    assert row["target_date"] == "27-12-31"
+    assert values_plan(InvestmentReportSerializer).paths[1] == "project_id"

@@ -1,6 +1,7 @@
-"""Per-park counts of active projects (ParkProjectCount), kept by PostgreSQL triggers, and the
-unfiltered API list total they answer: exact after every kind of write, rolled back with the
-transaction that made them, and scoped like `projects_visible_to`."""
+"""Per-park counts of active projects (ParkProjectCount: rows of changes added by PostgreSQL
+triggers, summed per park), and the unfiltered API list total they answer: exact after every kind
+of write, rolled back with the transaction that made them, scoped like `projects_visible_to`;
+writers never wait for each other; the nightly compaction keeps every sum."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection, transaction
-from django.db.models import Count
+from django.db.models import Count, Sum
 from django.utils import timezone
 
 from projects import services
@@ -29,8 +30,8 @@ def _postgres():
 
 
 def counts() -> dict[int, int]:
-    kept = {c.park_id: c.active for c in ParkProjectCount.objects.all() if c.active}
-    return kept
+    rows = ParkProjectCount.objects.values("park_id").annotate(n=Sum("active")).order_by()
+    return {r["park_id"]: r["n"] for r in rows if r["n"]}
 
 
 def actual() -> dict[int, int]:
@@ -112,3 +113,75 @@ def test_visible_count_is_the_scoped_count(city, commission_user, viewer_user, p
         filtered = token_client(user).get("/api/v1/projects/?park=LQ").json()
         assert filtered["count"] == (0 if name == "admin_a" else 4), name
     assert visible_project_count(AnonymousUser()) == projects_visible_to(AnonymousUser()).count() == 0
+
+
+def _connect():
+    import psycopg
+
+    s = connection.settings_dict
+    conn = psycopg.connect(
+        dbname=s["NAME"], user=s["USER"], password=s["PASSWORD"] or None, host=s["HOST"], port=s["PORT"] or 5432
+    )
+    conn.execute("SET lock_timeout = '3s'")
+    return conn
+
+
+@pytest.mark.django_db(transaction=True)
+def test_writers_in_the_same_parks_never_wait_for_each_other(city):
+    """Two transactions archiving projects in parks A and B in opposite orders: with one count row
+    per park the second statement would wait for the other transaction (and the fourth deadlock);
+    with rows of changes none waits (lock_timeout would fail the test)."""
+    a1, a2 = factories.ProjectFactory.create_batch(2, park=city.park_a, industry=city.bio)
+    b1, b2 = factories.ProjectFactory.create_batch(2, park=city.park_b, industry=city.ei)
+    archive = "UPDATE projects_project SET archived_at = now() WHERE id = %s"
+    one, two = _connect(), _connect()
+    try:
+        one.execute(archive, [a1.pk])
+        two.execute(archive, [b2.pk])
+        one.execute(archive, [b1.pk])
+        two.execute(archive, [a2.pk])
+        one.execute(
+            "INSERT INTO projects_project (name, owner, park_id, industry_id, level, year, stage, phase,"
+            " total_investment, construction_content, leader, contact_person, contact_phone, is_special_bond,"
+            " status, investment_status, version, created_at, updated_at)"
+            " SELECT '并发新增', 'x', %s, %s, 'municipal', 2026, 'planning', '', 1, '', '', '', '', false,"
+            " 'green', 'none', 1, now(), now()",
+            [city.park_b.pk, city.ei.pk],
+        )
+        one.commit()
+        two.commit()
+    finally:
+        one.close()
+        two.close()
+    assert counts() == actual() == {city.park_b.pk: 1}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_compaction_keeps_every_sum_even_with_a_change_in_flight(city, commission_user):
+    from projects.services import compact_park_counts
+    from projects.tasks import compact_park_counts as compact_task
+
+    projects = factories.ProjectFactory.create_batch(4, park=city.park_a, industry=city.bio)
+    factories.ProjectFactory.create_batch(3, park=city.park_b, industry=city.ei)
+    for project in projects[:2]:
+        services.project_archive(user=commission_user, project=project)
+    assert ParkProjectCount.objects.count() > 2
+    in_flight = _connect()
+    try:
+        in_flight.execute("UPDATE projects_project SET park_id = %s WHERE id = %s", [city.park_b.pk, projects[3].pk])
+        assert compact_park_counts() == 2  # one row per park, the uncommitted change not seen
+        assert ParkProjectCount.objects.count() == 2
+        in_flight.commit()
+    finally:
+        in_flight.close()
+    assert counts() == actual() == {city.park_a.pk: 1, city.park_b.pk: 4}
+    assert compact_task.delay().get(timeout=10) == 2  # the beat task runs the same compaction
+    assert counts() == actual() and ParkProjectCount.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_compaction_is_scheduled_nightly():
+    from django_celery_beat.models import PeriodicTask
+
+    task = PeriodicTask.objects.select_related("crontab").get(task="projects.compact_park_counts")
+    assert task.enabled and (task.crontab.hour, task.crontab.minute) == ("3", "10")
