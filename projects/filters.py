@@ -54,6 +54,33 @@ class PeriodFilter(django_filters.Filter):
     field_class = PeriodFormField
 
 
+class StrictBooleanField(forms.NullBooleanField):
+    """true/false (also 1/0, yes/no, on/off); anything else is a 400 naming the parameter, not
+    a silently ignored filter (django-filter's own field reads an unknown word as "no filter")."""
+
+    widget = forms.TextInput  # NullBooleanSelect would turn an unknown word into "no filter" first
+    default_error_messages = {"invalid": _("应为 true 或 false。")}
+    TRUE, FALSE = {"true", "1", "yes", "on"}, {"false", "0", "no", "off"}
+
+    def to_python(self, value):
+        if value in (None, "") or value is True or value is False:
+            return None if value in (None, "") else value
+        text = str(value).strip().lower()
+        if text in self.TRUE:
+            return True
+        if text in self.FALSE:
+            return False
+        raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+
+    def validate(self, value):
+        pass
+
+
+@extend_schema_field(OpenApiTypes.BOOL)
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    field_class = StrictBooleanField
+
+
 def bounded_int(**kwargs):
     """An integer query parameter that can't overflow the database column."""
     return django_filters.NumberFilter(
@@ -94,8 +121,8 @@ class ProjectFilter(django_filters.FilterSet):
     stage = django_filters.ChoiceFilter(choices=Stage.choices, label=_("建设阶段"))
     year = bounded_int(field_name="year", min_value=1900, max_value=2200, label=_("列入年度"))
     status = django_filters.ChoiceFilter(choices=Status.choices, label=_("节点状态（颜色）"))
-    delayed = django_filters.BooleanFilter(method="filter_delayed", label=_("仅滞后项目（黄色或红色）"))
-    is_special_bond = django_filters.BooleanFilter(label=_("申报专项债"))
+    delayed = StrictBooleanFilter(method="filter_delayed", label=_("仅滞后项目（黄色或红色）"))
+    is_special_bond = StrictBooleanFilter(label=_("申报专项债"))
 
     class Meta:
         model = Project

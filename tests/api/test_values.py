@@ -189,3 +189,16 @@ def test_fields_whose_drf_output_the_plan_cannot_match_keep_drfs_path(varied):
     [row] = plan.rows([(1, dt.date(2027, 12, 31))])
     assert row["target_date"] == "27-12-31"
     assert values_plan(InvestmentReportSerializer).paths[1] == "project_id"
+
+
+def test_boolean_filters_refuse_an_unknown_word(varied, commission_user):
+    client = token_client(commission_user)
+    for param in ("delayed", "is_special_bond"):
+        response = client.get(f"/api/v1/projects/?{param}=maybe")
+        assert response.status_code == 400, param
+        assert response.json() == {param: ["应为 true 或 false。"]}
+        english = client.get(f"/api/v1/projects/?{param}=maybe", HTTP_ACCEPT_LANGUAGE="en")
+        assert english.json() == {param: ["Must be true or false."]}
+    assert client.get("/api/v1/projects/?is_special_bond=1").json()["count"] == 1
+    assert client.get("/api/v1/projects/?is_special_bond=false").json()["count"] == 1
+    assert client.get("/api/v1/projects/?delayed=").json()["count"] == 2
