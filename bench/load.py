@@ -142,7 +142,11 @@ def run(ctx) -> None:
     env.pop("DJANGO_DEBUG", None)
     bin_dir = Path(sys.executable).parent
     subprocess.run(
-        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True, timeout=600
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "--clear", "-v0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        timeout=600,
     )
     config = _prepare_accounts(secret_key, workdir)
 
