@@ -63,8 +63,10 @@ class StrictBooleanField(forms.NullBooleanField):
     TRUE, FALSE = {"true", "1", "yes", "on"}, {"false", "0", "no", "off"}
 
     def to_python(self, value):
-        if value in (None, "") or value is True or value is False:
-            return None if value in (None, "") else value
+        if value in (None, ""):
+            return None
+        if isinstance(value, bool):
+            return value
         text = str(value).strip().lower()
         if text in self.TRUE:
             return True

@@ -24,15 +24,19 @@ def parks_administered_by(user) -> set[int] | None:
     return set()
 
 
+def parks_visible_to(user) -> set[int] | None:
+    """Park ids whose projects the user may see; None means every park. Commission and viewers
+    see every park; a park admin its park and sub-parks; an anonymous or role-less user none."""
+    if getattr(user, "is_authenticated", False) and user.role == Role.VIEWER:
+        return None
+    return parks_administered_by(user)
+
+
 def projects_visible_to(user, *, include_archived: bool = False) -> QuerySet[Project]:
-    """Commission and viewers see every project; a park admin those of its park and sub-parks;
-    an anonymous or role-less user nothing."""
     qs = Project.objects.all() if include_archived else Project.objects.active()
-    if not getattr(user, "is_authenticated", False):
-        return qs.none()
-    if user.is_commission or user.role == Role.VIEWER:
+    park_ids = parks_visible_to(user)
+    if park_ids is None:
         return qs
-    park_ids = parks_administered_by(user)
     return qs.filter(park_id__in=park_ids) if park_ids else qs.none()
 
 
@@ -41,11 +45,9 @@ def visible_project_count(user) -> int:
     database keeps (`ParkProjectCount`) on PostgreSQL: a few rows instead of every project."""
     if connection.vendor != "postgresql":
         return projects_visible_to(user).count()
-    if not getattr(user, "is_authenticated", False):
-        return 0
+    park_ids = parks_visible_to(user)
     counts = ParkProjectCount.objects.all()
-    if not (user.is_commission or user.role == Role.VIEWER):
-        park_ids = parks_administered_by(user)
+    if park_ids is not None:
         if not park_ids:
             return 0
         counts = counts.filter(park_id__in=park_ids)

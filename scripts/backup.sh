@@ -10,16 +10,12 @@
 # only when pg_dump succeeded, so a half-written file never looks like a backup.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib.sh
 
 url="${DATABASE_URL:-}"
-case "$url" in
-  postgres://* | postgresql://*) ;;
-  *)
-    echo "backup.sh: DATABASE_URL must be a postgres:// URL (got '${url:-<unset>}')." >&2
-    echo "backup.sh: for the SQLite default, copy var/db.sqlite3 while the processes are stopped." >&2
-    exit 2
-    ;;
-esac
+require_postgres_url "$url" \
+  "backup.sh: DATABASE_URL must be a postgres:// URL (got '${url:-<unset>}')." \
+  "backup.sh: for the SQLite default, copy var/db.sqlite3 while the processes are stopped."
 
 dir="${BACKUP_DIR:-var/backups}"
 mkdir -p "$dir"

@@ -12,15 +12,10 @@
 # again on the way out if it ended down.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib.sh
 
 url="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/keyproj_pgrestart}"
-case "$url" in
-  postgres://* | postgresql://*) ;;
-  *)
-    echo "pg_restart_check.sh: DATABASE_URL must be a postgres:// URL (got '$url')." >&2
-    exit 2
-    ;;
-esac
+require_postgres_url "$url" "pg_restart_check.sh: DATABASE_URL must be a postgres:// URL (got '$url')."
 version="${PG_CLUSTER_VERSION:-$(ls /etc/postgresql | sort -V | head -1)}"
 
 ensure_running() {

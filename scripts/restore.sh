@@ -10,6 +10,7 @@
 # leaves the target as it was.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib.sh
 
 file="${1:-}"
 if [ -z "$file" ]; then
@@ -21,13 +22,7 @@ if [ ! -r "$file" ]; then
   exit 2
 fi
 url="${RESTORE_DATABASE_URL:-${DATABASE_URL:-}}"
-case "$url" in
-  postgres://* | postgresql://*) ;;
-  *)
-    echo "restore.sh: set RESTORE_DATABASE_URL or DATABASE_URL to a postgres:// URL." >&2
-    exit 2
-    ;;
-esac
+require_postgres_url "$url" "restore.sh: set RESTORE_DATABASE_URL or DATABASE_URL to a postgres:// URL."
 pg_restore --list "$file" >/dev/null || {
   echo "restore.sh: '$file' is not a pg_dump custom-format archive." >&2
   exit 2

@@ -340,6 +340,14 @@ class WebServer:
                 time.sleep(0.2)
         raise AssertionError(f"gunicorn did not start: {self.log.read_text(errors='replace')[-3000:]}")
 
+    def api(self, token: str, method: str, path: str, **kwargs):
+        """One API request with a token, on a new connection (no keep-alive session: gunicorn
+        hands each to whichever worker accepts it first, so a series reaches every worker)."""
+        import requests
+
+        kwargs.setdefault("timeout", 60)
+        return requests.request(method, f"{self.url}{path}", headers={"Authorization": f"Token {token}"}, **kwargs)
+
     def stop(self) -> None:
         import signal
 

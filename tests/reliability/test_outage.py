@@ -107,12 +107,6 @@ def login(server: WebServer, username: str) -> requests.Session:
     return session
 
 
-def api(server: WebServer, token: str, method: str, path: str, **kwargs) -> requests.Response:
-    return requests.request(
-        method, f"{server.url}{path}", headers={"Authorization": f"Token {token}"}, timeout=60, **kwargs
-    )
-
-
 def edit_project_via_form(
     server: WebServer, session: requests.Session, project: Project, **changes
 ) -> requests.Response:
@@ -183,8 +177,7 @@ def test_writes_are_stored_while_redis_is_down_and_jobs_resume_after(web, broker
     broker.stop()
 
     # API: a monthly report.
-    r = api(
-        web,
+    r = web.api(
         token,
         "POST",
         "/api/v1/investment-reports/",
@@ -194,15 +187,14 @@ def test_writes_are_stored_while_redis_is_down_and_jobs_resume_after(web, broker
     report_id = r.json()["id"]
     assert InvestmentReport.objects.get(project=project, period=dt.date(2026, 4, 1)).amount == Decimal("321.09")
     # API: milestone create and move (each queues a status refresh after its commit).
-    r = api(
-        web,
+    r = web.api(
         token,
         "POST",
         "/api/v1/milestones/",
         json={"project": project.pk, "kind": "completion", "planned_date": "2027-06-30"},
     )
     assert r.status_code == 201, r.text
-    r = api(web, token, "PATCH", f"/api/v1/milestones/{milestone.pk}/", json={"planned_date": "2026-10-15"})
+    r = web.api(token, "PATCH", f"/api/v1/milestones/{milestone.pk}/", json={"planned_date": "2026-10-15"})
     assert r.status_code == 200, r.text
     milestone.refresh_from_db()
     assert (milestone.planned_date, milestone.baseline_date) == (dt.date(2026, 10, 15), dt.date(2026, 9, 1))
@@ -215,7 +207,7 @@ def test_writes_are_stored_while_redis_is_down_and_jobs_resume_after(web, broker
     # The API throttles found their Redis down and let the writes through (fail open), quickly.
     assert web.log.read_text().count("API throttling is off") == 1
     started = time.monotonic()
-    r = api(web, token, "PATCH", f"/api/v1/investment-reports/{report_id}/", json={"amount": "321.10"})
+    r = web.api(token, "PATCH", f"/api/v1/investment-reports/{report_id}/", json={"amount": "321.10"})
     assert r.status_code == 200, r.text
     assert time.monotonic() - started < 2.0
 
@@ -223,7 +215,7 @@ def test_writes_are_stored_while_redis_is_down_and_jobs_resume_after(web, broker
     worker = Worker("w1", app_env(broker_url=broker.url, workdir=tmp_path, application_name=WORKER_APP_NAME), tmp_path)
     try:
         worker.start()
-        r = api(web, token, "PATCH", f"/api/v1/milestones/{milestone.pk}/", json={"planned_date": "2026-11-01"})
+        r = web.api(token, "PATCH", f"/api/v1/milestones/{milestone.pk}/", json={"planned_date": "2026-11-01"})
         assert r.status_code == 200, r.text
         worker.wait_for_log("scheduling.refresh_project_status", timeout=60)
         worker.wait_for_log("succeeded", timeout=60)
@@ -251,14 +243,13 @@ def test_dropped_database_connections_next_request_succeeds(web, people):
     token, project = people["token"], people["project"]
     session = login(web, "gx")
     assert session.get(f"{web.url}/projects/", timeout=30).status_code == 200
-    assert api(web, token, "GET", "/api/v1/projects/").status_code == 200
+    assert web.api(token, "GET", "/api/v1/projects/").status_code == 200
     assert backends(WEB_APP_NAME), "gunicorn keeps persistent connections (CONN_MAX_AGE)"
     assert terminate_backends(WEB_APP_NAME) >= 1
 
     page = session.get(f"{web.url}/projects/{project.pk}/", timeout=30)
     assert page.status_code == 200 and "断网测试项目" in page.text
-    r = api(
-        web,
+    r = web.api(
         token,
         "POST",
         "/api/v1/investment-reports/",

@@ -30,7 +30,6 @@ import time
 from decimal import Decimal
 
 import pytest
-import requests
 from django.db import connections
 from rest_framework.authtoken.models import Token
 
@@ -95,18 +94,8 @@ def ensure_pg_running():
     """Whatever happens in the test, PostgreSQL is running afterwards."""
     yield
     if not pg_isready():
-        subprocess.run(
-            ["pg_ctlcluster", "--skip-systemctl-redirect", pg_version(), "main", "start"], check=False, timeout=120
-        )
+        pg_ctl("start")
         wait_pg_ready()
-
-
-def api(server: WebServer, token: str, method: str, path: str, **kwargs) -> requests.Response:
-    # A new TCP connection per request (no keep-alive session): gunicorn hands each one to
-    # whichever worker accepts it first, so a series of requests reaches both workers.
-    return requests.request(
-        method, f"{server.url}{path}", headers={"Authorization": f"Token {token}"}, timeout=30, **kwargs
-    )
 
 
 def wait_for(predicate, *, timeout: float, what: str, logs: Worker | None = None):
@@ -156,8 +145,7 @@ def test_web_and_worker_recover_from_a_real_postgresql_restart(
         worker.start()
 
         # --- Before: everything works, and both processes hold persistent connections. -------
-        r = api(
-            web,
+        r = web.api(
             token,
             "POST",
             "/api/v1/investment-reports/",
@@ -165,7 +153,7 @@ def test_web_and_worker_recover_from_a_real_postgresql_restart(
         )
         assert r.status_code == 201, r.text
         for _ in range(6):
-            r = api(web, token, "GET", f"/api/v1/projects/{project.pk}/")
+            r = web.api(token, "GET", f"/api/v1/projects/{project.pk}/")
             assert r.status_code == 200 and r.json()["name"] == "重启测试项目", r.text
         send_task(private_redis.url, "scheduling.flag_delays", as_of="2026-06-10")
         before = wait_for(
@@ -188,11 +176,10 @@ def test_web_and_worker_recover_from_a_real_postgresql_restart(
         first = time.monotonic()
         failures = []
         for i in range(8):  # reads: both gunicorn workers (and several of their threads) reconnect
-            r = api(web, token, "GET", f"/api/v1/projects/{project.pk}/")
+            r = web.api(token, "GET", f"/api/v1/projects/{project.pk}/")
             if r.status_code != 200:
                 failures.append(f"read {i + 1}: {r.status_code} {r.text[:300]}")
-        r = api(
-            web,
+        r = web.api(
             token,
             "POST",
             "/api/v1/investment-reports/",
@@ -200,7 +187,7 @@ def test_web_and_worker_recover_from_a_real_postgresql_restart(
         )
         if r.status_code != 201:
             failures.append(f"write: {r.status_code} {r.text[:300]}")
-        r = api(web, token, "GET", f"/api/v1/investment-reports/?project={project.pk}")
+        r = web.api(token, "GET", f"/api/v1/investment-reports/?project={project.pk}")
         if r.status_code != 200 or r.json()["count"] != 2:
             failures.append(f"read back: {r.status_code} {r.text[:300]}")
         first_requests_seconds = time.monotonic() - first

@@ -72,7 +72,7 @@ def two_servers(private_redis, tmp_path):
 
 def get(server: WebServer, token: str) -> tuple[int, float, str | None]:
     started = time.monotonic()
-    r = requests.get(f"{server.url}/api/v1/parks/", headers={"Authorization": f"Token {token}"}, timeout=30)
+    r = server.api(token, "GET", "/api/v1/parks/", timeout=30)
     return r.status_code, time.monotonic() - started, r.headers.get("Retry-After")
 
 
