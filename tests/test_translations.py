@@ -182,6 +182,8 @@ def test_service_validation_messages_in_english():
 
 
 def test_plural_and_placeholder_messages_in_english():
+    from projects.templatetags.board import countdown_text
+
     with translation.override("en"):
         assert translation.ngettext("已归档 %(count)d 个项目。", "已归档 %(count)d 个项目。", 1) % {"count": 1} == (
             "Archived 1 project."
@@ -189,13 +191,14 @@ def test_plural_and_placeholder_messages_in_english():
         assert translation.ngettext("已归档 %(count)d 个项目。", "已归档 %(count)d 个项目。", 3) % {"count": 3} == (
             "Archived 3 projects."
         )
-    from projects.templatetags.board import countdown_text
-
-    with translation.override("en"):
         assert countdown_text(-4, "Construction start") == "Construction start overdue by 4 days"
         assert countdown_text(-1, "Construction start") == "Construction start overdue by 1 day"
         assert countdown_text(1, "Signing") == "Signing in 1 day"
         assert countdown_text(30, "Signing") == "Signing in 30 days"
+        # The monthly grid's deadline line (a blocktranslate count in report_grid.html).
+        deadline = "距截止还有 %(days)s 天"
+        assert translation.ngettext(deadline, deadline, 1) % {"days": 1} == "1 day until the deadline"
+        assert translation.ngettext(deadline, deadline, 5) % {"days": 5} == "5 days until the deadline"
     with translation.override("zh-hans"):
         assert countdown_text(-4, "开工") == "开工已逾期 4 天"
         assert countdown_text(30, "签约") == "距签约还有 30 天"
