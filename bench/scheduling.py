@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _as_of() -> dt.date:
-    from projects.demo import DEMO_TODAY
+    from demo.data import DEMO_TODAY
 
     return DEMO_TODAY
 

@@ -10,9 +10,8 @@ admin.site.index_title = _("数据管理")
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("api/v1/", include("config.api_urls")),
-    path("reports/", include("reports.urls")),
-    path("", include("projects.urls")),
+    path("api/v1/", include("api.urls")),
+    path("", include("web.urls")),
 ]
 
 if settings.DEBUG:

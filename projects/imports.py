@@ -37,8 +37,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from common.api.export import safe_text
 from common.money import WAN_DIGITS
+from common.spreadsheets import safe_text
 from parks.models import Industry, Park
 
 from .models import InvestmentReport, Level, Project, Stage
@@ -57,7 +57,6 @@ __all__ = [
     "template_workbook",
 ]
 
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # A real workbook compresses text about 5-20×; a ratio far beyond that is a zip bomb.
 MAX_COMPRESSION_RATIO = 200
 MAX_UNCOMPRESSED_FACTOR = 20  # total uncompressed size ≤ IMPORT_MAX_BYTES × this

@@ -182,7 +182,7 @@ def test_service_validation_messages_in_english():
 
 
 def test_plural_and_placeholder_messages_in_english():
-    from projects.templatetags.board import countdown_text
+    from web.templatetags.board import countdown_text
 
     with translation.override("en"):
         assert translation.ngettext("已归档 %(count)d 个项目。", "已归档 %(count)d 个项目。", 1) % {"count": 1} == (

@@ -57,6 +57,9 @@ INSTALLED_APPS = [
     "projects",
     "scheduling",
     "reports",
+    "api",
+    "web",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -81,7 +84,7 @@ WSGI_APPLICATION = "config.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        "DIRS": [BASE_DIR / "web" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -179,18 +182,18 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "common.api.pagination.ApiPagination",
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.ApiPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
-        "common.api.filters.FilterBackend",
+        "api.backends.FilterBackend",
         "rest_framework.filters.SearchFilter",
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_CLASSES": [
         # DRF's throttles with their counters in the shared "throttle" cache (Redis), fail-open.
-        "common.api.throttling.SharedAnonRateThrottle",
-        "common.api.throttling.SharedUserRateThrottle",
+        "api.throttling.SharedAnonRateThrottle",
+        "api.throttling.SharedUserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": os.environ.get("API_THROTTLE_ANON", "60/min"),
@@ -203,7 +206,7 @@ REST_FRAMEWORK = {
     "COERCE_DECIMAL_TO_STRING": True,
     "DATE_FORMAT": "%Y-%m-%d",
     # Django ValidationError/PermissionDenied from the services → 400/403; VersionConflict → 409.
-    "EXCEPTION_HANDLER": "common.api.exceptions.api_exception_handler",
+    "EXCEPTION_HANDLER": "api.exceptions.api_exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "重点项目挂图作战 API / Key-project tracking API",
@@ -239,7 +242,7 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 
 # --- Caches ---------------------------------------------------------------------------------
-# "default": per-process memory. "throttle": the API throttle counters (common/api/throttling.py),
+# "default": per-process memory. "throttle": the API throttle counters (api/throttling.py),
 # which every gunicorn worker must share, so in Redis: THROTTLE_CACHE_URL, by default the broker's
 # Redis when the broker is redis:// (keys prefixed "throttle:"), and per-process memory for the
 # embedded no-Redis mode of `make run` (or THROTTLE_CACHE_URL=locmem). Short socket timeouts: the

@@ -1,4 +1,4 @@
-"""The list fast path (common.api.values): the JSON of a list page read with `.values_list()`
+"""The list fast path (api.values): the JSON of a list page read with `.values_list()`
 is the JSON DRF's serializer gives for the same rows, value for value, and serializers it
 cannot reproduce keep DRF's path."""
 
@@ -11,8 +11,8 @@ import pytest
 from django.utils import timezone
 from rest_framework import serializers
 
-from common.api.values import values_plan
-from projects.api import InvestmentReportSerializer, ProjectDetailSerializer, ProjectSerializer
+from api.projects import InvestmentReportSerializer, ProjectDetailSerializer, ProjectSerializer
+from api.values import values_plan
 from projects.models import InvestmentReport, Project
 from tests import factories
 from tests.api.conftest import token_client
@@ -131,8 +131,8 @@ def test_the_filter_backend_builds_no_filter_set_without_filter_parameters(varie
     from rest_framework.request import Request
     from rest_framework.test import APIRequestFactory
 
-    from common.api.filters import FilterBackend
-    from projects.api import ProjectViewSet
+    from api.backends import FilterBackend
+    from api.projects import ProjectViewSet
 
     view = ProjectViewSet()
     queryset = Project.objects.active()

@@ -9,8 +9,8 @@ from django.core.management import call_command
 from django.db.models import Count, F, Sum
 
 from common.money import growth_pct
+from demo import data as demo
 from parks.models import Industry, Park, User
-from projects import demo
 from projects.models import AnnualPlan, InvestmentReport, Project
 from scheduling.models import Milestone, ScheduleTemplate, milestone_order_errors
 from scheduling.selectors import due_soon_milestones, overdue_milestones

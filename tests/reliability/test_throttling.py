@@ -27,7 +27,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.request import Request
 from rest_framework.test import APIRequestFactory
 
-from common.api import throttling
+from api import throttling
 from tests import factories
 from tests.conftest import require_postgres, require_redis
 from tests.reliability.conftest import WEB_APP_NAME, WebServer, app_env, terminate_backends
@@ -270,6 +270,6 @@ def test_settings_identify_clients_by_address_not_by_header():
 
     assert settings.REST_FRAMEWORK["NUM_PROXIES"] == 0
     assert settings.REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] == [
-        "common.api.throttling.SharedAnonRateThrottle",
-        "common.api.throttling.SharedUserRateThrottle",
+        "api.throttling.SharedAnonRateThrottle",
+        "api.throttling.SharedUserRateThrottle",
     ]

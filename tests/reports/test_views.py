@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIRequestFactory, force_authenticate
 
-from reports.api import WeeklyReportViewSet
+from api.reports import WeeklyReportViewSet
 
 from .conftest import WEEK
 

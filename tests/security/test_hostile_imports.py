@@ -17,7 +17,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from projects.imports import KINDS, XLSX_CONTENT_TYPE, ImportRefused, check_upload, run_import
+from common.spreadsheets import XLSX_CONTENT_TYPE
+from projects.imports import KINDS, ImportRefused, check_upload, run_import
 from projects.models import InvestmentReport, Project
 from tests import factories
 

@@ -8,9 +8,9 @@ from decimal import Decimal
 import pytest
 
 from projects.models import InvestmentReport
-from projects.views import GRID_PAGE_SIZE
 from tests import factories
 from tests.web.helpers import form_data
+from web.views.grid import GRID_PAGE_SIZE
 
 pytestmark = pytest.mark.django_db
 

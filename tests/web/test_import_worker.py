@@ -14,8 +14,8 @@ from celery.signals import task_postrun
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connections
 
+from common.spreadsheets import XLSX_CONTENT_TYPE
 from config.celery_app import app
-from projects.imports import XLSX_CONTENT_TYPE
 from projects.models import Project
 from tests.conftest import require_postgres, require_redis
 

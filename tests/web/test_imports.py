@@ -11,7 +11,7 @@ import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from projects.imports import XLSX_CONTENT_TYPE
+from common.spreadsheets import XLSX_CONTENT_TYPE
 from projects.models import InvestmentReport, Project
 from projects.tasks import job_read
 from tests import factories

@@ -10,7 +10,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 
-from projects.imports import XLSX_CONTENT_TYPE
+from common.spreadsheets import XLSX_CONTENT_TYPE
 from projects.models import Project
 from tests.web.conftest import make_projects
 from tests.web.helpers import form_data

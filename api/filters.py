@@ -1,0 +1,168 @@
+"""django-filter sets for projects and monthly reports. Parks and industries are named by CODE
+and include their descendants (a park with its sub-parks, an industry with its sub-sectors)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import django_filters
+from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+
+from parks.models import Industry, Park
+from projects.models import InvestmentReport, Level, Project, Stage, Status
+
+PERIOD_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+
+
+class CodeChoiceField(forms.ModelChoiceField):
+    """A park or industry by code; a code with a NUL byte or absurd length is just unknown."""
+
+    def to_python(self, value):
+        if isinstance(value, str) and ("\x00" in value or len(value) > 64):
+            raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(value)
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class CodeFilter(django_filters.ModelChoiceFilter):
+    field_class = CodeChoiceField
+
+
+class PeriodFormField(forms.CharField):
+    """'YYYY-MM' → the first day of that month."""
+
+    default_error_messages = {"invalid": _("报告期格式应为 YYYY-MM，如 2026-03。")}
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value in self.empty_values:
+            return None
+        match = PERIOD_RE.match(value.strip())
+        if not match or not 2000 <= int(match.group(1)) <= 2100:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return dt.date(int(match.group(1)), int(match.group(2)), 1)
+
+
+class PeriodFilter(django_filters.Filter):
+    field_class = PeriodFormField
+
+
+class StrictBooleanField(forms.NullBooleanField):
+    """true/false (also 1/0, yes/no, on/off); anything else is a 400 naming the parameter, not
+    a silently ignored filter (django-filter's own field reads an unknown word as "no filter")."""
+
+    widget = forms.TextInput  # NullBooleanSelect would turn an unknown word into "no filter" first
+    default_error_messages = {"invalid": _("应为 true 或 false。")}
+    TRUE, FALSE = {"true", "1", "yes", "on"}, {"false", "0", "no", "off"}
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in self.TRUE:
+            return True
+        if text in self.FALSE:
+            return False
+        raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+
+    def validate(self, value):
+        pass
+
+
+@extend_schema_field(OpenApiTypes.BOOL)
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    field_class = StrictBooleanField
+
+
+def bounded_int(**kwargs):
+    """An integer query parameter that can't overflow the database column."""
+    return django_filters.NumberFilter(
+        validators=[
+            MinValueValidator(kwargs.pop("min_value", 0)),
+            MaxValueValidator(kwargs.pop("max_value", 2**31 - 1)),
+        ],
+        **kwargs,
+    )
+
+
+def filter_park_tree(queryset, field: str, park: Park | None):
+    if park is None:
+        return queryset
+    return queryset.filter(**{f"{field}__in": Park.objects.descendant_ids([park.pk])})
+
+
+def filter_industry_tree(queryset, field: str, industry: Industry | None):
+    if industry is None:
+        return queryset
+    return queryset.filter(**{f"{field}__in": Industry.objects.descendant_ids([industry.pk])})
+
+
+class ProjectFilter(django_filters.FilterSet):
+    park = CodeFilter(
+        queryset=Park.objects.all(),
+        to_field_name="code",
+        method="filter_park",
+        label=_("园区代码（含下级园区）"),
+    )
+    industry = CodeFilter(
+        queryset=Industry.objects.all(),
+        to_field_name="code",
+        method="filter_industry",
+        label=_("产业代码（含下级产业）"),
+    )
+    level = django_filters.ChoiceFilter(choices=Level.choices, label=_("项目级别"))
+    stage = django_filters.ChoiceFilter(choices=Stage.choices, label=_("建设阶段"))
+    year = bounded_int(field_name="year", min_value=1900, max_value=2200, label=_("列入年度"))
+    status = django_filters.ChoiceFilter(choices=Status.choices, label=_("节点状态（颜色）"))
+    delayed = StrictBooleanFilter(method="filter_delayed", label=_("仅滞后项目（黄色或红色）"))
+    is_special_bond = StrictBooleanFilter(label=_("申报专项债"))
+
+    class Meta:
+        model = Project
+        fields = ["park", "industry", "level", "stage", "year", "status", "delayed", "is_special_bond"]
+
+    def filter_park(self, queryset, name, value):
+        return filter_park_tree(queryset, "park_id", value)
+
+    def filter_industry(self, queryset, name, value):
+        return filter_industry_tree(queryset, "industry_id", value)
+
+    def filter_delayed(self, queryset, name, value):
+        delayed = Q(status__in=[Status.YELLOW, Status.RED])
+        if value is None:
+            return queryset
+        return queryset.filter(delayed) if value else queryset.exclude(delayed)
+
+
+class InvestmentReportFilter(django_filters.FilterSet):
+    project = bounded_int(field_name="project_id", label=_("项目ID"))
+    park = CodeFilter(
+        queryset=Park.objects.all(), to_field_name="code", method="filter_park", label=_("园区代码（含下级园区）")
+    )
+    industry = CodeFilter(
+        queryset=Industry.objects.all(),
+        to_field_name="code",
+        method="filter_industry",
+        label=_("产业代码（含下级产业）"),
+    )
+    period = PeriodFilter(field_name="period", label=_("报告期（YYYY-MM）"))
+    period_from = PeriodFilter(field_name="period", lookup_expr="gte", label=_("报告期起（YYYY-MM）"))
+    period_to = PeriodFilter(field_name="period", lookup_expr="lte", label=_("报告期止（YYYY-MM）"))
+
+    class Meta:
+        model = InvestmentReport
+        fields = ["project", "park", "industry", "period", "period_from", "period_to"]
+
+    def filter_park(self, queryset, name, value):
+        return filter_park_tree(queryset, "project__park_id", value)
+
+    def filter_industry(self, queryset, name, value):
+        return filter_industry_tree(queryset, "project__industry_id", value)

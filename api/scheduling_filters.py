@@ -1,0 +1,92 @@
+"""django-filter sets for milestones and the delay list."""
+
+from __future__ import annotations
+
+import django_filters
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from api.filters import CodeFilter, bounded_int, filter_industry_tree, filter_park_tree
+from parks.models import Industry, Park
+from scheduling.models import Milestone, MilestoneKind, Severity
+from scheduling.selectors import open_on
+
+MILESTONE_STATUS = [
+    ("open", _("未完成（含逾期）")),
+    ("done", _("已完成")),
+    ("overdue", _("已逾期")),
+    ("due_soon", _("临期")),
+]
+
+
+class MilestoneFilter(django_filters.FilterSet):
+    project = bounded_int(field_name="project_id", label=_("项目ID"))
+    kind = django_filters.ChoiceFilter(choices=MilestoneKind.choices, label=_("节点类型"))
+    status = django_filters.ChoiceFilter(choices=MILESTONE_STATUS, method="filter_status", label=_("节点状态"))
+    planned_from = django_filters.DateFilter(field_name="planned_date", lookup_expr="gte", label=_("计划日期起"))
+    planned_to = django_filters.DateFilter(field_name="planned_date", lookup_expr="lte", label=_("计划日期止"))
+    park = CodeFilter(
+        queryset=Park.objects.all(), to_field_name="code", method="filter_park", label=_("园区代码（含下级园区）")
+    )
+    industry = CodeFilter(
+        queryset=Industry.objects.all(),
+        to_field_name="code",
+        method="filter_industry",
+        label=_("产业代码（含下级产业）"),
+    )
+
+    class Meta:
+        model = Milestone
+        fields = ["project", "kind", "status", "planned_from", "planned_to", "park", "industry"]
+
+    def filter_status(self, queryset, name, value):
+        """As of the view's `as_of` (today in Asia/Shanghai unless ?as_of= is given): done =
+        completed on or before it; open = not done (overdue ones included); overdue = open and
+        planned before it; due_soon = open and planned within the next 14 days."""
+        import datetime as dt
+
+        from scheduling.models import SchedulingSettings
+
+        as_of = getattr(self.request, "api_as_of", None) or timezone.localdate()
+        if value == "done":
+            return queryset.exclude(open_on(as_of))
+        if value == "open":
+            return queryset.filter(open_on(as_of))
+        if value == "overdue":
+            return queryset.filter(open_on(as_of), planned_date__lt=as_of)
+        if value == "due_soon":
+            days = SchedulingSettings.load().due_soon_days
+            return queryset.filter(
+                open_on(as_of), planned_date__gte=as_of, planned_date__lte=as_of + dt.timedelta(days=days)
+            )
+        return queryset
+
+    def filter_park(self, queryset, name, value):
+        return filter_park_tree(queryset, "project__park_id", value)
+
+    def filter_industry(self, queryset, name, value):
+        return filter_industry_tree(queryset, "project__industry_id", value)
+
+
+class DelayFilter(django_filters.FilterSet):
+    severity = django_filters.ChoiceFilter(field_name="severity", choices=Severity.choices, label=_("严重程度"))
+    park = CodeFilter(
+        queryset=Park.objects.all(), to_field_name="code", method="filter_park", label=_("园区代码（含下级园区）")
+    )
+    industry = CodeFilter(
+        queryset=Industry.objects.all(),
+        to_field_name="code",
+        method="filter_industry",
+        label=_("产业代码（含下级产业）"),
+    )
+    project = bounded_int(field_name="project_id", label=_("项目ID"))
+
+    class Meta:
+        model = Milestone
+        fields = ["severity", "park", "industry", "project"]
+
+    def filter_park(self, queryset, name, value):
+        return filter_park_tree(queryset, "project__park_id", value)
+
+    def filter_industry(self, queryset, name, value):
+        return filter_industry_tree(queryset, "project__industry_id", value)

@@ -1,1 +1,0 @@
-"""Shared DRF plumbing: the exception handler, role permissions, CSV/XLSX export, field helpers."""

@@ -1,0 +1,160 @@
+"""Chart geometry for the pages: inline SVG coordinates computed on the server."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import OrderedDict
+from decimal import Decimal
+
+from django.utils.translation import gettext as _
+
+
+def growth_chart(figures: dict | None) -> dict | None:
+    """Horizontal bars of the top-level industries' YTD growth against the city's (inline SVG)."""
+    if not figures:
+        return None
+    rows = [i for i in figures.get("industries", []) if i.get("depth", 0) == 0]
+    city = figures.get("city", {}).get("growth_pct")
+    values = [Decimal(r["growth_pct"]) for r in rows if r.get("growth_pct") is not None]
+    if city is not None:
+        values.append(Decimal(city))
+    lo = min([Decimal(0), *values])
+    hi = max([Decimal(10), *values])
+    label_w, width, row_h = 130, 640, 28
+    span = hi - lo or Decimal(1)
+
+    def x(v) -> float:
+        return float(label_w + (Decimal(v) - lo) / span * (width - label_w - 170))
+
+    zero = x(0)
+    bars = []
+    for i, r in enumerate(rows):
+        g = r.get("growth_pct")
+        y = 10 + i * row_h
+        if g is None:
+            bars.append({"name": r["name"], "y": y, "ty": y + 16, "none": True, "x": zero, "w": 0, "value": None})
+            continue
+        xv = x(g)
+        bars.append(
+            {
+                "name": r["name"],
+                "y": y,
+                "ty": y + 16,
+                "x": min(zero, xv),
+                "w": max(abs(xv - zero), 1),
+                "value": g,
+                "diff": r.get("diff_pp"),
+                "tx": max(zero, xv) + 4,
+                "up": city is not None and Decimal(g) >= Decimal(city),
+            }
+        )
+    height = 20 + len(rows) * row_h
+    return {
+        "bars": bars,
+        "width": width + 40,
+        "height": height,
+        "zero": zero,
+        "city": city,
+        "city_x": x(city) if city is not None else None,
+        "period": figures.get("period"),
+        "city_ytd": figures.get("city", {}).get("ytd"),
+        "bottom": height - 4,
+    }
+
+
+def timeline(milestones, as_of: dt.date) -> dict | None:
+    """Coordinates for the small SVG timeline of a project: baseline ◇, plan ●, actual ✓."""
+    dates = [as_of]
+    for m in milestones:
+        dates += [d for d in (m.baseline_date, m.planned_date, m.actual_date) if d]
+    if not milestones:
+        return None
+    start = min(dates) - dt.timedelta(days=15)
+    end = max(dates) + dt.timedelta(days=15)
+    span = (end - start).days or 1
+    left, width, row_h = 130, 720, 24
+
+    def x(d):
+        return round(left + (d - start).days / span * (width - left - 10), 1)
+
+    rows = []
+    for i, m in enumerate(milestones):
+        y = 30 + i * row_h
+        days = None if (m.actual_date and m.actual_date <= as_of) else (m.planned_date - as_of).days
+        rows.append(
+            {
+                "label": m.display_name,
+                "y": y,
+                "ty": y + 4,
+                "bx": x(m.baseline_date) if m.baseline_date else None,
+                "bxm": x(m.baseline_date) - 5 if m.baseline_date else None,
+                "ym": y - 5,
+                "px": x(m.planned_date),
+                "ax": x(m.actual_date) if m.actual_date else None,
+                "slip": m.baseline_date and m.planned_date != m.baseline_date,
+                "css": "done" if days is None else ("late" if days < 0 else ("soon" if days <= 14 else "ok")),
+            }
+        )
+    ticks = []
+    month = dt.date(start.year, start.month, 1)
+    step = max(1, span // 300 + 1)
+    i = 0
+    while month <= end:
+        if month >= start and i % step == 0:
+            ticks.append({"x": x(month), "label": f"{month:%Y-%m}"})
+        i += 1
+        month = dt.date(month.year + (month.month // 12), month.month % 12 + 1, 1)
+    height = 40 + len(rows) * row_h
+    return {"rows": rows, "ticks": ticks, "today_x": x(as_of), "height": height, "width": width, "left": left}
+
+
+def _month_add(d: dt.date, months: int) -> dt.date:
+    m = d.month - 1 + months
+    return dt.date(d.year + m // 12, m % 12 + 1, 1)
+
+
+CSS_RANK = {"late": 3, "soon": 2, "ok": 1, "done": 0}
+
+
+def board_marks(milestones, *, as_of, start, end, x):
+    """The markers of one wall-chart row. Nodes on the same planned day (拿地即开工, 四证齐发)
+    share one marker so their labels do not pile up; nodes outside the window are counted."""
+    by_day: OrderedDict = OrderedDict()
+    extras = []
+    before = after = 0
+    for m in milestones:
+        if m.planned_date < start:
+            before += 1
+            continue
+        if m.planned_date > end:
+            after += 1
+            continue
+        done = m.actual_date is not None and m.actual_date <= as_of
+        days = None if done else (m.planned_date - as_of).days
+        css = "done" if done else ("late" if days < 0 else ("soon" if days <= 14 else "ok"))
+        title = f"{m.display_name} {_('计划')} {m.planned_date}"
+        if m.baseline_date and m.baseline_date != m.planned_date:
+            title += f" / {_('基线')} {m.baseline_date}"
+            if start <= m.baseline_date <= end:
+                px, bx = x(m.planned_date), x(m.baseline_date)
+                extras.append({"bx": bx, "sx": min(px, bx), "sw": round(abs(px - bx), 2), "title": title})
+        if m.actual_date:
+            title += f" / {_('实际')} {m.actual_date}"
+            if start <= m.actual_date <= end:
+                extras.append({"ax": x(m.actual_date), "title": title})
+        by_day.setdefault(m.planned_date, []).append((m, css, title))
+    marks = []
+    for i, (day, items) in enumerate(by_day.items()):
+        css = max((c for _m, c, _t in items), key=CSS_RANK.get)
+        first = items[0][0].display_name
+        label = first if len(items) == 1 else _("%(first)s等%(n)d项") % {"first": first, "n": len(items)}
+        marks.append(
+            {
+                "px": x(day),
+                "label": label,
+                "css": css,
+                "title": "\n".join(t for _m, _c, t in items),
+                "up": i % 2 == 1,
+            }
+        )
+    return extras + marks, before, after

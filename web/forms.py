@@ -1,0 +1,235 @@
+"""Web forms: the project card with its milestones and annual plans, the list filters, the
+monthly reporting grid and the Excel upload. Validation messages are Chinese source strings."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.forms import BaseInlineFormSet, inlineformset_factory
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from parks.models import Industry, Park
+from projects.imports import KIND_LABELS, ImportRefused, check_upload
+from projects.models import AnnualPlan, Level, Project, Stage, Status
+from projects.selectors import parks_administered_by
+from scheduling.models import Milestone, MilestoneKind, ScheduleTemplate, milestone_order_errors
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def parks_for(user):
+    ids = parks_administered_by(user)
+    qs = Park.objects.all()
+    return qs if ids is None else qs.filter(pk__in=ids)
+
+
+class ProjectForm(forms.ModelForm):
+    # The version the user started from; a stale one makes the save a conflict (see the view).
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    template = forms.ModelChoiceField(
+        ScheduleTemplate.objects.all(),
+        required=False,
+        label=gettext_lazy("倒排工期模板"),
+        empty_label=gettext_lazy("（不使用模板）"),
+        help_text=gettext_lazy("选择模板并填写目标日期，保存时按模板倒排生成节点"),
+    )
+    template_target = forms.DateField(required=False, label=gettext_lazy("模板目标日期"), widget=DATE_INPUT)
+
+    class Meta:
+        model = Project
+        fields = [
+            "code",
+            "name",
+            "owner",
+            "park",
+            "industry",
+            "level",
+            "year",
+            "stage",
+            "phase",
+            "total_investment",
+            "annual_output",
+            "target_date",
+            "leader",
+            "contact_person",
+            "contact_phone",
+            "construction_content",
+            "latitude",
+            "longitude",
+            "is_special_bond",
+            "special_bond_amount",
+        ]
+        widgets = {
+            "target_date": DATE_INPUT,
+            "construction_content": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.fields["park"].queryset = parks_for(user)
+        self.fields["industry"].queryset = Industry.objects.all()
+        if self.instance.pk:
+            # Editing needs the version the user started from; without it a save could silently
+            # overwrite someone else's.
+            self.fields["version"].required = True
+            self.fields["version"].error_messages["required"] = _("缺少版本号，请刷新页面后重新修改。")
+            if not self.is_bound:
+                self.initial["version"] = self.instance.version
+
+    def clean_code(self):
+        return self.cleaned_data.get("code") or None
+
+    def clean(self):
+        data = super().clean()
+        if data.get("template") and not data.get("template_target"):
+            self.add_error("template_target", _("使用模板时必须填写目标日期。"))
+        if data.get("is_special_bond") is False and data.get("special_bond_amount"):
+            self.add_error("is_special_bond", _("填写了专项债金额时请勾选“申报专项债”。"))
+        return data
+
+
+class MilestoneForm(forms.ModelForm):
+    class Meta:
+        model = Milestone
+        fields = ["kind", "name", "planned_date", "actual_date"]
+        widgets = {"planned_date": DATE_INPUT, "actual_date": DATE_INPUT}
+
+    def clean(self):
+        data = super().clean()
+        if data.get("kind") == MilestoneKind.OTHER and not (data.get("name") or "").strip():
+            self.add_error("name", _("节点类型为“其他”时必须填写节点名称。"))
+        return data
+
+    def _post_clean(self):
+        # Milestone.clean() checks the order against the *saved* siblings, which is wrong while
+        # several dates of one project move at once; the formset checks the order of the whole
+        # submitted set instead (same rule, milestone_order_errors), and the services check each
+        # write again when saving.
+        self.instance.clean = lambda: None
+        try:
+            super()._post_clean()
+        finally:
+            del self.instance.clean
+
+
+class BaseMilestoneFormSet(BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        live = [
+            f
+            for f in self.forms
+            if f.has_changed() or f.instance.pk
+            if not self._should_delete_form(f) and hasattr(f, "cleaned_data") and f.cleaned_data.get("kind")
+        ]
+        items = [
+            Milestone(**{k: f.cleaned_data.get(k) for k in ("kind", "name", "planned_date", "actual_date")})
+            for f in live
+        ]
+        for index, fields in milestone_order_errors(items).items():
+            for name, message in fields.items():
+                live[index].add_error(name, message)
+
+
+class BaseAnnualPlanFormSet(BaseInlineFormSet):
+    def clean(self):
+        # Before super().clean(): its unique check would only give a message above the table.
+        years: dict[int, int] = {}
+        for f in self.forms:
+            if self._should_delete_form(f) or not hasattr(f, "cleaned_data"):
+                continue
+            year = f.cleaned_data.get("year")
+            if year is None:
+                continue
+            if year in years:
+                f.add_error("year", _("%(year)d 年的计划已在上面填写。") % {"year": year})
+            years[year] = 1
+        super().clean()
+
+
+MilestoneFormSet = inlineformset_factory(
+    Project, Milestone, form=MilestoneForm, formset=BaseMilestoneFormSet, extra=2, can_delete=True
+)
+AnnualPlanFormSet = inlineformset_factory(
+    Project,
+    AnnualPlan,
+    fields=["year", "planned_investment"],
+    formset=BaseAnnualPlanFormSet,
+    extra=1,
+    can_delete=True,
+)
+
+
+class ProjectFilterForm(forms.Form):
+    q = forms.CharField(required=False, label=gettext_lazy("搜索"))
+    park = forms.ModelChoiceField(Park.objects.all(), required=False, label=gettext_lazy("园区"))
+    industry = forms.ModelChoiceField(Industry.objects.all(), required=False, label=gettext_lazy("产业"))
+    level = forms.ChoiceField(choices=[("", "—")] + Level.choices, required=False, label=gettext_lazy("级别"))
+    stage = forms.ChoiceField(choices=[("", "—")] + Stage.choices, required=False, label=gettext_lazy("阶段"))
+    status = forms.ChoiceField(choices=[("", "—")] + Status.choices, required=False, label=gettext_lazy("状态"))
+
+    def __init__(self, *args, parks=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if parks is not None:
+            self.fields["park"].queryset = parks
+        self.fields["park"].empty_label = "—"
+        self.fields["industry"].empty_label = "—"
+
+
+def parse_period_param(value: str | None, default: dt.date) -> dt.date:
+    if not value:
+        return default
+    try:
+        year, month = (int(p) for p in value.split("-")[:2])
+        return dt.date(year, month, 1)
+    except (ValueError, TypeError):
+        return default
+
+
+class GridRowForm(forms.Form):
+    """One project's row in the monthly grid."""
+
+    amount = forms.DecimalField(
+        required=False,
+        min_value=Decimal(0),
+        max_digits=14,
+        decimal_places=2,
+        label=gettext_lazy("当月完成投资（万元）"),
+        error_messages={
+            "max_decimal_places": gettext_lazy("金额最多保留两位小数（万元），系统不会自动舍入。"),
+            "invalid": gettext_lazy("请输入金额数字（万元）。"),
+        },
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 10}),
+    )
+    progress = forms.CharField(required=False, label=gettext_lazy("形象进度"), widget=forms.Textarea(attrs={"rows": 2}))
+    problems = forms.CharField(required=False, label=gettext_lazy("存在问题"), widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, has_report=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.has_report = has_report
+
+    def clean(self):
+        data = super().clean()
+        if data.get("amount") is None and "amount" not in self.errors:
+            if (data.get("progress") or data.get("problems")) and not self.has_report:
+                self.add_error("amount", _("填写了进度或问题时，请同时填写当月完成投资（没有投资填 0）。"))
+            elif self.has_report:
+                self.add_error("amount", _("已报送的报告不能清空金额；如需更正请填写正确金额。"))
+        return data
+
+
+class ImportUploadForm(forms.Form):
+    kind = forms.ChoiceField(choices=list(KIND_LABELS.items()), label=gettext_lazy("导入内容"))
+    file = forms.FileField(label=gettext_lazy("Excel 文件（.xlsx）"))
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        try:
+            check_upload(upload, name=upload.name)
+        except ImportRefused as exc:
+            raise ValidationError(exc.message)
+        return upload

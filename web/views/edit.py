@@ -1,0 +1,214 @@
+"""Creating and editing a project with its milestones and annual plans."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from common.exceptions import VersionConflict
+from projects import services
+from projects.models import Project
+from projects.selectors import can_write_park, projects_visible_to
+from scheduling.models import Milestone
+from web.forms import (
+    AnnualPlanFormSet,
+    MilestoneFormSet,
+    ProjectForm,
+)
+from web.templatetags.board import kind_label
+from web.views.base import can_write
+
+
+def _save_milestones(user, project, formset) -> None:
+    """Apply the milestone formset through scheduling.services. Deletions first; then the dates
+    that move later in descending order and the ones that move earlier in ascending order, so
+    that each single write keeps the order rule satisfied on the way to a consistent end."""
+    from scheduling import services as ms
+
+    later, earlier, new = [], [], []
+    for form in formset.forms:
+        if not hasattr(form, "cleaned_data") or not form.cleaned_data:
+            continue
+        instance = form.instance
+        if formset._should_delete_form(form):
+            if instance.pk:
+                ms.milestone_delete(user=user, milestone=instance)
+            continue
+        data = {k: form.cleaned_data.get(k) for k in ("kind", "name", "planned_date", "actual_date")}
+        data["name"] = data["name"] or ""
+        if instance.pk is None:
+            new.append(data)
+        elif form.has_changed():
+            old = Milestone.objects.get(pk=instance.pk)
+            (later if data["planned_date"] >= old.planned_date else earlier).append((instance, data))
+    for instance, data in sorted(later, key=lambda t: t[1]["planned_date"], reverse=True):
+        ms.milestone_update(user=user, milestone=instance, data=data)
+    for instance, data in sorted(earlier, key=lambda t: t[1]["planned_date"]):
+        ms.milestone_update(user=user, milestone=instance, data=data)
+    for data in sorted(new, key=lambda d: d["planned_date"]):
+        ms.milestone_create(user=user, project=project, data=data)
+
+
+def _save_plans(user, project, formset) -> None:
+    # No service exists for annual plans yet; this is the one write path for them in the web UI.
+    for form in formset.forms:
+        if not hasattr(form, "cleaned_data") or not form.cleaned_data:
+            continue
+        if formset._should_delete_form(form):
+            if form.instance.pk:
+                form.instance._history_user = user
+                form.instance.delete()
+            continue
+        if form.instance.pk and not form.has_changed():
+            continue
+        obj = form.save(commit=False)
+        obj.project = project
+        obj._history_user = user
+        obj.full_clean(validate_unique=False)
+        obj.save()
+
+
+def _apply_template(user, project, template, target) -> int:
+    from scheduling import services as ms
+
+    apply = getattr(ms, "apply_template", None)
+    if apply is None:
+        raise ValidationError(_("倒排工期模板功能暂不可用。"))
+    try:
+        created = apply(user=user, project=project, template=template, target_date=target)
+    except ValidationError as exc:
+        raise ValidationError({"template_target": exc.messages})
+    return len(created) if hasattr(created, "__len__") else 0
+
+
+@login_required
+@require_GET
+def template_preview(request):
+    """The dates a countdown template gives for a target date, for the form's script to fill the
+    milestone rows before saving (the same computation as scheduling.services.apply_template)."""
+    from scheduling.models import ScheduleTemplate
+    from scheduling.services import template_dates
+
+    template = (
+        ScheduleTemplate.objects.filter(pk=request.GET.get("template") or 0).first()
+        if (request.GET.get("template", "").isdigit())
+        else None
+    )
+    if template is None:
+        return JsonResponse({"error": _("请选择倒排工期模板。")}, status=400)
+    try:
+        target = dt.date.fromisoformat(request.GET.get("target", ""))
+    except ValueError:
+        return JsonResponse({"error": _("请填写模板目标日期（YYYY-MM-DD）。")}, status=400)
+    items = [
+        {"kind": kind, "name": name, "label": kind_label(kind, name), "planned_date": day.isoformat()}
+        for kind, name, day in template_dates(template=template, target_date=target)
+    ]
+    return JsonResponse({"template": template.name, "target": target.isoformat(), "items": items})
+
+
+CONFLICT_FIELDS = [
+    "name", "owner", "code", "park", "industry", "level", "year", "stage", "phase", "total_investment",
+    "target_date", "leader", "contact_person", "contact_phone",
+]  # fmt: skip
+
+
+def _shown(name: str, value):
+    """A value as people read it: choice labels instead of codes."""
+    field = Project._meta.get_field(name)
+    if field.choices and value is not None:
+        return dict(field.flatchoices).get(value, value)
+    return value
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def project_edit(request, pk: int | None = None):
+    user = request.user
+    project = None
+    if pk is not None:
+        project = get_object_or_404(projects_visible_to(user).select_related("park", "industry"), pk=pk)
+        if not can_write_park(user, project.park_id):
+            raise PermissionDenied(_("您无权修改该项目。"))
+    elif not can_write(user):
+        raise PermissionDenied(_("只读用户不能新建项目。"))
+    instance = project or Project()
+    data = request.POST if request.method == "POST" else None
+    form = ProjectForm(data, instance=instance, user=user)
+    ms_formset = MilestoneFormSet(data, instance=instance, prefix="ms")
+    plan_formset = AnnualPlanFormSet(data, instance=instance, prefix="plan")
+    conflict = None
+    if request.method == "POST" and form.is_valid() and ms_formset.is_valid() and plan_formset.is_valid():
+        fields = {k: form.cleaned_data.get(k) for k in ProjectForm.Meta.fields}
+        try:
+            with transaction.atomic():
+                if project is None:
+                    saved = services.project_create(user=user, data=fields)
+                else:
+                    saved = services.project_update(
+                        user=user,
+                        project=Project.objects.get(pk=project.pk),
+                        data=fields,
+                        expected_version=form.cleaned_data["version"],
+                    )
+                ms_formset.instance = saved
+                plan_formset.instance = saved
+                _save_plans(user, saved, plan_formset)
+                _save_milestones(user, saved, ms_formset)
+                applied = 0
+                if form.cleaned_data.get("template"):
+                    applied = _apply_template(
+                        user, saved, form.cleaned_data["template"], form.cleaned_data["template_target"]
+                    )
+        except VersionConflict as exc:
+            current = Project.objects.select_related("park", "industry").get(pk=project.pk)
+            conflict = {
+                "message": exc.message_dict["version"][0],
+                "rows": [
+                    {
+                        "label": Project._meta.get_field(f).verbose_name,
+                        "mine": _shown(f, form.cleaned_data.get(f)),
+                        "theirs": _shown(f, getattr(current, f)),
+                        "differs": form.cleaned_data.get(f) != getattr(current, f),
+                    }
+                    for f in CONFLICT_FIELDS
+                ],
+                "version": current.version,
+                "milestones": list(current.milestones.order_by("planned_date")),
+            }
+            # The user has now seen the saved values: a deliberate second save may replace them.
+            form.data = form.data.copy()
+            form.data["version"] = current.version
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict"):
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                form.add_error(None, exc.messages)
+        except PermissionDenied as exc:
+            form.add_error("park", str(exc) or _("您无权在该园区录入或调整项目。"))
+        else:
+            if applied:
+                messages.success(request, _("已保存，并按模板生成 %(n)d 个节点。") % {"n": applied})
+            else:
+                messages.success(request, _("已保存。"))
+            return redirect("web:detail", pk=saved.pk)
+    return render(
+        request,
+        "projects/project_form.html",
+        {
+            "form": form,
+            "ms_formset": ms_formset,
+            "plan_formset": plan_formset,
+            "project": project,
+            "conflict": conflict,
+        },
+    )

@@ -1,0 +1,165 @@
+"""The monthly grid (月度填报): one park's month of investment reports."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from parks.models import Park
+from projects import imports
+from projects.imports import ReportEntry
+from projects.models import AnnualPlan, InvestmentReport
+from projects.selectors import can_write_park, projects_visible_to
+from web.forms import (
+    GridRowForm,
+    parks_for,
+    parse_period_param,
+)
+from web.views.base import today
+
+
+def report_due_date(period: dt.date) -> dt.date:
+    """A month's report is due on REPORT_DUE_DAY (default the 25th) of that month."""
+    day = int(getattr(settings, "REPORT_DUE_DAY", 25))
+    return period.replace(day=min(day, 28))
+
+
+GRID_PAGE_SIZE = 100  # rows per page of the monthly grid
+
+
+GRID_MISSING_SHOWN = 50  # names listed in the "not reported yet" summary; the count is the whole park's
+
+
+def _grid_url(park, period: dt.date, page_number: int = 1) -> str:
+    params = {"park": park.pk, "period": f"{period:%Y-%m}"}
+    if page_number > 1:
+        params["page"] = page_number
+    return f"{reverse('web:grid')}?{urlencode(params)}"
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def report_grid(request):
+    """One park's month, GRID_PAGE_SIZE projects a page. A save posts the rows of the displayed
+    page (their ids travel in the hidden `rows` field) and stores them all or none; the summary
+    of who has not reported yet covers the whole park with one aggregate."""
+    user = request.user
+    as_of = today()
+    period = parse_period_param(request.GET.get("period"), as_of.replace(day=1))
+    if user.is_park_admin:
+        parks = parks_for(user)
+        default_park = user.park
+    else:
+        parks = Park.objects.filter(parent__isnull=True)
+        default_park = parks.first()
+    park_id = request.GET.get("park")
+    park = parks.filter(pk=park_id).first() if park_id and park_id.isdigit() else default_park
+    if park is None:
+        raise Http404(_("没有可填报的园区。"))
+    writable = can_write_park(user, park.pk)
+    if request.method == "POST" and not writable:
+        raise PermissionDenied(_("您无权填报该园区的月度投资。"))
+    ordering = ("park__sort_order", "park__code", "name", "id")
+    in_park = projects_visible_to(user).filter(park_id__in=Park.objects.descendant_ids([park.pk]))
+    reported = InvestmentReport.objects.filter(project=OuterRef("pk"), period=period)
+    summary = in_park.aggregate(total=Count("pk"), missing=Count("pk", filter=~Q(Exists(reported))))
+    paginator = Paginator(in_park.select_related("park").order_by(*ordering), GRID_PAGE_SIZE)
+    paginator.count = summary["total"]  # already counted above: no second COUNT
+    page = paginator.get_page(request.GET.get("page"))
+    if request.method == "POST" and "rows" in request.POST:
+        # Exactly the rows the user saw, even if projects were added or removed meanwhile.
+        ids = [int(x) for x in request.POST["rows"].split(",") if x.strip().isdigit()][:GRID_PAGE_SIZE]
+        projects = list(in_park.filter(pk__in=ids).select_related("park").order_by(*ordering))
+    else:
+        projects = list(page.object_list)
+    existing = {r.project_id: r for r in InvestmentReport.objects.filter(project__in=projects, period=period)}
+    ytd = dict(
+        InvestmentReport.objects.filter(project__in=projects, period__gte=period.replace(month=1), period__lt=period)
+        .values_list("project_id")
+        .annotate(s=Sum("amount"))
+        .order_by()
+    )
+    plans = dict(
+        AnnualPlan.objects.filter(project__in=projects, year=period.year).values_list(
+            "project_id", "planned_investment"
+        )
+    )
+    rows = []
+    for p in projects:
+        report = existing.get(p.pk)
+        initial = (
+            {"amount": report.amount, "progress": report.progress, "problems": report.problems} if report else None
+        )
+        form = GridRowForm(
+            request.POST if request.method == "POST" else None,
+            prefix=f"p{p.pk}",
+            initial=initial,
+            has_report=report is not None,
+        )
+        for field in form.fields.values():
+            field.widget.attrs["aria-label"] = f"{p.name} {field.label}"
+        rows.append({"project": p, "report": report, "form": form, "ytd": ytd.get(p.pk), "plan": plans.get(p.pk)})
+    if request.method == "POST":
+        if all(r["form"].is_valid() for r in rows):
+            entries = [
+                ReportEntry(
+                    project=r["project"],
+                    amount=r["form"].cleaned_data["amount"],
+                    progress=r["form"].cleaned_data["progress"],
+                    problems=r["form"].cleaned_data["problems"],
+                    existing=r["report"],
+                )
+                for r in rows
+            ]
+            try:
+                created, corrected = imports.reports_save(user=user, period=period, entries=entries)
+            except ValidationError as exc:
+                messages.error(request, " ".join(exc.messages))
+            else:
+                messages.success(
+                    request,
+                    _("%(period)s 月度投资已保存：新报送 %(c)d 个项目，更正 %(u)d 个项目。")
+                    % {"period": period.strftime("%Y-%m"), "c": created, "u": corrected},
+                )
+                return redirect(_grid_url(park, period, page.number))
+        else:
+            messages.error(request, _("有填写错误的行（已标红），本次未保存任何数据。"))
+    missing = list(in_park.filter(~Exists(reported)).order_by(*ordering).only("id", "name")[:GRID_MISSING_SHOWN])
+    due = report_due_date(period)
+    prev_month = (period - dt.timedelta(days=1)).replace(day=1)
+    next_month = (period + dt.timedelta(days=32)).replace(day=1)
+    return render(
+        request,
+        "projects/report_grid.html",
+        {
+            "rows": rows,
+            "row_ids": ",".join(str(p.pk) for p in projects),
+            "page": page,
+            "query": urlencode({"park": park.pk, "period": f"{period:%Y-%m}"}),
+            "park": park,
+            "parks": parks,
+            "period": period,
+            "period_str": f"{period:%Y-%m}",
+            "prev_month": f"{prev_month:%Y-%m}",
+            "next_month": f"{next_month:%Y-%m}",
+            "due": due,
+            "days_to_due": (due - as_of).days,
+            "missing": missing,
+            "missing_count": summary["missing"],
+            "project_count": summary["total"],
+            "writable": writable,
+            "as_of": as_of,
+        },
+    )

@@ -1,0 +1,161 @@
+"""The project list (项目清单), its XLSX export and the project card."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Case, IntegerField, Q, Value, When
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from parks.models import Industry, Park
+from projects import imports
+from projects.models import Level, Stage, Status
+from projects.selectors import can_write_park, projects_visible_to
+from web.charts import timeline
+from web.forms import (
+    ProjectFilterForm,
+    parks_for,
+)
+from web.history import history_entries
+from web.templatetags.board import countdown_text, kind_label
+from web.views.base import STATUS_ORDER, XLSX, can_write, scoped_by_park, today, with_next_milestone
+
+SORTS = {
+    "name": ["name", "id"],
+    "-name": ["-name", "-id"],
+    "investment": ["total_investment", "id"],
+    "-investment": ["-total_investment", "-id"],
+    "next": ["next_date", "id"],
+    "-next": ["-next_date", "-id"],
+    "year": ["year", "id"],
+    "-year": ["-year", "-id"],
+    "status": ["status_rank", "next_date", "id"],
+    "-status": ["-status_rank", "id"],
+    "park": ["park__sort_order", "park__code", "name"],
+}
+
+
+def filtered_projects(request, as_of: dt.date):
+    qs, _park = scoped_by_park(request, projects_visible_to(request.user))
+    parks = parks_for(request.user) if request.user.is_park_admin else Park.objects.all()
+    form = ProjectFilterForm(request.GET or None, parks=parks)
+    if form.is_valid():
+        d = form.cleaned_data
+        if d["park"] and request.user.is_park_admin:
+            qs = qs.filter(park_id__in=Park.objects.descendant_ids([d["park"].pk]))
+        if d["industry"]:
+            qs = qs.filter(industry_id__in=Industry.objects.descendant_ids([d["industry"].pk]))
+        for key in ("level", "stage", "status"):
+            if d[key]:
+                qs = qs.filter(**{key: d[key]})
+        if d["q"]:
+            q = d["q"].strip()
+            qs = qs.filter(Q(name__icontains=q) | Q(owner__icontains=q) | Q(code__icontains=q))
+    qs = with_next_milestone(qs, as_of=as_of).annotate(
+        status_rank=Case(
+            *[When(status=c, then=Value(i)) for i, c in enumerate(STATUS_ORDER)],
+            default=Value(9),
+            output_field=IntegerField(),
+        )
+    )
+    sort = request.GET.get("sort", "status")
+    qs = qs.order_by(*SORTS.get(sort, SORTS["status"]))
+    return qs, form, sort
+
+
+@login_required
+def project_list(request):
+    as_of = today()
+    qs, form, sort = filtered_projects(request, as_of)
+    if request.GET.get("export") == "xlsx":
+        return project_export(qs, as_of)
+    page = Paginator(qs.select_related("park", "industry"), 50).get_page(request.GET.get("page"))
+    for p in page.object_list:
+        if p.next_date:
+            label = kind_label(p.next_kind, p.next_name)
+            p.next_label = label
+            p.cd = countdown_text((p.next_date - as_of).days, label)
+            p.cd_days = (p.next_date - as_of).days
+    params = request.GET.copy()
+    params.pop("page", None)
+    params.pop("sort", None)
+    params.pop("export", None)
+    return render(
+        request,
+        "projects/project_list.html",
+        {
+            "page": page,
+            "form": form,
+            "sort": sort,
+            "as_of": as_of,
+            "query": params.urlencode(),
+            "can_write": can_write(request.user),
+        },
+    )
+
+
+def project_export(qs, as_of: dt.date) -> HttpResponse:
+    level_labels, stage_labels, status_labels = dict(Level.choices), dict(Stage.choices), dict(Status.choices)
+    rows = []
+    for r in qs.values(
+        "id", "code", "name", "owner", "park__name", "industry__name", "level", "year", "stage",
+        "total_investment", "status", "next_date", "next_kind", "next_name",
+    ):  # fmt: skip
+        rows.append(
+            {
+                **r,
+                "park_name": r["park__name"],
+                "industry_name": r["industry__name"],
+                "level_label": str(level_labels.get(r["level"], r["level"])),
+                "stage_label": str(stage_labels.get(r["stage"], r["stage"])),
+                "status_label": str(status_labels.get(r["status"], r["status"])),
+                "next_label": kind_label(r["next_kind"], r["next_name"]) if r["next_date"] else "",
+            }
+        )
+    content = imports.projects_workbook(rows, today=as_of)
+    response = HttpResponse(content, content_type=XLSX)
+    name = f"projects-{as_of:%Y%m%d}.xlsx"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@login_required
+def project_detail(request, pk: int):
+    project = get_object_or_404(projects_visible_to(request.user).select_related("park", "industry"), pk=pk)
+    as_of = today()
+    milestones = list(project.milestones.order_by("planned_date", "sequence", "id"))
+    for m in milestones:
+        if not (m.actual_date and m.actual_date <= as_of):
+            m.cd = countdown_text((m.planned_date - as_of).days, m.display_name)
+            m.days = (m.planned_date - as_of).days
+        m.slip = (m.planned_date - m.baseline_date).days if m.baseline_date else 0
+    plans = {p.year: p.planned_investment for p in project.annual_plans.all()}
+    reports = list(project.reports.select_related("submitted_by").order_by("period"))
+    cumulative: dict[int, Decimal] = {}
+    for r in reports:
+        y = r.period.year
+        cumulative[y] = cumulative.get(y, Decimal(0)) + r.amount
+        r.cumulative = cumulative[y]
+        plan = plans.get(y)
+        r.plan = plan
+        r.plan_pct = (r.cumulative / plan * 100).quantize(Decimal("0.1")) if plan else None
+    total_done = sum((r.amount for r in reports), Decimal(0))
+    return render(
+        request,
+        "projects/project_detail.html",
+        {
+            "project": project,
+            "milestones": milestones,
+            "timeline": timeline(milestones, as_of),
+            "reports": list(reversed(reports)),
+            "plans": sorted(plans.items()),
+            "total_done": total_done,
+            "history": history_entries(project),
+            "as_of": as_of,
+            "can_edit": can_write_park(request.user, project.park_id),
+        },
+    )
