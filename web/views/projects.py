@@ -12,10 +12,10 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from parks.models import Industry, Park
-from projects import imports
 from projects.models import Level, Stage, Status
 from projects.selectors import can_write_park, projects_visible_to
 from web.charts import timeline
+from web.exports import projects_workbook
 from web.forms import (
     ProjectFilterForm,
     parks_for,
@@ -116,7 +116,7 @@ def project_export(qs, as_of: dt.date) -> HttpResponse:
                 "next_label": kind_label(r["next_kind"], r["next_name"]) if r["next_date"] else "",
             }
         )
-    content = imports.projects_workbook(rows, today=as_of)
+    content = projects_workbook(rows, today=as_of)
     response = HttpResponse(content, content_type=XLSX)
     name = f"projects-{as_of:%Y%m%d}.xlsx"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
