@@ -46,10 +46,10 @@ def check_amount(value: Decimal) -> Decimal:
         raise _not_an_amount(value)
     if value < 0:
         raise AmountError(NEGATIVE_AMOUNT % {"limit_value": 0}, "min_value")
-    if value != value.quantize(CENT, rounding=ROUND_HALF_UP):
-        raise AmountError(TOO_PRECISE, "max_decimal_places")
-    if value >= AMOUNT_LIMIT:
+    if value >= AMOUNT_LIMIT:  # first: quantizing 1E+26 to cents would overflow the context
         raise AmountError(TOO_LARGE, "max_digits")
+    if value != value.quantize(CENT):
+        raise AmountError(TOO_PRECISE, "max_decimal_places")
     return value.quantize(CENT)
 
 
