@@ -3,12 +3,14 @@ SimpleHistoryAdmin, so every earlier version (who, when, old → new) can be sho
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
+from . import services
 from .models import AnnualPlan, InvestmentReport, Project
 from .services import project_archive
 
@@ -143,8 +145,42 @@ class AnnualPlanAdmin(SimpleHistoryAdmin):
     autocomplete_fields = ["project"]
 
 
+class InvestmentReportAdminForm(forms.ModelForm):
+    """The admin's report form checks through projects.services.report_file (commit=False): the
+    same scope, archived, period, amount and one-per-month checks and messages as every door."""
+
+    user = None  # set by InvestmentReportAdmin.get_form
+
+    class Meta:
+        model = InvestmentReport
+        fields = ["project", "period", "amount", "progress", "problems", "status"]
+
+    def clean(self):
+        data = super().clean()
+        project = data.get("project") or getattr(self.instance, "project", None)
+        if self.errors or project is None:
+            return data
+        row = services.ReportRow(
+            project=project,
+            period=data.get("period", self.instance.period),
+            amount=data.get("amount"),
+            progress=data.get("progress", ""),
+            problems=data.get("problems", ""),
+        )
+        try:
+            services.report_file(
+                user=self.user, rows=[row], correct_existing=self.instance.pk is not None, commit=False
+            )
+        except services.RowsRefused as refused:
+            for bad in refused.rows:
+                for field, errors in bad.errors.items():
+                    self.add_error(field if field in self.fields else None, errors)
+        return data
+
+
 @admin.register(InvestmentReport)
 class InvestmentReportAdmin(SimpleHistoryAdmin):
+    form = InvestmentReportAdminForm
     list_display = ["project", "period_display", "amount", "status", "submitted_by", "submitted_at"]
     list_filter = ["status", ("project__park", admin.RelatedOnlyFieldListFilter), "project__industry"]
     date_hierarchy = "period"
@@ -157,6 +193,15 @@ class InvestmentReportAdmin(SimpleHistoryAdmin):
     @admin.display(description=_("报告期"), ordering="period")
     def period_display(self, obj):
         return obj.period.strftime("%Y-%m")
+
+    def get_readonly_fields(self, request, obj=None):
+        # Like the API: a report's project and month never change; a new month is a new report.
+        fields = list(super().get_readonly_fields(request, obj))
+        return fields + ["project", "period"] if obj is not None else fields
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        return type(form.__name__, (form,), {"user": request.user})
 
     def save_model(self, request, obj, form, change):
         if not change and obj.submitted_by_id is None:

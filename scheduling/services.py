@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -78,6 +79,42 @@ def milestone_delete(*, user, milestone: Milestone) -> None:
     )
     milestone.delete()
     _refresh_after_commit(project_id)
+
+
+@dataclass
+class MilestoneChange:
+    """One row of a project's milestone table: `milestone` the stored one (None for a new one),
+    `data` its new values (kind, name, planned_date, actual_date); `delete` removes it."""
+
+    milestone: Milestone | None
+    data: dict[str, Any] = field(default_factory=dict)
+    delete: bool = False
+
+
+@transaction.atomic
+def milestones_save(*, user, project, changes: list[MilestoneChange]) -> None:
+    """Apply a whole table of milestone changes of one project in the order that keeps the order
+    rule satisfied after every single write: deletions first; then the dates that move later in
+    descending order and those that move earlier in ascending order; new ones last, by date."""
+    _check(user, project)
+    later, earlier, new = [], [], []
+    moved = [c for c in changes if c.milestone is not None and c.milestone.pk and not c.delete]
+    stored = dict(Milestone.objects.filter(pk__in=[c.milestone.pk for c in moved]).values_list("pk", "planned_date"))
+    for change in changes:
+        if change.delete:
+            if change.milestone is not None and change.milestone.pk:
+                milestone_delete(user=user, milestone=change.milestone)
+        elif change.milestone is None or change.milestone.pk is None:
+            new.append(change.data)
+        else:
+            goes_later = change.data["planned_date"] >= stored[change.milestone.pk]
+            (later if goes_later else earlier).append(change)
+    for change in sorted(later, key=lambda c: c.data["planned_date"], reverse=True):
+        milestone_update(user=user, milestone=change.milestone, data=change.data)
+    for change in sorted(earlier, key=lambda c: c.data["planned_date"]):
+        milestone_update(user=user, milestone=change.milestone, data=change.data)
+    for data in sorted(new, key=lambda d: d["planned_date"]):
+        milestone_create(user=user, project=project, data=data)
 
 
 # --- Delay detection (flag_delays) ------------------------------------------------------------
