@@ -117,6 +117,11 @@ def summary_columns() -> list[Column]:
     ]
 
 
+def due_soon_heading(days: int) -> str:
+    """'未来N天到期节点', N the commission's due_soon_days."""
+    return _("未来%(days)s天到期节点") % {"days": days}
+
+
 def title_of(data: ReportData) -> str:
     return _("%(scope)s每周滞后项目通报（%(week)s，截至 %(as_of)s）") % {
         "scope": data.scope_name,
@@ -302,7 +307,7 @@ def render_xlsx(data: ReportData, *, generated_at: dt.datetime) -> bytes:
         (_("其中黄色项目"), summary["projects_yellow"]),
         (_("本周新增滞后节点"), summary["newly_delayed"]),
         (_("本周销号节点"), summary["resolved"]),
-        (_("未来14天到期节点"), summary["due_soon"]),
+        (due_soon_heading(data.due_soon_days), summary["due_soon"]),
         (_("投资滞后项目"), summary["investment_lagging"]),
     ]
     for label, value in totals:
