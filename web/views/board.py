@@ -10,7 +10,7 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.shortcuts import render
 
-from scheduling.models import Milestone
+from scheduling.models import Milestone, SchedulingSettings
 from web.charts import _month_add, board_marks
 from web.forms import (
     parse_period_param,
@@ -23,6 +23,7 @@ from web.views.projects import filtered_projects
 @login_required
 def board(request):
     as_of = today()
+    thresholds = SchedulingSettings.load()
     qs, form, _sort = filtered_projects(request, as_of)
     group = request.GET.get("group", "park")
     try:
@@ -47,7 +48,9 @@ def board(request):
     groups: OrderedDict = OrderedDict()
     for p in page.object_list:
         key = p.park if group == "park" else p.industry
-        p.marks, p.before, p.after = board_marks(p.milestones.all(), as_of=as_of, start=start, end=end, x=x)
+        p.marks, p.before, p.after = board_marks(
+            p.milestones.all(), as_of=as_of, start=start, end=end, x=x, settings=thresholds
+        )
         if p.next_date:
             p.cd = countdown_text((p.next_date - as_of).days, kind_label(p.next_kind, p.next_name))
             p.cd_days = (p.next_date - as_of).days
@@ -75,6 +78,7 @@ def board(request):
             "ticks": ticks,
             "today_x": x(as_of),
             "as_of": as_of,
+            "thresholds": thresholds,
             "start": start,
             "end": end,
             "months": months,
