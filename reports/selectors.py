@@ -377,7 +377,7 @@ def weekly_report_data(*, week: str, as_of: dt.date) -> ReportData:
             continue
         if archived is not None:
             continue  # an archived project leaves the report without being "resolved"
-        if actual is not None and actual <= as_of:
+        if rules.completed_by(actual, as_of):
             reason = _("已完成（%(date)s）") % {"date": actual.isoformat()}
         else:
             reason = _("已调整计划至 %(date)s") % {"date": planned.isoformat()}

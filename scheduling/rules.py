@@ -60,9 +60,14 @@ def default_period(today: dt.date) -> dt.date:
 # --- Python predicates (objects with planned_date / actual_date) ---------------------------------
 
 
+def completed_by(actual: dt.date | None, as_of: dt.date) -> bool:
+    """An actual date `actual` means completed on or before `as_of`."""
+    return actual is not None and actual <= as_of
+
+
 def is_done(milestone, as_of: dt.date) -> bool:
     """Completed on or before `as_of`."""
-    return milestone.actual_date is not None and milestone.actual_date <= as_of
+    return completed_by(milestone.actual_date, as_of)
 
 
 def is_open(milestone, as_of: dt.date) -> bool:

@@ -71,7 +71,7 @@ def countdown_text(days: int | None, label: str = "") -> str:
 def countdown(planned: dt.date | None, today: dt.date, kind=None, name="", actual=None):
     if planned is None:
         return ""
-    if actual is not None and actual <= today:
+    if rules.completed_by(actual, today):
         return _("已完成")
     return countdown_text((planned - today).days, kind_label(kind, name))
 
@@ -95,7 +95,7 @@ def countdown_class(days: int | None, settings) -> str:
 def countdown_css(planned, today, settings, actual=None):
     """{% countdown_css planned today thresholds actual %}: `thresholds` is the page's
     SchedulingSettings (loaded once by the view)."""
-    if planned is None or (actual is not None and actual <= today):
+    if planned is None or rules.completed_by(actual, today):
         return "cd-done"
     return countdown_class((planned - today).days, settings)
 

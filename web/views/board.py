@@ -20,6 +20,17 @@ from web.views.base import today
 from web.views.projects import filtered_projects
 
 
+def _month_ticks(start: dt.date, end: dt.date, x) -> list[dict]:
+    """One tick a month; quarters (and the first month) labelled YYYY-MM, the others by number."""
+    ticks = []
+    month = start
+    while month < end:
+        label = f"{month:%Y-%m}" if month.month in (1, 4, 7, 10) or month == start else f"{month.month}"
+        ticks.append({"x": x(month), "label": label})
+        month = _month_add(month, 1)
+    return ticks
+
+
 @login_required
 def board(request):
     as_of = today()
@@ -55,16 +66,6 @@ def board(request):
             p.cd = countdown_text((p.next_date - as_of).days, kind_label(p.next_kind, p.next_name))
             p.cd_days = (p.next_date - as_of).days
         groups.setdefault(key, []).append(p)
-    ticks = []
-    month = start
-    while month < end:
-        ticks.append(
-            {
-                "x": x(month),
-                "label": f"{month:%Y-%m}" if month.month in (1, 4, 7, 10) or month == start else f"{month.month}",
-            }
-        )
-        month = _month_add(month, 1)
     params = request.GET.copy()
     params.pop("page", None)
     return render(
@@ -75,7 +76,7 @@ def board(request):
             "page": page,
             "form": form,
             "group": group,
-            "ticks": ticks,
+            "ticks": _month_ticks(start, end, x),
             "today_x": x(as_of),
             "as_of": as_of,
             "thresholds": thresholds,
