@@ -3,7 +3,7 @@
 1. overdue milestones as of the Monday (scheduling.selectors.overdue_milestones), with project,
    park, industry and the latest progress note and problems (Subquery on InvestmentReport);
 2. the milestone ids overdue a week earlier, with enough to say why they left the list;
-3. milestones due in the next 14 days (due_soon_milestones) with their countdown;
+3. milestones due in the next `due_soon_days` days (due_soon_milestones) with their countdown;
 4. projects whose year-to-date investment lags the annual plan pro rata (one annotated query);
 5. the park and industry trees (one query each) to roll sub-parks and sub-industries up.
 Everything after that (summaries, per-park sections) is arithmetic on those rows in memory."""
@@ -21,7 +21,8 @@ from django.utils.translation import gettext as _
 
 from parks.models import Industry, Park
 from projects.models import AnnualPlan, InvestmentReport, Project
-from scheduling.models import Milestone, MilestoneKind, SchedulingSettings
+from scheduling import rules
+from scheduling.models import Milestone, SchedulingSettings, milestone_label
 from scheduling.selectors import default_period, due_soon_milestones, overdue_milestones
 
 WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
@@ -131,7 +132,9 @@ class ReportData:
     parks: dict[int, dict] = field(default_factory=dict)  # id → {name, code, parent_id, sort_order}
     industries: dict[int, dict] = field(default_factory=dict)
     scope_park_id: int | None = None  # None: the whole city
-    red_after_days: int = 31
+    # The commission's thresholds the report was computed with (SchedulingSettings).
+    red_after_days: int = field(kw_only=True)
+    due_soon_days: int = field(kw_only=True)
 
     # --- scoping -------------------------------------------------------------------------
     def descendants(self, park_id: int) -> set[int]:
@@ -162,6 +165,7 @@ class ReportData:
             industries=self.industries,
             scope_park_id=park_id,
             red_after_days=self.red_after_days,
+            due_soon_days=self.due_soon_days,
         )
 
     @property
@@ -219,6 +223,7 @@ class ReportData:
             "newly_delayed": len(self.newly),
             "resolved": len(self.resolved),
             "due_soon": len(self.due_soon),
+            "due_soon_days": self.due_soon_days,
             "investment_lagging": len(self.lagging),
             "by_park": [
                 {"code": self.parks[pk]["code"], "name": self.parks[pk]["name"], **count(rows)}
@@ -239,12 +244,6 @@ class ReportData:
         return sorted(self.delays, key=lambda r: (-r.days_overdue, r.project, r.milestone_id))[:n]
 
 
-def _milestone_label(kind: str, name: str) -> str:
-    if kind == MilestoneKind.OTHER or name:
-        return name or str(MilestoneKind(kind).label)
-    return str(MilestoneKind(kind).label)
-
-
 def _active_milestones():
     return Milestone.objects.filter(project__archived_at__isnull=True)
 
@@ -257,22 +256,17 @@ def _latest_report(as_of: dt.date, column: str):
     )
 
 
-def lag_reference_month(as_of: dt.date) -> dt.date:
-    """The last full month before `as_of` (its first day): the period the YTD figure covers,
-    the same one flag_delays grades Project.investment_status on."""
-    return default_period(as_of)
-
-
 def investment_lagging(
     *, as_of: dt.date, settings: SchedulingSettings, queryset=None
 ) -> tuple[dt.date, list[tuple[Project, Decimal, Decimal]]]:
-    """Projects whose completed investment Jan..M (M = the last full month before `as_of`) is
-    below `invest_yellow_pct` % of the annual plan pro rata (plan × M/12). One query.
+    """Projects whose investment status (scheduling.rules) as of `as_of` is red or yellow:
+    completed investment Jan..M (M = the last full month before `as_of`) below
+    `invest_yellow_pct` % of the annual plan pro rata (plan × M/12). One query.
 
     This is the rule scheduling.services.flag_delays stores in Project.investment_status,
     evaluated here as of the report's Monday so that a report of a past week does not depend
     on when flag_delays last ran."""
-    month = lag_reference_month(as_of)
+    month = default_period(as_of)
     qs = Project.objects.active() if queryset is None else queryset
     money = DecimalField(max_digits=20, decimal_places=2)
     plan = Subquery(
@@ -292,10 +286,12 @@ def investment_lagging(
         ),
         Value(Decimal("0"), output_field=money),
     )
-    # ytd < plan × M/12 × pct/100  ⇔  ytd × 1200 < plan × M × pct  (exact, no division)
-    rows = qs.annotate(plan=plan, ytd=ytd).filter(plan__gt=0).select_related("park", "industry")
-    threshold = Decimal(settings.invest_yellow_pct) * month.month
-    rows = rows.filter(ytd__lt=F("plan") * threshold / Decimal(1200))
+    rows = (
+        qs.annotate(plan=plan, ytd=ytd)
+        .annotate(lag=rules.investment_status_expr(F("ytd"), F("plan"), months=month.month, settings=settings))
+        .filter(lag__in=rules.LAGGING)
+        .select_related("park", "industry")
+    )
     return month, [(p, p.plan, p.ytd) for p in rows.order_by("park__sort_order", "park__code", "name", "pk")]
 
 
@@ -347,7 +343,7 @@ def _delay_rows(*, as_of: dt.date, thresholds: SchedulingSettings) -> list[Delay
             park=r[4],
             industry_id=r[5],
             industry=r[6],
-            milestone=_milestone_label(r[7], r[8]),
+            milestone=milestone_label(r[7], r[8]),
             baseline_date=r[9],
             planned_date=r[10],
             days_overdue=int(r[11]),
@@ -391,7 +387,7 @@ def _week_on_week(
             continue
         if archived is not None:
             continue  # an archived project leaves the report without being "resolved"
-        if actual is not None and actual <= as_of:
+        if rules.completed_by(actual, as_of):
             reason = _("已完成（%(date)s）") % {"date": actual.isoformat()}
         else:
             reason = _("已调整计划至 %(date)s") % {"date": planned.isoformat()}
@@ -401,7 +397,7 @@ def _week_on_week(
                 project=project,
                 park_id=park_id,
                 park=park,
-                milestone=_milestone_label(kind, name),
+                milestone=milestone_label(kind, name),
                 planned_date=planned,
                 days_overdue_last_week=int(days),
                 reason=reason,
@@ -438,7 +434,7 @@ def _due_rows(*, as_of: dt.date, thresholds: SchedulingSettings) -> list[DueRow]
             park_id=r[3],
             park=r[4],
             industry=r[5],
-            milestone=_milestone_label(r[6], r[7]),
+            milestone=milestone_label(r[6], r[7]),
             planned_date=r[8],
             days_left=int(r[9]),
             leader=r[10],
@@ -451,7 +447,6 @@ def _due_rows(*, as_of: dt.date, thresholds: SchedulingSettings) -> list[DueRow]
 def _lag_rows(*, as_of: dt.date, thresholds: SchedulingSettings) -> tuple[dt.date, list[LagRow]]:
     """The projects whose investment lags, with expected figure, progress and severity (one query)."""
     month, lag = investment_lagging(as_of=as_of, settings=thresholds)
-    red_pct = Decimal(thresholds.invest_red_pct)
     lagging = []
     for project, plan, ytd in lag:
         expected = plan * month.month / Decimal(12)
@@ -467,8 +462,7 @@ def _lag_rows(*, as_of: dt.date, thresholds: SchedulingSettings) -> tuple[dt.dat
                 expected=expected.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP),
                 ytd=ytd,
                 pct=pct.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP),
-                # The rule of flag_delays, without division: ytd × 1200 < plan × M × pct.
-                severity="red" if ytd * 1200 < plan * month.month * red_pct else "yellow",
+                severity=rules.investment_status(ytd, plan, months=month.month, settings=thresholds),
             )
         )
     return month, lagging
@@ -494,4 +488,5 @@ def weekly_report_data(*, week: str, as_of: dt.date) -> ReportData:
         parks=parks,
         industries=industries,
         red_after_days=thresholds.red_after_days,
+        due_soon_days=thresholds.due_soon_days,
     )

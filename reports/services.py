@@ -39,6 +39,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from parks.models import Role, User
+from scheduling.models import SchedulingSettings
 
 from .models import DeliveryStatus, ReportDelivery, WeeklyReport, WeeklyReportRevision, WeeklyReportSection
 from .rendering import render_html, render_pdf, render_xlsx, title_of
@@ -297,6 +298,10 @@ def deliveries_send(*, report_id: int) -> int:
             files[name] = _read(name)
         return files[name]
 
+    # The window the report was computed with (reports stored before it was recorded: today's).
+    due_soon_days = report.summary.get("due_soon_days")
+    if due_soon_days is None:
+        due_soon_days = SchedulingSettings.load().due_soon_days
     sent, failed = [], {}
     mail = get_connection()
     for delivery in deliveries:
@@ -310,7 +315,7 @@ def deliveries_send(*, report_id: int) -> int:
             base = _("每周滞后项目通报-%(week)s-%(scope)s") % {"week": report.week, "scope": scope}
             message = EmailMessage(
                 subject=subject,
-                body=mail_body(report, summary),
+                body=mail_body(report, summary, due_soon_days=due_soon_days),
                 from_email=settings.DEFAULT_FROM_EMAIL,
                 to=[delivery.email],
                 connection=mail,
@@ -332,7 +337,7 @@ def deliveries_send(*, report_id: int) -> int:
     return len(sent)
 
 
-def mail_body(report: WeeklyReport, summary: dict) -> str:
+def mail_body(report: WeeklyReport, summary: dict, *, due_soon_days: int) -> str:
     lines = [
         _("各位领导、各园区："),
         "",
@@ -346,8 +351,9 @@ def mail_body(report: WeeklyReport, summary: dict) -> str:
             "yellow": summary.get("milestones_yellow", 0),
             "p": summary.get("projects", 0),
         },
-        _("本周新增滞后 %(new)s 个，销号 %(resolved)s 个；未来14天到期节点 %(due)s 个；投资滞后项目 %(lag)s 个。")
+        _("本周新增滞后 %(new)s 个，销号 %(resolved)s 个；未来%(days)s天到期节点 %(due)s 个；投资滞后项目 %(lag)s 个。")
         % {
+            "days": due_soon_days,
             "new": summary.get("newly_delayed", 0),
             "resolved": summary.get("resolved", 0),
             "due": summary.get("due_soon", 0),

@@ -1,55 +1,23 @@
-"""Reads about milestones: overdue and due-soon as the contract defines them.
+"""Reads about milestones: overdue and due-soon milestones, countdowns, periods, growth.
 
-Overdue as of D: planned_date < D and not completed on or before D (actual_date is null or
-later than D). days_overdue = D − planned_date. Severity yellow for 1..red_after_days−1 days,
-red from red_after_days (default 31) on. Due soon as of D: not completed on or before D and
-D ≤ planned_date ≤ D + due_soon_days (default 14)."""
+The rules themselves (overdue, due soon, severity, thresholds) live in `scheduling.rules`."""
 
 from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
 
-from django.db.models import Case, CharField, Count, DateField, IntegerField, Q, QuerySet, Sum, Value, When
-from django.db.models.expressions import F, Func
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from common.money import CENT, growth_pct
 from parks.models import Industry, Park
 from projects.models import InvestmentReport, Level, Project, Stage
 
+from . import rules
 from .calendar import WorkCalendar
 from .models import GrowthSnapshot, Milestone, SchedulingSettings
-
-
-def open_on(as_of: dt.date) -> Q:
-    """Not completed on or before `as_of` (a milestone completed after D was still open on D)."""
-    return Q(actual_date__isnull=True) | Q(actual_date__gt=as_of)
-
-
-class DaysBetween(Func):
-    """Whole calendar days from `earlier` to `later` (later − earlier) as an integer, on
-    PostgreSQL (date − date is an integer there) and SQLite (julianday difference). A Func
-    rather than `F() - F()`, which Django would turn into an interval."""
-
-    output_field = IntegerField()
-    arity = 2
-
-    def as_sql(self, compiler, connection, **extra_context):
-        later, earlier = (compiler.compile(expr) for expr in self.get_source_expressions())
-        return f"(({later[0]})::date - ({earlier[0]})::date)", (*later[1], *earlier[1])
-
-    def as_sqlite(self, compiler, connection, **extra_context):
-        later, earlier = (compiler.compile(expr) for expr in self.get_source_expressions())
-        return (
-            f"CAST(julianday({later[0]}) - julianday({earlier[0]}) AS INTEGER)",
-            (*later[1], *earlier[1]),
-        )
-
-
-def _days_between(later, earlier):
-    """Whole days from `earlier` to `later` as an integer expression on PostgreSQL and SQLite."""
-    return DaysBetween(later, earlier)
+from .rules import default_period, open_on  # noqa: F401 (open_on re-exported for callers)
 
 
 def overdue_milestones(
@@ -58,17 +26,10 @@ def overdue_milestones(
     """Milestones overdue as of `as_of`, annotated with `days_overdue` and `severity`."""
     thresholds = settings or SchedulingSettings.load()
     qs = Milestone.objects.all() if queryset is None else queryset
-    days = _days_between(Value(as_of, output_field=DateField()), F("planned_date"))
     return (
-        qs.filter(open_on(as_of), planned_date__lt=as_of)
-        .annotate(days_overdue=days)
-        .annotate(
-            severity=Case(
-                When(planned_date__lte=as_of - dt.timedelta(days=thresholds.red_after_days), then=Value("red")),
-                default=Value("yellow"),
-                output_field=CharField(),
-            )
-        )
+        qs.filter(rules.overdue_q(as_of))
+        .annotate(days_overdue=rules.days_overdue_expr(as_of))
+        .annotate(severity=rules.severity_expr(as_of, thresholds))
     )
 
 
@@ -79,11 +40,7 @@ def due_soon_milestones(
     `days_left` (calendar days, 0 = due today)."""
     thresholds = settings or SchedulingSettings.load()
     qs = Milestone.objects.all() if queryset is None else queryset
-    return qs.filter(
-        open_on(as_of),
-        planned_date__gte=as_of,
-        planned_date__lte=as_of + dt.timedelta(days=thresholds.due_soon_days),
-    ).annotate(days_left=_days_between(F("planned_date"), Value(as_of, output_field=DateField())))
+    return qs.filter(rules.due_soon_q(as_of, thresholds)).annotate(days_left=rules.days_left_expr(as_of))
 
 
 # --- Countdowns (倒计时) ------------------------------------------------------------------------
@@ -96,7 +53,7 @@ def countdown(milestone: Milestone, *, as_of: dt.date, calendar: WorkCalendar | 
     date falls in a year the official schedule does not cover yet (fallback: Mon–Fri plus the
     commission's Holiday rows). Completed milestones have no countdown (all values None)."""
     cal = calendar or WorkCalendar()
-    if milestone.actual_date is not None and milestone.actual_date <= as_of:
+    if rules.is_done(milestone, as_of):
         return {"days": None, "workdays": None, "official_calendar": cal.is_official(as_of)}
     planned = milestone.planned_date
     return {
@@ -109,7 +66,7 @@ def countdown(milestone: Milestone, *, as_of: dt.date, calendar: WorkCalendar | 
 def with_days_left(queryset: QuerySet[Milestone], *, as_of: dt.date) -> QuerySet[Milestone]:
     """Annotate `days_left` (planned − as_of in calendar days, negative when overdue) in SQL,
     so lists can sort and filter on it without a query per row."""
-    return queryset.annotate(days_left=_days_between(F("planned_date"), Value(as_of, output_field=DateField())))
+    return queryset.annotate(days_left=rules.days_left_expr(as_of))
 
 
 def attach_countdowns(milestones, *, as_of: dt.date, calendar: WorkCalendar | None = None) -> list:
@@ -130,13 +87,6 @@ def slip_days(milestone: Milestone) -> int:
 # --- Periods ----------------------------------------------------------------------------------
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
-
-
-def default_period(today: dt.date) -> dt.date:
-    """The last full month before `today` (as the first of that month): reports for a month are
-    filed during the next one."""
-    first = today.replace(day=1)
-    return (first - dt.timedelta(days=1)).replace(day=1)
 
 
 def parse_period(value: str | dt.date | None, *, today: dt.date | None = None) -> dt.date:

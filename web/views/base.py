@@ -12,7 +12,7 @@ from common.spreadsheets import XLSX_CONTENT_TYPE
 from parks.models import Park, Role
 from projects.selectors import parks_administered_by
 from scheduling.models import Milestone
-from scheduling.selectors import open_on
+from scheduling.rules import open_on
 
 XLSX = XLSX_CONTENT_TYPE
 

@@ -15,6 +15,8 @@ from parks.models import Industry, Park
 from projects import imports
 from projects.models import Level, Stage, Status
 from projects.selectors import can_write_park, projects_visible_to
+from scheduling import rules
+from scheduling.models import SchedulingSettings
 from web.charts import timeline
 from web.forms import (
     ProjectFilterForm,
@@ -92,6 +94,7 @@ def project_list(request):
             "form": form,
             "sort": sort,
             "as_of": as_of,
+            "thresholds": SchedulingSettings.load(),
             "query": params.urlencode(),
             "can_write": can_write(request.user),
         },
@@ -127,9 +130,10 @@ def project_export(qs, as_of: dt.date) -> HttpResponse:
 def project_detail(request, pk: int):
     project = get_object_or_404(projects_visible_to(request.user).select_related("park", "industry"), pk=pk)
     as_of = today()
+    thresholds = SchedulingSettings.load()
     milestones = list(project.milestones.order_by("planned_date", "sequence", "id"))
     for m in milestones:
-        if not (m.actual_date and m.actual_date <= as_of):
+        if rules.is_open(m, as_of):
             m.cd = countdown_text((m.planned_date - as_of).days, m.display_name)
             m.days = (m.planned_date - as_of).days
         m.slip = (m.planned_date - m.baseline_date).days if m.baseline_date else 0
@@ -150,12 +154,13 @@ def project_detail(request, pk: int):
         {
             "project": project,
             "milestones": milestones,
-            "timeline": timeline(milestones, as_of),
+            "timeline": timeline(milestones, as_of, thresholds),
             "reports": list(reversed(reports)),
             "plans": sorted(plans.items()),
             "total_done": total_done,
             "history": history_entries(project),
             "as_of": as_of,
+            "thresholds": thresholds,
             "can_edit": can_write_park(request.user, project.park_id),
         },
     )
