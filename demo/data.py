@@ -1,6 +1,7 @@
 """Demo data for `python manage.py load_demo`: the literal figures of a believable 石家庄 drawn
-from the articles in shared/seeds/ and DOMAIN.md (regions, parks, industries, users, schedule
-templates, the named projects, the articles' totals and growth rates) and the demo's constants.
+from the two source articles described in docs/DOMAIN.md (regions, parks, industries, users,
+schedule templates, the named projects, the articles' totals and growth rates) and the demo's
+constants.
 
 The package, in the order the loader uses it:
 - demo/data.py (this module): literal data only.
