@@ -210,3 +210,15 @@ def test_no_module_but_parks_access_decides_by_role():
         for what in _offences(line)
     ]
     assert found == []
+
+
+@pytest.mark.parametrize(
+    ("persona", "shown"),
+    [("viewer_user", False), ("superuser", True), ("park_a_admin", True), ("commission_user", True)],
+)
+def test_the_import_link_follows_the_write_decision(client, request, persona, shown):
+    from django.urls import reverse
+
+    client.force_login(request.getfixturevalue(persona))
+    page = client.get(reverse("web:weekly_list")).content.decode()
+    assert (f'href="{reverse("web:import")}"' in page) is shown
