@@ -228,66 +228,77 @@ def render_pdf(data: ReportData, *, generated_at: dt.datetime) -> bytes:
 
 
 # --- XLSX ------------------------------------------------------------------------------------
-def render_xlsx(data: ReportData, *, generated_at: dt.datetime) -> bytes:
-    """Write-only workbook (streams rows; a normal workbook recomputes its dimensions on every
-    styled row and goes quadratic at 10,000 rows). Layout is set before the first row."""
-    from openpyxl import Workbook
+# openpyxl is imported where a workbook is written, as everywhere in the project (not on every
+# process start).
+def _new_sheet(wb, title: str, widths: Sequence[int], *, frozen: str | None = None):
+    """A sheet laid out for A4 landscape printing, set before its first row (write-only mode)."""
+    from openpyxl.utils import get_column_letter
+
+    ws = wb.create_sheet(title)
+    for i, width in enumerate(widths, 1):
+        ws.column_dimensions[get_column_letter(i)].width = width + 2
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = "9"  # A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.gridLines = True
+    if frozen:
+        ws.freeze_panes = frozen
+        ws.print_title_rows = "1:1"
+    return ws
+
+
+def _header_row(ws, labels) -> None:
+    """One bold, shaded, wrapped header row, the same on every sheet."""
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
 
     bold = Font(bold=True)
     header_fill = PatternFill("solid", fgColor=HEADER_FILL)
-    fills = {"red": PatternFill("solid", fgColor=RED_FILL), "yellow": PatternFill("solid", fgColor=YELLOW_FILL)}
     wrap = Alignment(wrap_text=True, vertical="top")
+    cells = []
+    for label in labels:
+        cell = WriteOnlyCell(ws, value=label)
+        cell.font, cell.fill, cell.alignment = bold, header_fill, wrap
+        cells.append(cell)
+    ws.append(cells)
 
-    wb = Workbook(write_only=True)
+
+def _table_sheet(wb, title: str, columns: Sequence[Column], rows: Sequence) -> None:
+    """A numbered, filterable list sheet; only the cells that need a style become styled cells."""
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import PatternFill
+    from openpyxl.utils import get_column_letter
+
+    fills = {"red": PatternFill("solid", fgColor=RED_FILL), "yellow": PatternFill("solid", fgColor=YELLOW_FILL)}
+    ws = _new_sheet(wb, title, [6, *[c.width for c in columns]], frozen="B2")
+    if rows:
+        ws.auto_filter.ref = f"A1:{get_column_letter(len(columns) + 1)}{len(rows) + 1}"
+    _header_row(ws, [_("序号"), *[c.label for c in columns]])
+    severity_at = {n for n, c in enumerate(columns) if c.label in (_("严重程度"), _("状态"))}
+    styled = [n for n, c in enumerate(columns) if c.number_format or n in severity_at or n == 0]
+    for i, row in enumerate(rows, 1):
+        values: list = [i, *[c.value(row) for c in columns]]
+        fill = fills.get(_severity(row))
+        for n in styled:
+            cell = WriteOnlyCell(ws, value=values[n + 1])
+            if columns[n].number_format:
+                cell.number_format = columns[n].number_format
+            if fill is not None and (n in severity_at or (n == 0 and severity_at)):
+                cell.fill = fill
+            values[n + 1] = cell
+        ws.append(values)
+
+
+def _summary_sheet(wb, data: ReportData, *, generated_at: dt.datetime) -> None:
+    """The first sheet: title, totals, and the counts by park and by industry."""
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
     summary = data.summary()
-
-    def new_sheet(title: str, widths: Sequence[int], *, frozen: str | None = None):
-        ws = wb.create_sheet(title)
-        for i, width in enumerate(widths, 1):
-            ws.column_dimensions[get_column_letter(i)].width = width + 2
-        ws.page_setup.orientation = "landscape"
-        ws.page_setup.paperSize = "9"  # A4
-        ws.page_setup.fitToWidth = 1
-        ws.page_setup.fitToHeight = 0
-        ws.sheet_properties.pageSetUpPr.fitToPage = True
-        ws.print_options.gridLines = True
-        if frozen:
-            ws.freeze_panes = frozen
-            ws.print_title_rows = "1:1"
-        return ws
-
-    def header_row(ws, labels):
-        cells = []
-        for label in labels:
-            cell = WriteOnlyCell(ws, value=label)
-            cell.font, cell.fill, cell.alignment = bold, header_fill, wrap
-            cells.append(cell)
-        ws.append(cells)
-
-    def table_sheet(title: str, columns: Sequence[Column], rows: Sequence) -> None:
-        ws = new_sheet(title, [6, *[c.width for c in columns]], frozen="B2")
-        if rows:
-            ws.auto_filter.ref = f"A1:{get_column_letter(len(columns) + 1)}{len(rows) + 1}"
-        header_row(ws, [_("序号"), *[c.label for c in columns]])
-        severity_at = {n for n, c in enumerate(columns) if c.label in (_("严重程度"), _("状态"))}
-        styled = [n for n, c in enumerate(columns) if c.number_format or n in severity_at or n == 0]
-        for i, row in enumerate(rows, 1):
-            values: list = [i, *[c.value(row) for c in columns]]
-            fill = fills.get(_severity(row))
-            for n in styled:
-                cell = WriteOnlyCell(ws, value=values[n + 1])
-                if columns[n].number_format:
-                    cell.number_format = columns[n].number_format
-                if fill is not None and (n in severity_at or (n == 0 and severity_at)):
-                    cell.fill = fill
-                values[n + 1] = cell
-            ws.append(values)
-
-    # Summary sheet
-    ws = new_sheet(_("汇总"), [22, 12, 12, 12, 12, 12, 12])
+    bold = Font(bold=True)
+    ws = _new_sheet(wb, _("汇总"), [22, 12, 12, 12, 12, 12, 12])
     title = WriteOnlyCell(ws, value=title_of(data))
     title.font = Font(bold=True, size=14)
     ws.append([title])
@@ -312,16 +323,24 @@ def render_xlsx(data: ReportData, *, generated_at: dt.datetime) -> bytes:
         cell = WriteOnlyCell(ws, value=heading)
         cell.font = bold
         ws.append([cell])
-        header_row(ws, [c.label for c in summary_columns()])
+        _header_row(ws, [c.label for c in summary_columns()])
         for item in summary[key]:
             ws.append([c.value(item) for c in summary_columns()])
 
-    table_sheet(_("滞后明细"), delay_columns(), data.delays)
-    table_sheet(_("滞后最长"), delay_columns(), data.longest())
-    table_sheet(_("本周新增滞后"), delay_columns(), data.newly)
-    table_sheet(_("本周销号"), resolved_columns(), data.resolved)
-    table_sheet(_("临期节点"), due_columns(), data.due_soon)
-    table_sheet(_("投资滞后"), lag_columns(), data.lagging)
+
+def render_xlsx(data: ReportData, *, generated_at: dt.datetime) -> bytes:
+    """Write-only workbook (streams rows; a normal workbook recomputes its dimensions on every
+    styled row and goes quadratic at 10,000 rows). Layout is set before the first row."""
+    from openpyxl import Workbook
+
+    wb = Workbook(write_only=True)
+    _summary_sheet(wb, data, generated_at=generated_at)
+    _table_sheet(wb, _("滞后明细"), delay_columns(), data.delays)
+    _table_sheet(wb, _("滞后最长"), delay_columns(), data.longest())
+    _table_sheet(wb, _("本周新增滞后"), delay_columns(), data.newly)
+    _table_sheet(wb, _("本周销号"), resolved_columns(), data.resolved)
+    _table_sheet(wb, _("临期节点"), due_columns(), data.due_soon)
+    _table_sheet(wb, _("投资滞后"), lag_columns(), data.lagging)
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()

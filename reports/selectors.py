@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from parks.models import Industry, Park, descendants
 from projects.models import AnnualPlan, InvestmentReport, Project
-from scheduling.models import Milestone, SchedulingSettings
+from scheduling.models import Milestone, MilestoneKind, SchedulingSettings
 from scheduling.selectors import default_period, due_soon_milestones, overdue_milestones
 
 WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
@@ -231,8 +231,6 @@ class ReportData:
 
 
 def _milestone_label(kind: str, name: str) -> str:
-    from scheduling.models import MilestoneKind
-
     if kind == MilestoneKind.OTHER or name:
         return name or str(MilestoneKind(kind).label)
     return str(MilestoneKind(kind).label)
@@ -292,14 +290,17 @@ def investment_lagging(
     return month, [(p, p.plan, p.ytd) for p in rows.order_by("park__sort_order", "park__code", "name", "pk")]
 
 
-def weekly_report_data(*, week: str, as_of: dt.date) -> ReportData:
-    """Everything the report of `week` shows, as of `as_of` (its Monday)."""
-    thresholds = SchedulingSettings.load()
+def _trees() -> tuple[dict[int, dict], dict[int, dict]]:
+    """The park and industry trees (one query each), to roll sub-parks and sub-industries up."""
     parks = {p["id"]: p for p in Park.objects.order_by().values("id", "code", "name", "parent_id", "sort_order")}
     industries = {
         i["id"]: i for i in Industry.objects.order_by().values("id", "code", "name", "parent_id", "sort_order")
     }
+    return parks, industries
 
+
+def _delay_rows(*, as_of: dt.date, thresholds: SchedulingSettings) -> list[DelayRow]:
+    """The overdue milestones of the Monday with their latest progress note, in one query."""
     current = (
         overdue_milestones(as_of=as_of, queryset=_active_milestones(), settings=thresholds)
         .annotate(
@@ -349,6 +350,13 @@ def weekly_report_data(*, week: str, as_of: dt.date) -> ReportData:
         )
         for r in current
     ]
+    return delays
+
+
+def _week_on_week(
+    delays: list[DelayRow], *, as_of: dt.date, thresholds: SchedulingSettings
+) -> tuple[list[DelayRow], list[ResolvedRow]]:
+    """Newly delayed and resolved milestones: this week's list against last week's (one query)."""
     current_ids = {r.milestone_id for r in delays}
 
     last_week = as_of - dt.timedelta(days=7)
@@ -391,7 +399,11 @@ def weekly_report_data(*, week: str, as_of: dt.date) -> ReportData:
             )
         )
     newly = [r for r in delays if r.milestone_id not in previous_ids]
+    return newly, resolved
 
+
+def _due_rows(*, as_of: dt.date, thresholds: SchedulingSettings) -> list[DueRow]:
+    """The milestones due soon with their countdown, in one query."""
     due = (
         due_soon_milestones(as_of=as_of, queryset=_active_milestones(), settings=thresholds)
         .order_by("planned_date", "project__name", "pk")
@@ -424,7 +436,11 @@ def weekly_report_data(*, week: str, as_of: dt.date) -> ReportData:
         )
         for r in due
     ]
+    return due_soon
 
+
+def _lag_rows(*, as_of: dt.date, thresholds: SchedulingSettings) -> tuple[dt.date, list[LagRow]]:
+    """The projects whose investment lags, with expected figure, progress and severity (one query)."""
     month, lag = investment_lagging(as_of=as_of, settings=thresholds)
     red_pct = Decimal(thresholds.invest_red_pct)
     lagging = []
@@ -446,6 +462,17 @@ def weekly_report_data(*, week: str, as_of: dt.date) -> ReportData:
                 severity="red" if ytd * 1200 < plan * month.month * red_pct else "yellow",
             )
         )
+    return month, lagging
+
+
+def weekly_report_data(*, week: str, as_of: dt.date) -> ReportData:
+    """Everything the report of `week` shows, as of `as_of` (its Monday)."""
+    thresholds = SchedulingSettings.load()
+    parks, industries = _trees()
+    delays = _delay_rows(as_of=as_of, thresholds=thresholds)
+    newly, resolved = _week_on_week(delays, as_of=as_of, thresholds=thresholds)
+    due_soon = _due_rows(as_of=as_of, thresholds=thresholds)
+    month, lagging = _lag_rows(as_of=as_of, thresholds=thresholds)
     return ReportData(
         week=week,
         as_of=as_of,

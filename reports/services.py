@@ -101,6 +101,45 @@ def _create_deliveries(report: WeeklyReport) -> int:
     return len(rows)
 
 
+def _next_revision(report: WeeklyReport | None, *, week: str, as_of: dt.date, replaced_at: dt.datetime) -> WeeklyReport:
+    """The unsaved row to write: revision 1 of a new week, or the next one (the replaced one recorded)."""
+    if report is None:
+        return WeeklyReport(week=week, as_of=as_of, revision=1)
+    WeeklyReportRevision.objects.create(
+        report=report,
+        revision=report.revision,
+        generated_at=report.generated_at,
+        replaced_at=replaced_at,
+        xlsx=report.xlsx.name,
+        pdf=report.pdf.name,
+        summary=report.summary,
+    )
+    report.sections.all().delete()
+    report.revision += 1
+    report.as_of = as_of
+    return report
+
+
+def _write_sections(
+    report: WeeklyReport, saved: list[str], folder: str, sections: dict[int, Rendered], parks: dict[int, dict]
+) -> None:
+    """Each park's files and its WeeklyReportSection row (one bulk insert), into the run's folder."""
+    section_rows = []
+    for pk, rendered in sections.items():
+        names = _write_files(saved, folder, report.week, rendered, parks[pk]["code"])
+        section_rows.append(
+            WeeklyReportSection(
+                report=report,
+                park_id=pk,
+                xlsx=names["xlsx"],
+                pdf=names["pdf"],
+                html=names["html"],
+                summary=rendered.summary,
+            )
+        )
+    WeeklyReportSection.objects.bulk_create(section_rows)
+
+
 def weekly_report_generate(*, week: str, as_of: dt.date, force: bool = False) -> tuple[WeeklyReport, bool]:
     """Steps 3 and 4 of the module docstring. Returns (report, created)."""
     generated_at = timezone.now()
@@ -117,41 +156,14 @@ def weekly_report_generate(*, week: str, as_of: dt.date, force: bool = False) ->
                 # Another run committed this week while we were rendering.
                 _delete(saved)
                 return report, False
-            if report is None:
-                report = WeeklyReport(week=week, as_of=as_of, revision=1)
-            else:
-                WeeklyReportRevision.objects.create(
-                    report=report,
-                    revision=report.revision,
-                    generated_at=report.generated_at,
-                    replaced_at=generated_at,
-                    xlsx=report.xlsx.name,
-                    pdf=report.pdf.name,
-                    summary=report.summary,
-                )
-                report.sections.all().delete()
-                report.revision += 1
-                report.as_of = as_of
+            report = _next_revision(report, week=week, as_of=as_of, replaced_at=generated_at)
             folder = _run_folder(week, report.revision)
             names = _write_files(saved, folder, week, city)
             report.xlsx, report.pdf, report.html = names["xlsx"], names["pdf"], names["html"]
             report.generated_at = generated_at
             report.summary = city.summary
             report.save()
-            section_rows = []
-            for pk in park_ids:
-                names = _write_files(saved, folder, week, sections[pk], data.parks[pk]["code"])
-                section_rows.append(
-                    WeeklyReportSection(
-                        report=report,
-                        park_id=pk,
-                        xlsx=names["xlsx"],
-                        pdf=names["pdf"],
-                        html=names["html"],
-                        summary=sections[pk].summary,
-                    )
-                )
-            WeeklyReportSection.objects.bulk_create(section_rows)
+            _write_sections(report, saved, folder, sections, data.parks)
             _create_deliveries(report)
     except IntegrityError:
         # A concurrent first run inserted the week first: its report stands, ours is dropped.

@@ -15,10 +15,11 @@ from django.db.models.expressions import F, Func
 from django.utils.translation import gettext as _
 
 from common.money import CENT, growth_pct
-from parks.models import descendants_of_each
+from parks.models import Industry, Park, descendants_of_each
+from projects.models import InvestmentReport, Level, Project, Stage
 
 from .calendar import WorkCalendar
-from .models import Milestone, SchedulingSettings
+from .models import GrowthSnapshot, Milestone, SchedulingSettings
 
 
 def open_on(as_of: dt.date) -> Q:
@@ -249,10 +250,28 @@ def compute_growth_figures(*, period: dt.date) -> dict:
 
     Every project counts, archived ones included: their investment happened. The latest figure
     of a corrected report counts (there is one row per project and month)."""
-    from parks.models import Industry, Park
-    from projects.models import InvestmentReport, Project
-
     period = period.replace(day=1)
+    groups = _growth_groups(period=period)
+    city_acc = _add_up(groups.values())
+    city = _figures(city_acc["ytd"], city_acc["prior"], city_acc["listed"], city_acc["plisted"])
+    industries = _industry_figures(groups, city)
+    parks = _park_figures(groups)
+    return {
+        "period": period,
+        "city": {**city, "project_count": city_acc["n"], "total_investment": city_acc["total"]},
+        "industries": industries,
+        "breakdowns": jsonable(
+            {
+                "park": parks,
+                "level": _by_choice(groups, 2, Level.choices),
+                "stage": _by_choice(groups, 3, Stage.choices),
+            }
+        ),
+    }
+
+
+def _growth_groups(*, period: dt.date) -> dict[tuple, dict]:
+    """Steps 1 and 2: both GROUP BYs folded into one sum per key, which every roll-up then adds."""
     year = period.year
     cur_start = dt.date(year, 1, 1)
     prior_start = dt.date(year - 1, 1, 1)
@@ -298,24 +317,29 @@ def compute_growth_figures(*, period: dt.date) -> dict:
         g["total"] += _money(total)
         g["listed"] += _money(listed)
         g["plisted"] += _money(plisted)
+    return groups
 
-    def add_up(selected) -> dict:
-        acc = _zero_group()
-        for g in selected:
-            for name in acc:
-                acc[name] += g[name]
-        return acc
 
-    def summary(acc: dict) -> dict:
-        return {
-            **_figures(acc["ytd"], acc["prior"], acc["listed"], acc["plisted"]),
-            "project_count": acc["n"],
-            "total_investment": acc["total"],
-        }
+def _add_up(selected) -> dict:
+    """Step 3's roll-up: the sums of the selected groups, in memory (no query per node)."""
+    acc = _zero_group()
+    for g in selected:
+        for name in acc:
+            acc[name] += g[name]
+    return acc
 
-    city_acc = add_up(groups.values())
-    city = _figures(city_acc["ytd"], city_acc["prior"], city_acc["listed"], city_acc["plisted"])
 
+def _summary(acc: dict) -> dict:
+    """The figures every breakdown row shows, from its rolled-up sums."""
+    return {
+        **_figures(acc["ytd"], acc["prior"], acc["listed"], acc["plisted"]),
+        "project_count": acc["n"],
+        "total_investment": acc["total"],
+    }
+
+
+def _industry_figures(groups: dict[tuple, dict], city: dict) -> list[dict]:
+    """One row per industry in tree order, each with its descendants rolled in (one query, the tree)."""
     industry_rows = _tree_order(list(Industry.objects.values("id", "code", "name", "parent_id", "sort_order")))
     industry_codes = {row["id"]: row["code"] for row in industry_rows}
     below = _descendants(industry_rows)
@@ -324,8 +348,8 @@ def compute_growth_figures(*, period: dt.date) -> dict:
         by_industry.setdefault(industry_id, []).append(g)
     industries = []
     for row in industry_rows:
-        acc = add_up(g for pk in below[row["id"]] for g in by_industry.get(pk, []))
-        figures = summary(acc)
+        acc = _add_up(g for pk in below[row["id"]] for g in by_industry.get(pk, []))
+        figures = _summary(acc)
         industries.append(
             {
                 "industry": row["code"],
@@ -344,7 +368,11 @@ def compute_growth_figures(*, period: dt.date) -> dict:
                 "listed_growth_pct": figures["listed_growth_pct"],
             }
         )
+    return industries
 
+
+def _park_figures(groups: dict[tuple, dict]) -> list[dict]:
+    """One row per park in tree order, each with its sub-parks rolled in (one query, the tree)."""
     park_rows = _tree_order(list(Park.objects.values("id", "code", "name", "parent_id", "sort_order")))
     park_codes = {row["id"]: row["code"] for row in park_rows}
     park_below = _descendants(park_rows)
@@ -356,31 +384,23 @@ def compute_growth_figures(*, period: dt.date) -> dict:
             "park": row["code"],
             "name": row["name"],
             "parent": park_codes.get(row["parent_id"]),
-            **summary(add_up(g for pk in park_below[row["id"]] for g in by_park.get(pk, []))),
+            **_summary(_add_up(g for pk in park_below[row["id"]] for g in by_park.get(pk, []))),
         }
         for row in park_rows
     ]
+    return parks
 
-    def by_choice(index: int, choices) -> list[dict]:
-        return [
-            {
-                "code": value,
-                "name": str(label),
-                **summary(add_up(g for k, g in groups.items() if k[index] == value)),
-            }
-            for value, label in choices
-        ]
 
-    from projects.models import Level, Stage
-
-    return {
-        "period": period,
-        "city": {**city, "project_count": city_acc["n"], "total_investment": city_acc["total"]},
-        "industries": industries,
-        "breakdowns": jsonable(
-            {"park": parks, "level": by_choice(2, Level.choices), "stage": by_choice(3, Stage.choices)}
-        ),
-    }
+def _by_choice(groups: dict[tuple, dict], index: int, choices) -> list[dict]:
+    """One row per level or stage (key position `index`), every choice listed even when empty."""
+    return [
+        {
+            "code": value,
+            "name": str(label),
+            **_summary(_add_up(g for k, g in groups.items() if k[index] == value)),
+        }
+        for value, label in choices
+    ]
 
 
 def jsonable(value):
@@ -406,8 +426,6 @@ def industry_growth(*, period: dt.date) -> dict:
     the API formats them). Served from the stored GrowthSnapshot when the nightly job (or an
     on-demand run) has computed one for the period — `source` "snapshot" and its `computed_at` —
     else computed live (`source` "live", `computed_at` None). Constant number of queries."""
-    from .models import GrowthSnapshot
-
     period = period.replace(day=1)
     snapshot = GrowthSnapshot.objects.filter(period=period).first()
     if snapshot is None:
@@ -416,6 +434,19 @@ def industry_growth(*, period: dt.date) -> dict:
         figures["source"] = "live"
         figures["computed_at"] = None
         return figures
+    breakdowns = {k: v for k, v in (snapshot.breakdowns or {}).items() if k != "city"}
+    return {
+        "period": f"{period:%Y-%m}",
+        "source": "snapshot",
+        "computed_at": snapshot.computed_at,
+        "city": _snapshot_city(snapshot),
+        "industries": _snapshot_industries(snapshot),
+        "breakdowns": breakdowns,
+    }
+
+
+def _snapshot_city(snapshot: GrowthSnapshot) -> dict:
+    """The stored city figures; count and total only when the snapshot recorded them (older ones did not)."""
     city = {
         "ytd": snapshot.ytd,
         "prior_ytd": snapshot.prior_ytd,
@@ -428,6 +459,11 @@ def industry_growth(*, period: dt.date) -> dict:
     if "project_count" in city_extra:
         city["project_count"] = city_extra["project_count"]
         city["total_investment"] = Decimal(city_extra["total_investment"])
+    return city
+
+
+def _snapshot_industries(snapshot: GrowthSnapshot) -> list[dict]:
+    """The stored industry rows in tree order and in the live figures' shape (one query)."""
     rows = {
         row.industry_id: row for row in snapshot.industries.select_related("industry", "industry__parent").order_by()
     }
@@ -463,12 +499,4 @@ def industry_growth(*, period: dt.date) -> dict:
                 "listed_growth_pct": r.listed_growth_pct,
             }
         )
-    breakdowns = {k: v for k, v in (snapshot.breakdowns or {}).items() if k != "city"}
-    return {
-        "period": f"{period:%Y-%m}",
-        "source": "snapshot",
-        "computed_at": snapshot.computed_at,
-        "city": city,
-        "industries": industries,
-        "breakdowns": breakdowns,
-    }
+    return industries
