@@ -39,6 +39,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from common.money import WAN_DIGITS
 from common.spreadsheets import safe_text
+from parks import access
 from parks.models import Industry, Park
 
 from .models import InvestmentReport, Level, Project, Stage
@@ -543,7 +544,7 @@ def run_import(*, user, kind: str, path: str | Path, commit: bool, progress: Pro
     single row in error nothing is written. Raises ImportRefused for a file refused whole."""
     if kind not in KINDS:
         raise ImportRefused(_("未知的导入类型。"))
-    if getattr(user, "role", None) == "viewer" and not getattr(user, "is_commission", False):
+    if not access.can_write_anything(user):
         raise PermissionDenied(_("只读用户不能导入数据。"))
     rows = read_rows(path, kind)
     result = ImportResult(kind=kind, total_rows=len(rows))

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from common.exceptions import VersionConflict
+from parks import access
 
 from .models import InvestmentReport, Project
 from .selectors import can_write_park
@@ -139,7 +140,7 @@ def project_archive(*, user, project: Project) -> Project:
     """Projects are archived, never deleted, so their reports and history stay; commission only."""
     from django.utils import timezone
 
-    if not getattr(user, "is_commission", False):
+    if not access.is_commission(user):
         raise PermissionDenied(_("只有发改委可以归档项目。"))
     project.archived_at = timezone.now()
     project._history_user = user

@@ -19,7 +19,7 @@ from django.db.models import DecimalField, F, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
-from parks.models import Industry, Park
+from parks.models import Industry, Park, descendants
 from projects.models import AnnualPlan, InvestmentReport, Project
 from scheduling import rules
 from scheduling.models import Milestone, SchedulingSettings, milestone_label
@@ -138,16 +138,7 @@ class ReportData:
 
     # --- scoping -------------------------------------------------------------------------
     def descendants(self, park_id: int) -> set[int]:
-        children: dict[int | None, list[int]] = {}
-        for pk, info in self.parks.items():
-            children.setdefault(info["parent_id"], []).append(pk)
-        found, stack = set(), [park_id]
-        while stack:
-            pk = stack.pop()
-            if pk not in found:
-                found.add(pk)
-                stack.extend(children.get(pk, []))
-        return found
+        return descendants(((pk, info["parent_id"]) for pk, info in self.parks.items()), [park_id])
 
     def section(self, park_id: int) -> ReportData:
         """The part of the report about one park and its sub-parks (no query)."""

@@ -34,11 +34,10 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from parks.models import Role, User
+from parks.access import report_recipients, report_section_park_ids
 from scheduling.models import SchedulingSettings
 
 from .models import DeliveryStatus, ReportDelivery, WeeklyReport, WeeklyReportRevision, WeeklyReportSection
@@ -74,32 +73,6 @@ def render_all(data: ReportData, *, generated_at: dt.datetime) -> Rendered:
     )
 
 
-def subscribers():
-    """Active users who receive the weekly report and have an address: the commission (and
-    superusers) and viewers get the whole report, a park admin its park's section."""
-    return (
-        User.objects.filter(is_active=True, receives_weekly_report=True)
-        .exclude(email="")
-        .filter(
-            Q(is_superuser=True)
-            | Q(role__in=[Role.COMMISSION, Role.VIEWER])
-            | Q(role=Role.PARK_ADMIN, park__isnull=False)
-        )
-        .order_by("pk")
-    )
-
-
-def section_park_ids() -> list[int]:
-    """Parks that get a section: every park with an active park administrator."""
-    return sorted(
-        set(
-            User.objects.filter(is_active=True, is_superuser=False, role=Role.PARK_ADMIN, park__isnull=False)
-            .values_list("park_id", flat=True)
-            .distinct()
-        )
-    )
-
-
 def _file_name(folder: str, week: str, ext: str, park_code: str | None = None) -> str:
     suffix = f"-{park_code}" if park_code else ""
     return f"{folder}/weekly-delay-report-{week}{suffix}.{ext}"
@@ -121,18 +94,10 @@ def _write_files(saved: list[str], folder: str, week: str, rendered: Rendered, p
 
 
 def _create_deliveries(report: WeeklyReport) -> int:
-    section_parks = set(report.sections.values_list("park_id", flat=True))
-    rows = []
-    for user in subscribers():
-        if user.is_park_admin:
-            if user.park_id not in section_parks:
-                continue
-            park_id = user.park_id
-        else:
-            park_id = None
-        rows.append(
-            ReportDelivery(report=report, revision=report.revision, recipient=user, email=user.email, park_id=park_id)
-        )
+    rows = [
+        ReportDelivery(report=report, revision=report.revision, recipient=user, email=user.email, park_id=park_id)
+        for user, park_id in report_recipients(report.sections.values_list("park_id", flat=True))
+    ]
     ReportDelivery.objects.bulk_create(rows, ignore_conflicts=True)
     return len(rows)
 
@@ -181,7 +146,7 @@ def weekly_report_generate(*, week: str, as_of: dt.date, force: bool = False) ->
     generated_at = timezone.now()
     data = weekly_report_data(week=week, as_of=as_of)
     city = render_all(data, generated_at=generated_at)
-    park_ids = section_park_ids()
+    park_ids = report_section_park_ids()
     sections = {pk: render_all(data.section(pk), generated_at=generated_at) for pk in park_ids}
 
     saved: list[str] = []

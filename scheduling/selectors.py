@@ -11,7 +11,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from common.money import CENT, growth_pct
-from parks.models import Industry, Park
+from parks.models import Industry, Park, descendants_of_each
 from projects.models import InvestmentReport, Level, Project, Stage
 
 from . import rules
@@ -163,21 +163,7 @@ def _tree_order(rows: list[dict]) -> list[dict]:
 
 def _descendants(rows: list[dict]) -> dict[int, set[int]]:
     """id → the ids of the node and all its descendants (small trees, in memory)."""
-    children: dict[int | None, list[int]] = {}
-    for row in rows:
-        children.setdefault(row["parent_id"], []).append(row["id"])
-    result: dict[int, set[int]] = {}
-    for row in rows:
-        found: set[int] = set()
-        stack = [row["id"]]
-        while stack:
-            pk = stack.pop()
-            if pk in found:
-                continue
-            found.add(pk)
-            stack.extend(children.get(pk, []))
-        result[row["id"]] = found
-    return result
+    return descendants_of_each((row["id"], row["parent_id"]) for row in rows)
 
 
 def _money(value) -> Decimal:

@@ -17,6 +17,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from parks.access import writable_parks
 from parks.models import Park
 from projects import imports
 from projects.imports import ReportEntry
@@ -24,7 +25,6 @@ from projects.models import AnnualPlan, InvestmentReport
 from projects.selectors import can_write_park, projects_visible_to
 from web.forms import (
     GridRowForm,
-    parks_for,
     parse_period_param,
 )
 from web.views.base import today
@@ -59,7 +59,7 @@ def report_grid(request):
     as_of = today()
     period = parse_period_param(request.GET.get("period"), as_of.replace(day=1))
     if user.is_park_admin:
-        parks = parks_for(user)
+        parks = writable_parks(user)
         default_park = user.park
     else:
         parks = Park.objects.filter(parent__isnull=True)

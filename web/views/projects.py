@@ -11,6 +11,7 @@ from django.db.models import Case, IntegerField, Q, Value, When
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 
+from parks.access import can_write_anything, visible_parks
 from parks.models import Industry, Park
 from projects import imports
 from projects.models import Level, Stage, Status
@@ -20,11 +21,10 @@ from scheduling.models import SchedulingSettings
 from web.charts import timeline
 from web.forms import (
     ProjectFilterForm,
-    parks_for,
 )
 from web.history import history_entries
 from web.templatetags.board import countdown_text, kind_label
-from web.views.base import STATUS_ORDER, XLSX, can_write, scoped_by_park, today, with_next_milestone
+from web.views.base import STATUS_ORDER, XLSX, scoped_by_park, today, with_next_milestone
 
 SORTS = {
     "name": ["name", "id"],
@@ -43,7 +43,7 @@ SORTS = {
 
 def filtered_projects(request, as_of: dt.date):
     qs, _park = scoped_by_park(request, projects_visible_to(request.user))
-    parks = parks_for(request.user) if request.user.is_park_admin else Park.objects.all()
+    parks = visible_parks(request.user)
     form = ProjectFilterForm(request.GET or None, parks=parks)
     if form.is_valid():
         d = form.cleaned_data
@@ -96,7 +96,7 @@ def project_list(request):
             "as_of": as_of,
             "thresholds": SchedulingSettings.load(),
             "query": params.urlencode(),
-            "can_write": can_write(request.user),
+            "can_write": can_write_anything(request.user),
         },
     )
 
