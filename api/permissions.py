@@ -1,6 +1,6 @@
-"""Role checks for the API. Which rows a user may see is decided elsewhere, once:
-`projects.selectors.projects_visible_to(user)` scopes every queryset (another park's object is a
-404). These classes only decide which *actions* a role may take:
+"""Role checks for the API, asking `parks.access` (the one place that decides scope). Which rows
+a user may see: `projects.selectors.projects_visible_to(user)` scopes every queryset (another
+park's object is a 404). These classes only decide which *actions* a role may take:
 
 - anonymous: nothing (401, with `WWW-Authenticate: Token`);
 - viewer: read only (403 on every write);
@@ -14,13 +14,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
-
-def is_commission(user) -> bool:
-    return bool(getattr(user, "is_authenticated", False) and user.is_commission)
-
-
-def is_park_admin(user) -> bool:
-    return bool(getattr(user, "is_authenticated", False) and user.is_park_admin and user.park_id)
+from parks.access import can_write_anything, is_commission
 
 
 class ReadAllWriteCommission(BasePermission):
@@ -48,7 +42,7 @@ class ProjectDataPermission(BasePermission):
             return False
         if request.method in SAFE_METHODS:
             return True
-        return is_commission(user) or is_park_admin(user)
+        return can_write_anything(user)
 
     def has_object_permission(self, request, view, obj) -> bool:
         if getattr(view, "action", None) in getattr(view, "commission_only_actions", ()):

@@ -27,9 +27,9 @@ from api.permissions import ProjectDataPermission
 from api.projects import EXPORT_PARAMETER, ScopedProjectField
 from common.money import CENT
 from projects.selectors import projects_visible_to
-from scheduling import services
+from scheduling import rules, services
 from scheduling.calendar import WorkCalendar
-from scheduling.models import Milestone, MilestoneKind, milestone_order_errors
+from scheduling.models import Milestone, MilestoneKind, SchedulingSettings, milestone_order_errors
 from scheduling.selectors import countdown, default_period, industry_growth, overdue_milestones, parse_period
 
 from .scheduling_filters import DelayFilter, MilestoneFilter
@@ -145,9 +145,9 @@ class MilestoneSerializer(serializers.ModelSerializer):
 
     def get_status(self, obj) -> str:
         as_of = self.context["as_of"]
-        if obj.actual_date is not None and obj.actual_date <= as_of:
+        if rules.is_done(obj, as_of):
             return "done"
-        return "overdue" if obj.planned_date < as_of else "open"
+        return "overdue" if rules.is_overdue(obj, as_of) else "open"
 
     def validate(self, attrs):
         kind = attrs.get("kind", getattr(self.instance, "kind", None))
@@ -250,7 +250,11 @@ class DelaySerializer(serializers.Serializer):
         label=_lazy("逾期天数"), help_text=h("逾期天数（as_of − 计划日期）", "Days overdue (as_of − planned)")
     )
     severity = serializers.CharField(
-        label=_lazy("严重程度"), help_text=h("严重程度：yellow 1–30天 / red 31天及以上", "Severity: yellow / red")
+        label=_lazy("严重程度"),
+        help_text=h(
+            "严重程度：逾期未达红色阈值为 yellow，达到红色阈值（预警阈值 red_after_days 天，默认 31）为 red",
+            "Severity: yellow below the red threshold (settings' red_after_days, default 31), red from it on",
+        ),
     )
 
 
@@ -274,7 +278,9 @@ class DelayViewSet(ExportMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
             return Milestone.objects.none()
         as_of = request_as_of(self.request)
         scoped = Milestone.objects.filter(project__in=projects_visible_to(self.request.user))
-        return overdue_milestones(as_of=as_of, queryset=scoped).select_related("project__park", "project__industry")
+        return overdue_milestones(as_of=as_of, queryset=scoped, settings=SchedulingSettings.load()).select_related(
+            "project__park", "project__industry"
+        )
 
 
 def _money(value) -> str | None:

@@ -8,8 +8,8 @@ from django.utils.translation import gettext_lazy as _
 
 from api.filters import CodeFilter, bounded_int, filter_industry_tree, filter_park_tree
 from parks.models import Industry, Park
-from scheduling.models import Milestone, MilestoneKind, Severity
-from scheduling.selectors import open_on
+from scheduling import rules
+from scheduling.models import Milestone, MilestoneKind, SchedulingSettings, Severity
 
 MILESTONE_STATUS = [
     ("open", _("未完成（含逾期）")),
@@ -42,23 +42,17 @@ class MilestoneFilter(django_filters.FilterSet):
     def filter_status(self, queryset, name, value):
         """As of the view's `as_of` (today in Asia/Shanghai unless ?as_of= is given): done =
         completed on or before it; open = not done (overdue ones included); overdue = open and
-        planned before it; due_soon = open and planned within the next 14 days."""
-        import datetime as dt
-
-        from scheduling.models import SchedulingSettings
-
+        planned before it; due_soon = open and planned within the next `due_soon_days` days
+        (scheduling.rules)."""
         as_of = getattr(self.request, "api_as_of", None) or timezone.localdate()
         if value == "done":
-            return queryset.exclude(open_on(as_of))
+            return queryset.exclude(rules.open_on(as_of))
         if value == "open":
-            return queryset.filter(open_on(as_of))
+            return queryset.filter(rules.open_on(as_of))
         if value == "overdue":
-            return queryset.filter(open_on(as_of), planned_date__lt=as_of)
+            return queryset.filter(rules.overdue_q(as_of))
         if value == "due_soon":
-            days = SchedulingSettings.load().due_soon_days
-            return queryset.filter(
-                open_on(as_of), planned_date__gte=as_of, planned_date__lte=as_of + dt.timedelta(days=days)
-            )
+            return queryset.filter(rules.due_soon_q(as_of, SchedulingSettings.load()))
         return queryset
 
     def filter_park(self, queryset, name, value):

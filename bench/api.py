@@ -70,12 +70,9 @@ def run(ctx) -> None:
     from django.test.utils import override_settings
     from rest_framework.authtoken.models import Token
 
-    from parks.models import User
+    from parks.models import Role, User
 
-    user, _ = User.objects.get_or_create(username="bench_api", defaults={"role": "commission"})
-    if user.role != "commission":
-        user.role = "commission"
-        user.save(update_fields=["role"])
+    user, _ = User.objects.update_or_create(username="bench_api", defaults={"role": Role.COMMISSION})
     token, _ = Token.objects.get_or_create(user=user)
     client = Client(HTTP_HOST="localhost")
     headers = {"HTTP_AUTHORIZATION": f"Token {token.key}"}

@@ -73,7 +73,7 @@ def _prepare_accounts(secret_key: str, workdir: Path) -> Path:
     with override_settings(SECRET_KEY=secret_key):
         for i, user in enumerate(users):
             scope = Project.objects.active()
-            if user.role == Role.PARK_ADMIN:
+            if user.park_id is not None:  # a park admin; the commission has none
                 scope = scope.filter(park_id=user.park_id)
             ids = list(scope.order_by("id").values_list("id", flat=True)[: 4 * USERS + 4])
             # Four projects per user for submissions, at a different offset for every user, so

@@ -19,6 +19,10 @@ ROWS = 10_000
 
 def synthetic(rows: int = ROWS):
     from reports.selectors import DelayRow, DueRow, LagRow, ReportData
+    from scheduling.models import SchedulingSettings
+    from scheduling.rules import severity_of
+
+    thresholds = SchedulingSettings()  # the defaults, no query
 
     rnd = random.Random(7)  # noqa: S311 - benchmark data
     as_of = dt.date(2026, 6, 8)
@@ -53,7 +57,7 @@ def synthetic(rows: int = ROWS):
                 baseline_date=as_of - dt.timedelta(days=days + 30),
                 planned_date=as_of - dt.timedelta(days=days),
                 days_overdue=days,
-                severity="red" if days >= 31 else "yellow",
+                severity=severity_of(days, thresholds),
                 leader="王副市长",
                 progress="主体结构施工至三层，完成投资约六成",
                 problems="施工许可证办理滞后，需协调供电" if n % 3 == 0 else "",
@@ -101,6 +105,8 @@ def synthetic(rows: int = ROWS):
         lag_month=dt.date(2026, 5, 1),
         parks=parks,
         industries=industries,
+        red_after_days=thresholds.red_after_days,
+        due_soon_days=thresholds.due_soon_days,
     )
 
 

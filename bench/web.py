@@ -70,7 +70,8 @@ def run(ctx) -> None:
     commission, _ = User.objects.get_or_create(username="bench-web-commission", defaults={"role": Role.COMMISSION})
     park = Park.objects.filter(parent__isnull=True).order_by("pk").first()
     admin, _ = User.objects.get_or_create(username="bench-web-park", defaults={"role": Role.PARK_ADMIN, "park": park})
-    for who, user in (("commission", commission), ("park_admin", admin)):
+    for user in (commission, admin):
+        who = user.role
         client = _client(user)
         for name, url in PAGES:
             seconds, statements = _measure(client, url)

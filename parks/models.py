@@ -30,26 +30,43 @@ class Region(models.Model):
         return f"{self.code} {self.name}"
 
 
+def _children(pairs) -> dict[int | None, list[int]]:
+    children: dict[int | None, list[int]] = {}
+    for pk, parent_id in pairs:
+        children.setdefault(parent_id, []).append(pk)
+    return children
+
+
+def _walk(children: dict[int | None, list[int]], root_ids) -> set[int]:
+    found: set[int] = set()
+    stack = list(root_ids)
+    while stack:
+        pk = stack.pop()
+        if pk in found:
+            continue
+        found.add(pk)
+        stack.extend(children.get(pk, []))
+    return found
+
+
+def descendants(pairs, root_ids) -> set[int]:
+    """The roots and everything below them, from (id, parent_id) pairs: the one tree walk (parks
+    and industries are small trees, tens to hundreds of rows, walked in memory at any depth)."""
+    return _walk(_children(pairs), root_ids)
+
+
+def descendants_of_each(pairs) -> dict[int, set[int]]:
+    """id → the node and all its descendants, for every node of the (id, parent_id) pairs."""
+    pairs = list(pairs)
+    children = _children(pairs)
+    return {pk: _walk(children, [pk]) for pk, _parent in pairs}
+
+
 class TreeQuerySet(models.QuerySet):
-    """Parks and industries are small trees (tens to hundreds of rows): one query fetches every
-    (id, parent_id) pair and the walk happens in memory, at any depth."""
+    """Parks and industries: one query fetches every (id, parent_id) pair for the walk."""
 
     def descendant_ids(self, root_ids) -> set[int]:
-        children: dict[int | None, list[int]] = {}
-        for pk, parent_id in self.model.objects.values_list("pk", "parent_id"):
-            children.setdefault(parent_id, []).append(pk)
-        found: set[int] = set()
-        stack = list(root_ids)
-        while stack:
-            pk = stack.pop()
-            if pk in found:
-                continue
-            found.add(pk)
-            stack.extend(children.get(pk, []))
-        return found
-
-    def with_descendants(self):
-        return self.model.objects.filter(pk__in=self.model.objects.descendant_ids(self.values_list("pk", flat=True)))
+        return descendants(self.model.objects.values_list("pk", "parent_id"), root_ids)
 
 
 class Industry(models.Model):
@@ -137,16 +154,27 @@ class User(AbstractUser):
         if self.role == Role.PARK_ADMIN and self.park_id is None:
             raise ValidationError({"park": _("园区管理员必须指定所属园区。")})
 
+    # Who may do what is decided in parks.access; these read it for templates and callers.
     @property
     def is_commission(self) -> bool:
-        return self.is_superuser or self.role == Role.COMMISSION
+        from . import access
+
+        return access.is_commission(self)
 
     @property
     def is_park_admin(self) -> bool:
-        return not self.is_superuser and self.role == Role.PARK_ADMIN
+        from . import access
+
+        return access.is_park_admin(self)
 
     def administered_park_ids(self) -> set[int]:
         """The park and all its sub-parks; empty for anyone who is not a park admin."""
-        if not self.is_park_admin or self.park_id is None:
-            return set()
-        return Park.objects.descendant_ids([self.park_id])
+        from . import access
+
+        return access.administered_park_ids(self)
+
+    @property
+    def can_write_anything(self) -> bool:
+        from . import access
+
+        return access.can_write_anything(self)

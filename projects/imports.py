@@ -36,6 +36,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from common import money, periods
+from parks import access
 from parks.models import Industry, Park
 
 from . import services
@@ -490,7 +491,7 @@ def run_import(*, user, kind: str, path: str | Path, commit: bool, progress: Pro
     single row in error nothing is written. Raises ImportRefused for a file refused whole."""
     if kind not in KINDS:
         raise ImportRefused(_("未知的导入类型。"))
-    if getattr(user, "role", None) == "viewer" and not getattr(user, "is_commission", False):
+    if not access.can_write_anything(user):
         raise PermissionDenied(_("只读用户不能导入数据。"))
     rows = read_rows(path, kind)
     result = ImportResult(kind=kind, total_rows=len(rows))

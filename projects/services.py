@@ -20,6 +20,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from common.exceptions import VersionConflict
 from common.money import AmountError, check_amount, parse_amount
 from common.periods import PeriodError, parse_period
+from parks import access
 
 from .models import AnnualPlan, InvestmentReport, Project
 from .selectors import can_write_park, projects_writable_by
@@ -417,7 +418,7 @@ def annual_plans_save(*, user, project: Project, changes: Sequence[PlanChange]) 
 @transaction.atomic
 def project_archive(*, user, project: Project) -> Project:
     """Projects are archived, never deleted, so their reports and history stay; commission only."""
-    if not getattr(user, "is_commission", False):
+    if not access.is_commission(user):
         raise PermissionDenied(_("只有发改委可以归档项目。"))
     project.archived_at = timezone.now()
     project._history_user = user

@@ -117,6 +117,11 @@ def summary_columns() -> list[Column]:
     ]
 
 
+def due_soon_heading(days: int) -> str:
+    """'未来N天到期节点', N the commission's due_soon_days."""
+    return _("未来%(days)s天到期节点") % {"days": days}
+
+
 def title_of(data: ReportData) -> str:
     return _("%(scope)s每周滞后项目通报（%(week)s，截至 %(as_of)s）") % {
         "scope": data.scope_name,
@@ -228,24 +233,42 @@ def render_pdf(data: ReportData, *, generated_at: dt.datetime) -> bytes:
 
 
 # --- XLSX ------------------------------------------------------------------------------------
-def render_xlsx(data: ReportData, *, generated_at: dt.datetime) -> bytes:
-    """Write-only workbook (streams rows; a normal workbook recomputes its dimensions on every
-    styled row and goes quadratic at 10,000 rows). Layout is set before the first row."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
+def summary_totals(data: ReportData, summary: dict) -> list[tuple[str, int]]:
+    """The headline counts of the summary sheet."""
+    return [
+        (_("滞后节点"), summary["milestones"]),
+        (_("其中红色节点"), summary["milestones_red"]),
+        (_("其中黄色节点"), summary["milestones_yellow"]),
+        (_("滞后项目"), summary["projects"]),
+        (_("其中红色项目"), summary["projects_red"]),
+        (_("其中黄色项目"), summary["projects_yellow"]),
+        (_("本周新增滞后节点"), summary["newly_delayed"]),
+        (_("本周销号节点"), summary["resolved"]),
+        (due_soon_heading(data.due_soon_days), summary["due_soon"]),
+        (_("投资滞后项目"), summary["investment_lagging"]),
+    ]
 
-    bold = Font(bold=True)
-    header_fill = PatternFill("solid", fgColor=HEADER_FILL)
-    fills = {"red": PatternFill("solid", fgColor=RED_FILL), "yellow": PatternFill("solid", fgColor=YELLOW_FILL)}
-    wrap = Alignment(wrap_text=True, vertical="top")
 
-    wb = Workbook(write_only=True)
-    summary = data.summary()
+class _XlsxWriter:
+    """A write-only workbook and its styles: sheets laid out before their first row."""
 
-    def new_sheet(title: str, widths: Sequence[int], *, frozen: str | None = None):
-        ws = wb.create_sheet(title)
+    def __init__(self):
+        from openpyxl import Workbook
+        from openpyxl.styles import Alignment, Font, PatternFill
+
+        self.bold = Font(bold=True)
+        self.header_fill = PatternFill("solid", fgColor=HEADER_FILL)
+        self.fills = {
+            "red": PatternFill("solid", fgColor=RED_FILL),
+            "yellow": PatternFill("solid", fgColor=YELLOW_FILL),
+        }
+        self.wrap = Alignment(wrap_text=True, vertical="top")
+        self.wb = Workbook(write_only=True)
+
+    def new_sheet(self, title: str, widths: Sequence[int], *, frozen: str | None = None):
+        from openpyxl.utils import get_column_letter
+
+        ws = self.wb.create_sheet(title)
         for i, width in enumerate(widths, 1):
             ws.column_dimensions[get_column_letter(i)].width = width + 2
         ws.page_setup.orientation = "landscape"
@@ -259,24 +282,29 @@ def render_xlsx(data: ReportData, *, generated_at: dt.datetime) -> bytes:
             ws.print_title_rows = "1:1"
         return ws
 
-    def header_row(ws, labels):
+    def header_row(self, ws, labels) -> None:
+        from openpyxl.cell import WriteOnlyCell
+
         cells = []
         for label in labels:
             cell = WriteOnlyCell(ws, value=label)
-            cell.font, cell.fill, cell.alignment = bold, header_fill, wrap
+            cell.font, cell.fill, cell.alignment = self.bold, self.header_fill, self.wrap
             cells.append(cell)
         ws.append(cells)
 
-    def table_sheet(title: str, columns: Sequence[Column], rows: Sequence) -> None:
-        ws = new_sheet(title, [6, *[c.width for c in columns]], frozen="B2")
+    def table_sheet(self, title: str, columns: Sequence[Column], rows: Sequence) -> None:
+        from openpyxl.cell import WriteOnlyCell
+        from openpyxl.utils import get_column_letter
+
+        ws = self.new_sheet(title, [6, *[c.width for c in columns]], frozen="B2")
         if rows:
             ws.auto_filter.ref = f"A1:{get_column_letter(len(columns) + 1)}{len(rows) + 1}"
-        header_row(ws, [_("序号"), *[c.label for c in columns]])
+        self.header_row(ws, [_("序号"), *[c.label for c in columns]])
         severity_at = {n for n, c in enumerate(columns) if c.label in (_("严重程度"), _("状态"))}
         styled = [n for n, c in enumerate(columns) if c.number_format or n in severity_at or n == 0]
         for i, row in enumerate(rows, 1):
             values: list = [i, *[c.value(row) for c in columns]]
-            fill = fills.get(_severity(row))
+            fill = self.fills.get(_severity(row))
             for n in styled:
                 cell = WriteOnlyCell(ws, value=values[n + 1])
                 if columns[n].number_format:
@@ -286,42 +314,39 @@ def render_xlsx(data: ReportData, *, generated_at: dt.datetime) -> bytes:
                 values[n + 1] = cell
             ws.append(values)
 
-    # Summary sheet
-    ws = new_sheet(_("汇总"), [22, 12, 12, 12, 12, 12, 12])
-    title = WriteOnlyCell(ws, value=title_of(data))
-    title.font = Font(bold=True, size=14)
-    ws.append([title])
-    ws.append([_("生成时间"), timezone.localtime(generated_at).strftime("%Y-%m-%d %H:%M")])
-    ws.append([])
-    totals = [
-        (_("滞后节点"), summary["milestones"]),
-        (_("其中红色节点"), summary["milestones_red"]),
-        (_("其中黄色节点"), summary["milestones_yellow"]),
-        (_("滞后项目"), summary["projects"]),
-        (_("其中红色项目"), summary["projects_red"]),
-        (_("其中黄色项目"), summary["projects_yellow"]),
-        (_("本周新增滞后节点"), summary["newly_delayed"]),
-        (_("本周销号节点"), summary["resolved"]),
-        (_("未来14天到期节点"), summary["due_soon"]),
-        (_("投资滞后项目"), summary["investment_lagging"]),
-    ]
-    for label, value in totals:
-        ws.append([label, value])
-    for heading, key in ((_("按园区"), "by_park"), (_("按产业"), "by_industry")):
-        ws.append([])
-        cell = WriteOnlyCell(ws, value=heading)
-        cell.font = bold
-        ws.append([cell])
-        header_row(ws, [c.label for c in summary_columns()])
-        for item in summary[key]:
-            ws.append([c.value(item) for c in summary_columns()])
+    def summary_sheet(self, data: ReportData, summary: dict, generated_at: dt.datetime) -> None:
+        from openpyxl.cell import WriteOnlyCell
+        from openpyxl.styles import Font
 
-    table_sheet(_("滞后明细"), delay_columns(), data.delays)
-    table_sheet(_("滞后最长"), delay_columns(), data.longest())
-    table_sheet(_("本周新增滞后"), delay_columns(), data.newly)
-    table_sheet(_("本周销号"), resolved_columns(), data.resolved)
-    table_sheet(_("临期节点"), due_columns(), data.due_soon)
-    table_sheet(_("投资滞后"), lag_columns(), data.lagging)
+        ws = self.new_sheet(_("汇总"), [22, 12, 12, 12, 12, 12, 12])
+        title = WriteOnlyCell(ws, value=title_of(data))
+        title.font = Font(bold=True, size=14)
+        ws.append([title])
+        ws.append([_("生成时间"), timezone.localtime(generated_at).strftime("%Y-%m-%d %H:%M")])
+        ws.append([])
+        for label, value in summary_totals(data, summary):
+            ws.append([label, value])
+        for heading, key in ((_("按园区"), "by_park"), (_("按产业"), "by_industry")):
+            ws.append([])
+            cell = WriteOnlyCell(ws, value=heading)
+            cell.font = self.bold
+            ws.append([cell])
+            self.header_row(ws, [c.label for c in summary_columns()])
+            for item in summary[key]:
+                ws.append([c.value(item) for c in summary_columns()])
+
+
+def render_xlsx(data: ReportData, *, generated_at: dt.datetime) -> bytes:
+    """Write-only workbook (streams rows; a normal workbook recomputes its dimensions on every
+    styled row and goes quadratic at 10,000 rows). Layout is set before the first row."""
+    writer = _XlsxWriter()
+    writer.summary_sheet(data, data.summary(), generated_at)
+    writer.table_sheet(_("滞后明细"), delay_columns(), data.delays)
+    writer.table_sheet(_("滞后最长"), delay_columns(), data.longest())
+    writer.table_sheet(_("本周新增滞后"), delay_columns(), data.newly)
+    writer.table_sheet(_("本周销号"), resolved_columns(), data.resolved)
+    writer.table_sheet(_("临期节点"), due_columns(), data.due_soon)
+    writer.table_sheet(_("投资滞后"), lag_columns(), data.lagging)
     buffer = io.BytesIO()
-    wb.save(buffer)
+    writer.wb.save(buffer)
     return buffer.getvalue()

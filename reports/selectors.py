@@ -3,7 +3,7 @@
 1. overdue milestones as of the Monday (scheduling.selectors.overdue_milestones), with project,
    park, industry and the latest progress note and problems (Subquery on InvestmentReport);
 2. the milestone ids overdue a week earlier, with enough to say why they left the list;
-3. milestones due in the next 14 days (due_soon_milestones) with their countdown;
+3. milestones due in the next `due_soon_days` days (due_soon_milestones) with their countdown;
 4. projects whose year-to-date investment lags the annual plan pro rata (one annotated query);
 5. the park and industry trees (one query each) to roll sub-parks and sub-industries up.
 Everything after that (summaries, per-park sections) is arithmetic on those rows in memory."""
@@ -19,9 +19,10 @@ from django.db.models import DecimalField, F, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
-from parks.models import Industry, Park
+from parks.models import Industry, Park, descendants
 from projects.models import AnnualPlan, InvestmentReport, Project
-from scheduling.models import Milestone, SchedulingSettings
+from scheduling import rules
+from scheduling.models import Milestone, SchedulingSettings, milestone_label
 from scheduling.selectors import default_period, due_soon_milestones, overdue_milestones
 
 WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
@@ -131,20 +132,13 @@ class ReportData:
     parks: dict[int, dict] = field(default_factory=dict)  # id → {name, code, parent_id, sort_order}
     industries: dict[int, dict] = field(default_factory=dict)
     scope_park_id: int | None = None  # None: the whole city
-    red_after_days: int = 31
+    # The commission's thresholds the report was computed with (SchedulingSettings).
+    red_after_days: int = field(kw_only=True)
+    due_soon_days: int = field(kw_only=True)
 
     # --- scoping -------------------------------------------------------------------------
     def descendants(self, park_id: int) -> set[int]:
-        children: dict[int | None, list[int]] = {}
-        for pk, info in self.parks.items():
-            children.setdefault(info["parent_id"], []).append(pk)
-        found, stack = set(), [park_id]
-        while stack:
-            pk = stack.pop()
-            if pk not in found:
-                found.add(pk)
-                stack.extend(children.get(pk, []))
-        return found
+        return descendants(((pk, info["parent_id"]) for pk, info in self.parks.items()), [park_id])
 
     def section(self, park_id: int) -> ReportData:
         """The part of the report about one park and its sub-parks (no query)."""
@@ -162,6 +156,7 @@ class ReportData:
             industries=self.industries,
             scope_park_id=park_id,
             red_after_days=self.red_after_days,
+            due_soon_days=self.due_soon_days,
         )
 
     @property
@@ -219,6 +214,7 @@ class ReportData:
             "newly_delayed": len(self.newly),
             "resolved": len(self.resolved),
             "due_soon": len(self.due_soon),
+            "due_soon_days": self.due_soon_days,
             "investment_lagging": len(self.lagging),
             "by_park": [
                 {"code": self.parks[pk]["code"], "name": self.parks[pk]["name"], **count(rows)}
@@ -239,14 +235,6 @@ class ReportData:
         return sorted(self.delays, key=lambda r: (-r.days_overdue, r.project, r.milestone_id))[:n]
 
 
-def _milestone_label(kind: str, name: str) -> str:
-    from scheduling.models import MilestoneKind
-
-    if kind == MilestoneKind.OTHER or name:
-        return name or str(MilestoneKind(kind).label)
-    return str(MilestoneKind(kind).label)
-
-
 def _active_milestones():
     return Milestone.objects.filter(project__archived_at__isnull=True)
 
@@ -259,22 +247,17 @@ def _latest_report(as_of: dt.date, column: str):
     )
 
 
-def lag_reference_month(as_of: dt.date) -> dt.date:
-    """The last full month before `as_of` (its first day): the period the YTD figure covers,
-    the same one flag_delays grades Project.investment_status on."""
-    return default_period(as_of)
-
-
 def investment_lagging(
     *, as_of: dt.date, settings: SchedulingSettings, queryset=None
 ) -> tuple[dt.date, list[tuple[Project, Decimal, Decimal]]]:
-    """Projects whose completed investment Jan..M (M = the last full month before `as_of`) is
-    below `invest_yellow_pct` % of the annual plan pro rata (plan × M/12). One query.
+    """Projects whose investment status (scheduling.rules) as of `as_of` is red or yellow:
+    completed investment Jan..M (M = the last full month before `as_of`) below
+    `invest_yellow_pct` % of the annual plan pro rata (plan × M/12). One query.
 
     This is the rule scheduling.services.flag_delays stores in Project.investment_status,
     evaluated here as of the report's Monday so that a report of a past week does not depend
     on when flag_delays last ran."""
-    month = lag_reference_month(as_of)
+    month = default_period(as_of)
     qs = Project.objects.active() if queryset is None else queryset
     money = DecimalField(max_digits=20, decimal_places=2)
     plan = Subquery(
@@ -294,21 +277,26 @@ def investment_lagging(
         ),
         Value(Decimal("0"), output_field=money),
     )
-    # ytd < plan × M/12 × pct/100  ⇔  ytd × 1200 < plan × M × pct  (exact, no division)
-    rows = qs.annotate(plan=plan, ytd=ytd).filter(plan__gt=0).select_related("park", "industry")
-    threshold = Decimal(settings.invest_yellow_pct) * month.month
-    rows = rows.filter(ytd__lt=F("plan") * threshold / Decimal(1200))
+    rows = (
+        qs.annotate(plan=plan, ytd=ytd)
+        .annotate(lag=rules.investment_status_expr(F("ytd"), F("plan"), months=month.month, settings=settings))
+        .filter(lag__in=rules.LAGGING)
+        .select_related("park", "industry")
+    )
     return month, [(p, p.plan, p.ytd) for p in rows.order_by("park__sort_order", "park__code", "name", "pk")]
 
 
-def weekly_report_data(*, week: str, as_of: dt.date) -> ReportData:
-    """Everything the report of `week` shows, as of `as_of` (its Monday)."""
-    thresholds = SchedulingSettings.load()
+def _trees() -> tuple[dict[int, dict], dict[int, dict]]:
+    """The park and industry trees (one query each), to roll sub-parks and sub-industries up."""
     parks = {p["id"]: p for p in Park.objects.order_by().values("id", "code", "name", "parent_id", "sort_order")}
     industries = {
         i["id"]: i for i in Industry.objects.order_by().values("id", "code", "name", "parent_id", "sort_order")
     }
+    return parks, industries
 
+
+def _delay_rows(*, as_of: dt.date, thresholds: SchedulingSettings) -> list[DelayRow]:
+    """The overdue milestones of the Monday with their latest progress note, in one query."""
     current = (
         overdue_milestones(as_of=as_of, queryset=_active_milestones(), settings=thresholds)
         .annotate(
@@ -346,7 +334,7 @@ def weekly_report_data(*, week: str, as_of: dt.date) -> ReportData:
             park=r[4],
             industry_id=r[5],
             industry=r[6],
-            milestone=_milestone_label(r[7], r[8]),
+            milestone=milestone_label(r[7], r[8]),
             baseline_date=r[9],
             planned_date=r[10],
             days_overdue=int(r[11]),
@@ -358,6 +346,13 @@ def weekly_report_data(*, week: str, as_of: dt.date) -> ReportData:
         )
         for r in current
     ]
+    return delays
+
+
+def _week_on_week(
+    delays: list[DelayRow], *, as_of: dt.date, thresholds: SchedulingSettings
+) -> tuple[list[DelayRow], list[ResolvedRow]]:
+    """Newly delayed and resolved milestones: this week's list against last week's (one query)."""
     current_ids = {r.milestone_id for r in delays}
 
     last_week = as_of - dt.timedelta(days=7)
@@ -383,7 +378,7 @@ def weekly_report_data(*, week: str, as_of: dt.date) -> ReportData:
             continue
         if archived is not None:
             continue  # an archived project leaves the report without being "resolved"
-        if actual is not None and actual <= as_of:
+        if rules.completed_by(actual, as_of):
             reason = _("已完成（%(date)s）") % {"date": actual.isoformat()}
         else:
             reason = _("已调整计划至 %(date)s") % {"date": planned.isoformat()}
@@ -393,14 +388,18 @@ def weekly_report_data(*, week: str, as_of: dt.date) -> ReportData:
                 project=project,
                 park_id=park_id,
                 park=park,
-                milestone=_milestone_label(kind, name),
+                milestone=milestone_label(kind, name),
                 planned_date=planned,
                 days_overdue_last_week=int(days),
                 reason=reason,
             )
         )
     newly = [r for r in delays if r.milestone_id not in previous_ids]
+    return newly, resolved
 
+
+def _due_rows(*, as_of: dt.date, thresholds: SchedulingSettings) -> list[DueRow]:
+    """The milestones due soon with their countdown, in one query."""
     due = (
         due_soon_milestones(as_of=as_of, queryset=_active_milestones(), settings=thresholds)
         .order_by("planned_date", "project__name", "pk")
@@ -426,16 +425,19 @@ def weekly_report_data(*, week: str, as_of: dt.date) -> ReportData:
             park_id=r[3],
             park=r[4],
             industry=r[5],
-            milestone=_milestone_label(r[6], r[7]),
+            milestone=milestone_label(r[6], r[7]),
             planned_date=r[8],
             days_left=int(r[9]),
             leader=r[10],
         )
         for r in due
     ]
+    return due_soon
 
+
+def _lag_rows(*, as_of: dt.date, thresholds: SchedulingSettings) -> tuple[dt.date, list[LagRow]]:
+    """The projects whose investment lags, with expected figure, progress and severity (one query)."""
     month, lag = investment_lagging(as_of=as_of, settings=thresholds)
-    red_pct = Decimal(thresholds.invest_red_pct)
     lagging = []
     for project, plan, ytd in lag:
         expected = plan * month.month / Decimal(12)
@@ -451,10 +453,20 @@ def weekly_report_data(*, week: str, as_of: dt.date) -> ReportData:
                 expected=expected.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP),
                 ytd=ytd,
                 pct=pct.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP),
-                # The rule of flag_delays, without division: ytd × 1200 < plan × M × pct.
-                severity="red" if ytd * 1200 < plan * month.month * red_pct else "yellow",
+                severity=rules.investment_status(ytd, plan, months=month.month, settings=thresholds),
             )
         )
+    return month, lagging
+
+
+def weekly_report_data(*, week: str, as_of: dt.date) -> ReportData:
+    """Everything the report of `week` shows, as of `as_of` (its Monday)."""
+    thresholds = SchedulingSettings.load()
+    parks, industries = _trees()
+    delays = _delay_rows(as_of=as_of, thresholds=thresholds)
+    newly, resolved = _week_on_week(delays, as_of=as_of, thresholds=thresholds)
+    due_soon = _due_rows(as_of=as_of, thresholds=thresholds)
+    month, lagging = _lag_rows(as_of=as_of, thresholds=thresholds)
     return ReportData(
         week=week,
         as_of=as_of,
@@ -467,4 +479,5 @@ def weekly_report_data(*, week: str, as_of: dt.date) -> ReportData:
         parks=parks,
         industries=industries,
         red_after_days=thresholds.red_after_days,
+        due_soon_days=thresholds.due_soon_days,
     )

@@ -34,11 +34,11 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from parks.models import Role, User
+from parks.access import report_recipients, report_section_park_ids
+from scheduling.models import SchedulingSettings
 
 from .models import DeliveryStatus, ReportDelivery, WeeklyReport, WeeklyReportRevision, WeeklyReportSection
 from .rendering import render_html, render_pdf, render_xlsx, title_of
@@ -73,32 +73,6 @@ def render_all(data: ReportData, *, generated_at: dt.datetime) -> Rendered:
     )
 
 
-def subscribers():
-    """Active users who receive the weekly report and have an address: the commission (and
-    superusers) and viewers get the whole report, a park admin its park's section."""
-    return (
-        User.objects.filter(is_active=True, receives_weekly_report=True)
-        .exclude(email="")
-        .filter(
-            Q(is_superuser=True)
-            | Q(role__in=[Role.COMMISSION, Role.VIEWER])
-            | Q(role=Role.PARK_ADMIN, park__isnull=False)
-        )
-        .order_by("pk")
-    )
-
-
-def section_park_ids() -> list[int]:
-    """Parks that get a section: every park with an active park administrator."""
-    return sorted(
-        set(
-            User.objects.filter(is_active=True, is_superuser=False, role=Role.PARK_ADMIN, park__isnull=False)
-            .values_list("park_id", flat=True)
-            .distinct()
-        )
-    )
-
-
 def _file_name(folder: str, week: str, ext: str, park_code: str | None = None) -> str:
     suffix = f"-{park_code}" if park_code else ""
     return f"{folder}/weekly-delay-report-{week}{suffix}.{ext}"
@@ -120,20 +94,51 @@ def _write_files(saved: list[str], folder: str, week: str, rendered: Rendered, p
 
 
 def _create_deliveries(report: WeeklyReport) -> int:
-    section_parks = set(report.sections.values_list("park_id", flat=True))
-    rows = []
-    for user in subscribers():
-        if user.is_park_admin:
-            if user.park_id not in section_parks:
-                continue
-            park_id = user.park_id
-        else:
-            park_id = None
-        rows.append(
-            ReportDelivery(report=report, revision=report.revision, recipient=user, email=user.email, park_id=park_id)
-        )
+    rows = [
+        ReportDelivery(report=report, revision=report.revision, recipient=user, email=user.email, park_id=park_id)
+        for user, park_id in report_recipients(report.sections.values_list("park_id", flat=True))
+    ]
     ReportDelivery.objects.bulk_create(rows, ignore_conflicts=True)
     return len(rows)
+
+
+def _next_revision(report: WeeklyReport | None, *, week: str, as_of: dt.date, replaced_at: dt.datetime) -> WeeklyReport:
+    """The unsaved row to write: revision 1 of a new week, or the next one (the replaced one recorded)."""
+    if report is None:
+        return WeeklyReport(week=week, as_of=as_of, revision=1)
+    WeeklyReportRevision.objects.create(
+        report=report,
+        revision=report.revision,
+        generated_at=report.generated_at,
+        replaced_at=replaced_at,
+        xlsx=report.xlsx.name,
+        pdf=report.pdf.name,
+        summary=report.summary,
+    )
+    report.sections.all().delete()
+    report.revision += 1
+    report.as_of = as_of
+    return report
+
+
+def _write_sections(
+    report: WeeklyReport, saved: list[str], folder: str, sections: dict[int, Rendered], parks: dict[int, dict]
+) -> None:
+    """Each park's files and its WeeklyReportSection row (one bulk insert), into the run's folder."""
+    section_rows = []
+    for pk, rendered in sections.items():
+        names = _write_files(saved, folder, report.week, rendered, parks[pk]["code"])
+        section_rows.append(
+            WeeklyReportSection(
+                report=report,
+                park_id=pk,
+                xlsx=names["xlsx"],
+                pdf=names["pdf"],
+                html=names["html"],
+                summary=rendered.summary,
+            )
+        )
+    WeeklyReportSection.objects.bulk_create(section_rows)
 
 
 def weekly_report_generate(*, week: str, as_of: dt.date, force: bool = False) -> tuple[WeeklyReport, bool]:
@@ -141,7 +146,7 @@ def weekly_report_generate(*, week: str, as_of: dt.date, force: bool = False) ->
     generated_at = timezone.now()
     data = weekly_report_data(week=week, as_of=as_of)
     city = render_all(data, generated_at=generated_at)
-    park_ids = section_park_ids()
+    park_ids = report_section_park_ids()
     sections = {pk: render_all(data.section(pk), generated_at=generated_at) for pk in park_ids}
 
     saved: list[str] = []
@@ -152,41 +157,14 @@ def weekly_report_generate(*, week: str, as_of: dt.date, force: bool = False) ->
                 # Another run committed this week while we were rendering.
                 _delete(saved)
                 return report, False
-            if report is None:
-                report = WeeklyReport(week=week, as_of=as_of, revision=1)
-            else:
-                WeeklyReportRevision.objects.create(
-                    report=report,
-                    revision=report.revision,
-                    generated_at=report.generated_at,
-                    replaced_at=generated_at,
-                    xlsx=report.xlsx.name,
-                    pdf=report.pdf.name,
-                    summary=report.summary,
-                )
-                report.sections.all().delete()
-                report.revision += 1
-                report.as_of = as_of
+            report = _next_revision(report, week=week, as_of=as_of, replaced_at=generated_at)
             folder = _run_folder(week, report.revision)
             names = _write_files(saved, folder, week, city)
             report.xlsx, report.pdf, report.html = names["xlsx"], names["pdf"], names["html"]
             report.generated_at = generated_at
             report.summary = city.summary
             report.save()
-            section_rows = []
-            for pk in park_ids:
-                names = _write_files(saved, folder, week, sections[pk], data.parks[pk]["code"])
-                section_rows.append(
-                    WeeklyReportSection(
-                        report=report,
-                        park_id=pk,
-                        xlsx=names["xlsx"],
-                        pdf=names["pdf"],
-                        html=names["html"],
-                        summary=sections[pk].summary,
-                    )
-                )
-            WeeklyReportSection.objects.bulk_create(section_rows)
+            _write_sections(report, saved, folder, sections, data.parks)
             _create_deliveries(report)
     except IntegrityError:
         # A concurrent first run inserted the week first: its report stands, ours is dropped.
@@ -285,6 +263,10 @@ def deliveries_send(*, report_id: int) -> int:
             files[name] = _read(name)
         return files[name]
 
+    # The window the report was computed with (reports stored before it was recorded: today's).
+    due_soon_days = report.summary.get("due_soon_days")
+    if due_soon_days is None:
+        due_soon_days = SchedulingSettings.load().due_soon_days
     sent, failed = [], {}
     mail = get_connection()
     for delivery in deliveries:
@@ -298,7 +280,7 @@ def deliveries_send(*, report_id: int) -> int:
             base = _("每周滞后项目通报-%(week)s-%(scope)s") % {"week": report.week, "scope": scope}
             message = EmailMessage(
                 subject=subject,
-                body=mail_body(report, summary),
+                body=mail_body(report, summary, due_soon_days=due_soon_days),
                 from_email=settings.DEFAULT_FROM_EMAIL,
                 to=[delivery.email],
                 connection=mail,
@@ -320,7 +302,7 @@ def deliveries_send(*, report_id: int) -> int:
     return len(sent)
 
 
-def mail_body(report: WeeklyReport, summary: dict) -> str:
+def mail_body(report: WeeklyReport, summary: dict, *, due_soon_days: int) -> str:
     lines = [
         _("各位领导、各园区："),
         "",
@@ -334,8 +316,9 @@ def mail_body(report: WeeklyReport, summary: dict) -> str:
             "yellow": summary.get("milestones_yellow", 0),
             "p": summary.get("projects", 0),
         },
-        _("本周新增滞后 %(new)s 个，销号 %(resolved)s 个；未来14天到期节点 %(due)s 个；投资滞后项目 %(lag)s 个。")
+        _("本周新增滞后 %(new)s 个，销号 %(resolved)s 个；未来%(days)s天到期节点 %(due)s 个；投资滞后项目 %(lag)s 个。")
         % {
+            "days": due_soon_days,
             "new": summary.get("newly_delayed", 0),
             "resolved": summary.get("resolved", 0),
             "due": summary.get("due_soon", 0),

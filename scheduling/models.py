@@ -48,6 +48,15 @@ MILESTONE_RANK: dict[str, int] = {
 }
 
 
+def milestone_label(kind: str | None, name: str | None = "") -> str:
+    """How a node is called: its name, else its kind's label. An “other” node (or a record
+    without a kind) is only its name, never the word “其他”. Every label of a node (model,
+    delay record, pages, report) comes from here."""
+    if kind == MilestoneKind.OTHER or not kind:
+        return name or ""
+    return name or str(dict(MilestoneKind.choices).get(kind, kind))
+
+
 def milestone_order_errors(items) -> dict[int, dict[str, str]]:
     """Check the implied order of a project's milestones.
 
@@ -110,9 +119,7 @@ class Milestone(models.Model):
 
     @property
     def display_name(self) -> str:
-        if self.kind == MilestoneKind.OTHER:
-            return self.name
-        return self.name or str(MilestoneKind(self.kind).label)
+        return milestone_label(self.kind, self.name)
 
     def clean(self):
         super().clean()
@@ -302,9 +309,7 @@ class DelayRecord(models.Model):
 
     @property
     def display_name(self) -> str:
-        if self.kind == MilestoneKind.OTHER or not self.kind:
-            return self.name
-        return self.name or str(MilestoneKind(self.kind).label)
+        return milestone_label(self.kind, self.name)
 
     def save(self, *args, **kwargs):
         # Rows written through the ORM (admin, tests) get the same copies the job's SQL writes.

@@ -1,54 +1,24 @@
-"""Reads about milestones: overdue and due-soon as the contract defines them.
+"""Reads about milestones: overdue and due-soon milestones, countdowns, periods, growth.
 
-Overdue as of D: planned_date < D and not completed on or before D (actual_date is null or
-later than D). days_overdue = D − planned_date. Severity yellow for 1..red_after_days−1 days,
-red from red_after_days (default 31) on. Due soon as of D: not completed on or before D and
-D ≤ planned_date ≤ D + due_soon_days (default 14)."""
+The rules themselves (overdue, due soon, severity, thresholds) live in `scheduling.rules`."""
 
 from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
 
-from django.db.models import Case, CharField, Count, DateField, IntegerField, Q, QuerySet, Sum, Value, When
-from django.db.models.expressions import F, Func
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from common import periods
 from common.money import CENT, growth_pct
+from parks.models import Industry, Park, descendants_of_each
+from projects.models import InvestmentReport, Level, Project, Stage
 
+from . import rules
 from .calendar import WorkCalendar
-from .models import Milestone, SchedulingSettings
-
-
-def open_on(as_of: dt.date) -> Q:
-    """Not completed on or before `as_of` (a milestone completed after D was still open on D)."""
-    return Q(actual_date__isnull=True) | Q(actual_date__gt=as_of)
-
-
-class DaysBetween(Func):
-    """Whole calendar days from `earlier` to `later` (later − earlier) as an integer, on
-    PostgreSQL (date − date is an integer there) and SQLite (julianday difference). A Func
-    rather than `F() - F()`, which Django would turn into an interval."""
-
-    output_field = IntegerField()
-    arity = 2
-
-    def as_sql(self, compiler, connection, **extra_context):
-        later, earlier = (compiler.compile(expr) for expr in self.get_source_expressions())
-        return f"(({later[0]})::date - ({earlier[0]})::date)", (*later[1], *earlier[1])
-
-    def as_sqlite(self, compiler, connection, **extra_context):
-        later, earlier = (compiler.compile(expr) for expr in self.get_source_expressions())
-        return (
-            f"CAST(julianday({later[0]}) - julianday({earlier[0]}) AS INTEGER)",
-            (*later[1], *earlier[1]),
-        )
-
-
-def _days_between(later, earlier):
-    """Whole days from `earlier` to `later` as an integer expression on PostgreSQL and SQLite."""
-    return DaysBetween(later, earlier)
+from .models import GrowthSnapshot, Milestone, SchedulingSettings
+from .rules import default_period, open_on  # noqa: F401 (open_on re-exported for callers)
 
 
 def overdue_milestones(
@@ -57,17 +27,10 @@ def overdue_milestones(
     """Milestones overdue as of `as_of`, annotated with `days_overdue` and `severity`."""
     thresholds = settings or SchedulingSettings.load()
     qs = Milestone.objects.all() if queryset is None else queryset
-    days = _days_between(Value(as_of, output_field=DateField()), F("planned_date"))
     return (
-        qs.filter(open_on(as_of), planned_date__lt=as_of)
-        .annotate(days_overdue=days)
-        .annotate(
-            severity=Case(
-                When(planned_date__lte=as_of - dt.timedelta(days=thresholds.red_after_days), then=Value("red")),
-                default=Value("yellow"),
-                output_field=CharField(),
-            )
-        )
+        qs.filter(rules.overdue_q(as_of))
+        .annotate(days_overdue=rules.days_overdue_expr(as_of))
+        .annotate(severity=rules.severity_expr(as_of, thresholds))
     )
 
 
@@ -78,11 +41,7 @@ def due_soon_milestones(
     `days_left` (calendar days, 0 = due today)."""
     thresholds = settings or SchedulingSettings.load()
     qs = Milestone.objects.all() if queryset is None else queryset
-    return qs.filter(
-        open_on(as_of),
-        planned_date__gte=as_of,
-        planned_date__lte=as_of + dt.timedelta(days=thresholds.due_soon_days),
-    ).annotate(days_left=_days_between(F("planned_date"), Value(as_of, output_field=DateField())))
+    return qs.filter(rules.due_soon_q(as_of, thresholds)).annotate(days_left=rules.days_left_expr(as_of))
 
 
 # --- Countdowns (倒计时) ------------------------------------------------------------------------
@@ -95,7 +54,7 @@ def countdown(milestone: Milestone, *, as_of: dt.date, calendar: WorkCalendar | 
     date falls in a year the official schedule does not cover yet (fallback: Mon–Fri plus the
     commission's Holiday rows). Completed milestones have no countdown (all values None)."""
     cal = calendar or WorkCalendar()
-    if milestone.actual_date is not None and milestone.actual_date <= as_of:
+    if rules.is_done(milestone, as_of):
         return {"days": None, "workdays": None, "official_calendar": cal.is_official(as_of)}
     planned = milestone.planned_date
     return {
@@ -108,7 +67,7 @@ def countdown(milestone: Milestone, *, as_of: dt.date, calendar: WorkCalendar | 
 def with_days_left(queryset: QuerySet[Milestone], *, as_of: dt.date) -> QuerySet[Milestone]:
     """Annotate `days_left` (planned − as_of in calendar days, negative when overdue) in SQL,
     so lists can sort and filter on it without a query per row."""
-    return queryset.annotate(days_left=_days_between(F("planned_date"), Value(as_of, output_field=DateField())))
+    return queryset.annotate(days_left=rules.days_left_expr(as_of))
 
 
 def attach_countdowns(milestones, *, as_of: dt.date, calendar: WorkCalendar | None = None) -> list:
@@ -129,13 +88,6 @@ def slip_days(milestone: Milestone) -> int:
 # --- Periods ----------------------------------------------------------------------------------
 
 MIN_YEAR, MAX_YEAR = periods.MIN_YEAR, periods.MAX_YEAR
-
-
-def default_period(today: dt.date) -> dt.date:
-    """The last full month before `today` (as the first of that month): reports for a month are
-    filed during the next one."""
-    first = today.replace(day=1)
-    return (first - dt.timedelta(days=1)).replace(day=1)
 
 
 def parse_period(value: str | dt.date | None, *, today: dt.date | None = None) -> dt.date:
@@ -202,21 +154,7 @@ def _tree_order(rows: list[dict]) -> list[dict]:
 
 def _descendants(rows: list[dict]) -> dict[int, set[int]]:
     """id → the ids of the node and all its descendants (small trees, in memory)."""
-    children: dict[int | None, list[int]] = {}
-    for row in rows:
-        children.setdefault(row["parent_id"], []).append(row["id"])
-    result: dict[int, set[int]] = {}
-    for row in rows:
-        found: set[int] = set()
-        stack = [row["id"]]
-        while stack:
-            pk = stack.pop()
-            if pk in found:
-                continue
-            found.add(pk)
-            stack.extend(children.get(pk, []))
-        result[row["id"]] = found
-    return result
+    return descendants_of_each((row["id"], row["parent_id"]) for row in rows)
 
 
 def _money(value) -> Decimal:
@@ -253,10 +191,28 @@ def compute_growth_figures(*, period: dt.date) -> dict:
 
     Every project counts, archived ones included: their investment happened. The latest figure
     of a corrected report counts (there is one row per project and month)."""
-    from parks.models import Industry, Park
-    from projects.models import InvestmentReport, Project
-
     period = period.replace(day=1)
+    groups = _growth_groups(period=period)
+    city_acc = _add_up(groups.values())
+    city = _figures(city_acc["ytd"], city_acc["prior"], city_acc["listed"], city_acc["plisted"])
+    industries = _industry_figures(groups, city)
+    parks = _park_figures(groups)
+    return {
+        "period": period,
+        "city": {**city, "project_count": city_acc["n"], "total_investment": city_acc["total"]},
+        "industries": industries,
+        "breakdowns": jsonable(
+            {
+                "park": parks,
+                "level": _by_choice(groups, 2, Level.choices),
+                "stage": _by_choice(groups, 3, Stage.choices),
+            }
+        ),
+    }
+
+
+def _growth_groups(*, period: dt.date) -> dict[tuple, dict]:
+    """Steps 1 and 2: both GROUP BYs folded into one sum per key, which every roll-up then adds."""
     year = period.year
     cur_start = dt.date(year, 1, 1)
     prior_start = dt.date(year - 1, 1, 1)
@@ -302,24 +258,29 @@ def compute_growth_figures(*, period: dt.date) -> dict:
         g["total"] += _money(total)
         g["listed"] += _money(listed)
         g["plisted"] += _money(plisted)
+    return groups
 
-    def add_up(selected) -> dict:
-        acc = _zero_group()
-        for g in selected:
-            for name in acc:
-                acc[name] += g[name]
-        return acc
 
-    def summary(acc: dict) -> dict:
-        return {
-            **_figures(acc["ytd"], acc["prior"], acc["listed"], acc["plisted"]),
-            "project_count": acc["n"],
-            "total_investment": acc["total"],
-        }
+def _add_up(selected) -> dict:
+    """Step 3's roll-up: the sums of the selected groups, in memory (no query per node)."""
+    acc = _zero_group()
+    for g in selected:
+        for name in acc:
+            acc[name] += g[name]
+    return acc
 
-    city_acc = add_up(groups.values())
-    city = _figures(city_acc["ytd"], city_acc["prior"], city_acc["listed"], city_acc["plisted"])
 
+def _summary(acc: dict) -> dict:
+    """The figures every breakdown row shows, from its rolled-up sums."""
+    return {
+        **_figures(acc["ytd"], acc["prior"], acc["listed"], acc["plisted"]),
+        "project_count": acc["n"],
+        "total_investment": acc["total"],
+    }
+
+
+def _industry_figures(groups: dict[tuple, dict], city: dict) -> list[dict]:
+    """One row per industry in tree order, each with its descendants rolled in (one query, the tree)."""
     industry_rows = _tree_order(list(Industry.objects.values("id", "code", "name", "parent_id", "sort_order")))
     industry_codes = {row["id"]: row["code"] for row in industry_rows}
     below = _descendants(industry_rows)
@@ -328,8 +289,8 @@ def compute_growth_figures(*, period: dt.date) -> dict:
         by_industry.setdefault(industry_id, []).append(g)
     industries = []
     for row in industry_rows:
-        acc = add_up(g for pk in below[row["id"]] for g in by_industry.get(pk, []))
-        figures = summary(acc)
+        acc = _add_up(g for pk in below[row["id"]] for g in by_industry.get(pk, []))
+        figures = _summary(acc)
         industries.append(
             {
                 "industry": row["code"],
@@ -348,7 +309,11 @@ def compute_growth_figures(*, period: dt.date) -> dict:
                 "listed_growth_pct": figures["listed_growth_pct"],
             }
         )
+    return industries
 
+
+def _park_figures(groups: dict[tuple, dict]) -> list[dict]:
+    """One row per park in tree order, each with its sub-parks rolled in (one query, the tree)."""
     park_rows = _tree_order(list(Park.objects.values("id", "code", "name", "parent_id", "sort_order")))
     park_codes = {row["id"]: row["code"] for row in park_rows}
     park_below = _descendants(park_rows)
@@ -360,31 +325,23 @@ def compute_growth_figures(*, period: dt.date) -> dict:
             "park": row["code"],
             "name": row["name"],
             "parent": park_codes.get(row["parent_id"]),
-            **summary(add_up(g for pk in park_below[row["id"]] for g in by_park.get(pk, []))),
+            **_summary(_add_up(g for pk in park_below[row["id"]] for g in by_park.get(pk, []))),
         }
         for row in park_rows
     ]
+    return parks
 
-    def by_choice(index: int, choices) -> list[dict]:
-        return [
-            {
-                "code": value,
-                "name": str(label),
-                **summary(add_up(g for k, g in groups.items() if k[index] == value)),
-            }
-            for value, label in choices
-        ]
 
-    from projects.models import Level, Stage
-
-    return {
-        "period": period,
-        "city": {**city, "project_count": city_acc["n"], "total_investment": city_acc["total"]},
-        "industries": industries,
-        "breakdowns": jsonable(
-            {"park": parks, "level": by_choice(2, Level.choices), "stage": by_choice(3, Stage.choices)}
-        ),
-    }
+def _by_choice(groups: dict[tuple, dict], index: int, choices) -> list[dict]:
+    """One row per level or stage (key position `index`), every choice listed even when empty."""
+    return [
+        {
+            "code": value,
+            "name": str(label),
+            **_summary(_add_up(g for k, g in groups.items() if k[index] == value)),
+        }
+        for value, label in choices
+    ]
 
 
 def jsonable(value):
@@ -410,8 +367,6 @@ def industry_growth(*, period: dt.date) -> dict:
     the API formats them). Served from the stored GrowthSnapshot when the nightly job (or an
     on-demand run) has computed one for the period — `source` "snapshot" and its `computed_at` —
     else computed live (`source` "live", `computed_at` None). Constant number of queries."""
-    from .models import GrowthSnapshot
-
     period = period.replace(day=1)
     snapshot = GrowthSnapshot.objects.filter(period=period).first()
     if snapshot is None:
@@ -420,6 +375,19 @@ def industry_growth(*, period: dt.date) -> dict:
         figures["source"] = "live"
         figures["computed_at"] = None
         return figures
+    breakdowns = {k: v for k, v in (snapshot.breakdowns or {}).items() if k != "city"}
+    return {
+        "period": f"{period:%Y-%m}",
+        "source": "snapshot",
+        "computed_at": snapshot.computed_at,
+        "city": _snapshot_city(snapshot),
+        "industries": _snapshot_industries(snapshot),
+        "breakdowns": breakdowns,
+    }
+
+
+def _snapshot_city(snapshot: GrowthSnapshot) -> dict:
+    """The stored city figures; count and total only when the snapshot recorded them (older ones did not)."""
     city = {
         "ytd": snapshot.ytd,
         "prior_ytd": snapshot.prior_ytd,
@@ -432,6 +400,11 @@ def industry_growth(*, period: dt.date) -> dict:
     if "project_count" in city_extra:
         city["project_count"] = city_extra["project_count"]
         city["total_investment"] = Decimal(city_extra["total_investment"])
+    return city
+
+
+def _snapshot_industries(snapshot: GrowthSnapshot) -> list[dict]:
+    """The stored industry rows in tree order and in the live figures' shape (one query)."""
     rows = {
         row.industry_id: row for row in snapshot.industries.select_related("industry", "industry__parent").order_by()
     }
@@ -467,12 +440,4 @@ def industry_growth(*, period: dt.date) -> dict:
                 "listed_growth_pct": r.listed_growth_pct,
             }
         )
-    breakdowns = {k: v for k, v in (snapshot.breakdowns or {}).items() if k != "city"}
-    return {
-        "period": f"{period:%Y-%m}",
-        "source": "snapshot",
-        "computed_at": snapshot.computed_at,
-        "city": city,
-        "industries": industries,
-        "breakdowns": breakdowns,
-    }
+    return industries

@@ -6,17 +6,17 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from projects.selectors import can_write_park
 
+from . import rules
 from .calendar import WorkCalendar
 from .models import (
     CloseReason,
@@ -30,7 +30,6 @@ from .models import (
     SchedulingSettings,
     milestone_order_errors,
 )
-from .selectors import open_on
 
 logger = logging.getLogger(__name__)
 
@@ -141,19 +140,6 @@ def job_session_settings() -> None:
             cursor.execute("SET LOCAL jit = off; SET LOCAL work_mem = '64MB'")
 
 
-def _sql_days(later: str, earlier: str) -> str:
-    """SQL for whole days from `earlier` to `later`."""
-    if connection.vendor == "postgresql":
-        return f"({later}::date - {earlier}::date)"
-    return f"CAST(julianday({later}) - julianday({earlier}) AS INTEGER)"
-
-
-def _sql_next_day(column: str) -> str:
-    if connection.vendor == "postgresql":
-        return f"({column} + 1)"
-    return f"date({column}, '+1 day')"
-
-
 def _tables() -> dict[str, str]:
     from projects.models import AnnualPlan, InvestmentReport, Project
 
@@ -166,144 +152,139 @@ def _tables() -> dict[str, str]:
     }
 
 
-def _flag_delays_sql(project_ids: list[int] | None = None) -> dict[str, str]:
-    """The statements of flag_delays, each one set-based (named parameters: d, red_cut, soon_cut,
-    year, year_start, period, months, yellow_pct, red_pct). Only table names from the models
-    are formatted in (hence the S608 noqa); every value is a bound parameter."""
-    t = _tables()
-    # Statements 4 and 5 may be limited to some projects (a refresh after an edit); the ids are
-    # integers formatted in, never text.
-    ids = ",".join(str(int(pk)) for pk in project_ids) if project_ids else ""
-    only_p2 = f"WHERE p2.id IN ({ids}) " if ids else ""
-    only_r = f"AND project_id IN ({ids}) " if ids else ""
+def _delay_record_sql(t: dict[str, str]) -> dict[str, str]:
+    """Statements 1–3: the delay records' lifecycle (close, update, open)."""
+    dr = t["dr"]
     overdue_same_plan = (
         f"SELECT 1 FROM {t['m']} m JOIN {t['p']} p ON p.id = m.project_id "  # noqa: S608
-        f"WHERE m.id = {t['dr']}.milestone_id AND m.planned_date = {t['dr']}.planned_date "
-        "AND m.planned_date < %(d)s AND (m.actual_date IS NULL OR m.actual_date > %(d)s) AND p.archived_at IS NULL"
+        f"WHERE m.id = {dr}.milestone_id AND m.planned_date = {dr}.planned_date "
+        f"AND {rules.sql_overdue('m')} AND p.archived_at IS NULL"
     )
     completed = (
-        f"SELECT m.actual_date FROM {t['m']} m WHERE m.id = {t['dr']}.milestone_id "  # noqa: S608
-        "AND m.actual_date IS NOT NULL AND m.actual_date <= %(d)s"
+        f"SELECT m.actual_date FROM {t['m']} m WHERE m.id = {dr}.milestone_id "  # noqa: S608
+        f"AND NOT {rules.sql_open('m')}"
     )
     archived = (
         f"SELECT 1 FROM {t['m']} m JOIN {t['p']} p ON p.id = m.project_id "  # noqa: S608
-        f"WHERE m.id = {t['dr']}.milestone_id AND p.archived_at IS NOT NULL"
+        f"WHERE m.id = {dr}.milestone_id AND p.archived_at IS NOT NULL"
     )
-    severity = "CASE WHEN {col} <= %(red_cut)s THEN 'red' ELSE 'yellow' END"
+    severity = rules.sql_severity("planned_date")
     return {
         # 1. Close the open records whose milestone is no longer overdue on the same planned
         #    date: completed (closed on the completion date), project archived, or replanned.
         #    A record already checked for a later day than `d` is left alone (a run for a past
         #    date never rewrites newer knowledge).
         "close": (
-            f"UPDATE {t['dr']} SET "  # noqa: S608
+            f"UPDATE {dr} SET "  # noqa: S608
             f"closed_on = COALESCE(({completed}), %(d)s), "
-            f"close_reason = CASE WHEN {t['dr']}.milestone_id IS NULL THEN 'deleted' "
+            f"close_reason = CASE WHEN {dr}.milestone_id IS NULL THEN 'deleted' "
             f"WHEN EXISTS ({completed}) THEN 'completed' "
             f"WHEN EXISTS ({archived}) THEN 'archived' ELSE 'replanned' END "
             f"WHERE closed_on IS NULL AND last_seen_on <= %(d)s AND NOT EXISTS ({overdue_same_plan})"
         ),
         # 2. Bring the open records up to `d` (guarded: only rows that would change).
         "update": (
-            f"UPDATE {t['dr']} SET last_seen_on = %(d)s, "  # noqa: S608
-            f"days_overdue = {_sql_days('%(d)s', 'planned_date')}, "
-            f"severity = {severity.format(col='planned_date')} "
+            f"UPDATE {dr} SET last_seen_on = %(d)s, "  # noqa: S608
+            f"days_overdue = {rules.sql_days_overdue('planned_date')}, severity = {severity} "
             "WHERE closed_on IS NULL AND last_seen_on <= %(d)s "
-            f"AND (last_seen_on < %(d)s OR severity <> {severity.format(col='planned_date')})"
+            f"AND (last_seen_on < %(d)s OR severity <> {severity})"
         ),
         # 3. Open a record for each overdue milestone without one. opened_on is the first day
         #    it was overdue (planned + 1), so a missed run or a run for a past date gives the
         #    same record. ON CONFLICT DO NOTHING: the partial unique index (one open record per
         #    milestone) settles a race with a concurrent run.
         "open": (
-            f"INSERT INTO {t['dr']} (milestone_id, planned_date, opened_on, last_seen_on, days_overdue, severity, "  # noqa: S608
+            f"INSERT INTO {dr} (milestone_id, planned_date, opened_on, last_seen_on, days_overdue, severity, "  # noqa: S608
             "closed_on, close_reason, project_id, kind, name) "
-            f"SELECT m.id, m.planned_date, {_sql_next_day('m.planned_date')}, %(d)s, "
-            f"{_sql_days('%(d)s', 'm.planned_date')}, {severity.format(col='m.planned_date')}, NULL, '', "
+            f"SELECT m.id, m.planned_date, {rules.sql_next_day('m.planned_date')}, %(d)s, "
+            f"{rules.sql_days_overdue('m.planned_date')}, {rules.sql_severity('m.planned_date')}, NULL, '', "
             "m.project_id, m.kind, m.name "
             f"FROM {t['m']} m JOIN {t['p']} p ON p.id = m.project_id "
-            "WHERE p.archived_at IS NULL AND m.planned_date < %(d)s "
-            "AND (m.actual_date IS NULL OR m.actual_date > %(d)s) "
-            f"AND NOT EXISTS (SELECT 1 FROM {t['dr']} r WHERE r.milestone_id = m.id AND (r.closed_on IS NULL "
+            f"WHERE p.archived_at IS NULL AND {rules.sql_overdue('m')} "
+            f"AND NOT EXISTS (SELECT 1 FROM {dr} r WHERE r.milestone_id = m.id AND (r.closed_on IS NULL "
             "OR (r.planned_date = m.planned_date AND r.opened_on <= %(d)s AND r.closed_on > %(d)s))) "
             "ON CONFLICT DO NOTHING"
         ),
+    }
+
+
+def _ytd_sql(t: dict[str, str], only: str = "") -> str:
+    """Each project's completed investment from January to the graded month."""
+    return (
+        f"SELECT project_id, SUM(amount) AS ytd FROM {t['r']} "  # noqa: S608
+        f"WHERE period >= %(year_start)s AND period <= %(period)s {only}GROUP BY project_id"
+    )
+
+
+def _project_status_sql(t: dict[str, str], ids: str) -> dict[str, str]:
+    """Statements 4–5, one per status, optionally limited to the projects `ids` (integers
+    formatted in, never text)."""
+    only_p2 = f"WHERE p2.id IN ({ids}) " if ids else ""
+    only_r = f"AND project_id IN ({ids}) " if ids else ""
+    return {
         # 4. Each project's colour: its worst milestone open on `d` (red > yellow > due soon >
         #    green). Only rows whose colour changes are written.
         "status": (
             f"UPDATE {t['p']} AS p SET status = s.status FROM ("  # noqa: S608
-            "SELECT p2.id AS id, CASE COALESCE(MAX(CASE WHEN m.planned_date <= %(red_cut)s THEN 3 "
-            "WHEN m.planned_date < %(d)s THEN 2 WHEN m.id IS NOT NULL THEN 1 END), 0) "
-            "WHEN 3 THEN 'red' WHEN 2 THEN 'yellow' WHEN 1 THEN 'due_soon' ELSE 'green' END AS status "
-            f"FROM {t['p']} p2 LEFT JOIN {t['m']} m ON m.project_id = p2.id "
-            "AND (m.actual_date IS NULL OR m.actual_date > %(d)s) AND m.planned_date <= %(soon_cut)s "
+            f"SELECT p2.id AS id, {rules.sql_status_of_rank(f'MAX({rules.sql_status_rank()})')} AS status "
+            f"FROM {t['p']} p2 LEFT JOIN {t['m']} m ON m.project_id = p2.id AND {rules.sql_flagged('m')} "
             f"{only_p2}GROUP BY p2.id) AS s WHERE s.id = p.id AND p.status <> s.status"
         ),
-        # 5. 投资滞后: year-to-date completed against the annual plan pro rata by month
-        #    (ytd / (plan × months / 12) below red_pct % → red, below yellow_pct % → yellow),
-        #    compared without division: ytd × 1200 < plan × months × pct.
+        # 5. 投资滞后 (scheduling.rules.sql_investment_status).
         "investment": (
             f"UPDATE {t['p']} AS p SET investment_status = s.st FROM ("  # noqa: S608
-            "SELECT p2.id AS id, CASE "
-            "WHEN ap.planned_investment IS NULL OR ap.planned_investment = 0 THEN 'none' "
-            "WHEN COALESCE(r.ytd, 0) * 1200 < ap.planned_investment * %(months)s * %(red_pct)s THEN 'red' "
-            "WHEN COALESCE(r.ytd, 0) * 1200 < ap.planned_investment * %(months)s * %(yellow_pct)s THEN 'yellow' "
-            "ELSE 'green' END AS st "
+            f"SELECT p2.id AS id, {rules.sql_investment_status('r.ytd', 'ap.planned_investment')} AS st "
             f"FROM {t['p']} p2 LEFT JOIN {t['ap']} ap ON ap.project_id = p2.id AND ap.year = %(year)s "
-            f"LEFT JOIN (SELECT project_id, SUM(amount) AS ytd FROM {t['r']} "
-            f"WHERE period >= %(year_start)s AND period <= %(period)s {only_r}GROUP BY project_id) r "
+            f"LEFT JOIN ({_ytd_sql(t, only_r)}) r "
             f"ON r.project_id = p2.id {only_p2}) AS s WHERE s.id = p.id AND p.investment_status <> s.st"
         ),
-        # 4–6 in one statement on PostgreSQL (a data-modifying CTE): projects, milestones and
-        # reports are each read once, both statuses written in one pass, the totals counted on
-        # the way. Same rules as "status" and "investment" above (tests run both vendors).
-        "status_investment_totals_pg": (
-            "WITH ms AS (SELECT m.project_id, MAX(CASE WHEN m.planned_date <= %(red_cut)s THEN 3 "  # noqa: S608
-            "WHEN m.planned_date < %(d)s THEN 2 ELSE 1 END) AS worst, "
-            "COUNT(*) FILTER (WHERE m.planned_date <= %(red_cut)s) AS n_red, "
-            "COUNT(*) FILTER (WHERE m.planned_date > %(red_cut)s AND m.planned_date < %(d)s) AS n_yellow, "
-            "COUNT(*) FILTER (WHERE m.planned_date >= %(d)s) AS n_soon "
-            f"FROM {t['m']} m WHERE (m.actual_date IS NULL OR m.actual_date > %(d)s) "
-            "AND m.planned_date <= %(soon_cut)s GROUP BY m.project_id), "
-            f"ytd AS (SELECT project_id, SUM(amount) AS ytd FROM {t['r']} "
-            "WHERE period >= %(year_start)s AND period <= %(period)s GROUP BY project_id), "
-            "calc AS (SELECT p2.id, p2.archived_at, ms.n_red, ms.n_yellow, ms.n_soon, "
-            "p2.status AS old_status, p2.investment_status AS old_inv, "
-            "CASE COALESCE(ms.worst, 0) WHEN 3 THEN 'red' WHEN 2 THEN 'yellow' WHEN 1 THEN 'due_soon' "
-            "ELSE 'green' END AS new_status, "
-            "CASE WHEN ap.planned_investment IS NULL OR ap.planned_investment = 0 THEN 'none' "
-            "WHEN COALESCE(y.ytd, 0) * 1200 < ap.planned_investment * %(months)s * %(red_pct)s THEN 'red' "
-            "WHEN COALESCE(y.ytd, 0) * 1200 < ap.planned_investment * %(months)s * %(yellow_pct)s THEN 'yellow' "
-            "ELSE 'green' END AS new_inv "
-            f"FROM {t['p']} p2 LEFT JOIN ms ON ms.project_id = p2.id "
-            f"LEFT JOIN {t['ap']} ap ON ap.project_id = p2.id AND ap.year = %(year)s "
-            "LEFT JOIN ytd y ON y.project_id = p2.id), "
-            f"upd AS (UPDATE {t['p']} AS p SET status = c.new_status, investment_status = c.new_inv FROM calc c "
-            "WHERE c.id = p.id AND (p.status <> c.new_status OR p.investment_status <> c.new_inv) "
-            "RETURNING c.old_status <> c.new_status AS status_changed, c.old_inv <> c.new_inv AS inv_changed) "
-            "SELECT COALESCE(SUM(n_red), 0), COALESCE(SUM(n_yellow), 0), COALESCE(SUM(n_soon), 0), "
-            "(SELECT COUNT(*) FILTER (WHERE status_changed) FROM upd), "
-            "(SELECT COUNT(*) FILTER (WHERE inv_changed) FROM upd) "
-            "FROM calc WHERE archived_at IS NULL"
-        ),
+    }
+
+
+def _status_totals_pg_sql(t: dict[str, str]) -> str:
+    """Statements 4–6 in one on PostgreSQL (a data-modifying CTE): projects, milestones and
+    reports are each read once, both statuses written in one pass, the totals counted on the
+    way. Same rules as "status" and "investment" (tests run both vendors)."""
+    return (
+        f"WITH ms AS (SELECT m.project_id, MAX({rules.sql_status_rank()}) AS worst, "  # noqa: S608
+        f"COUNT(*) FILTER (WHERE {rules.sql_red()}) AS n_red, "
+        f"COUNT(*) FILTER (WHERE {rules.sql_yellow()}) AS n_yellow, "
+        f"COUNT(*) FILTER (WHERE {rules.sql_due_soon()}) AS n_soon "
+        f"FROM {t['m']} m WHERE {rules.sql_flagged('m')} GROUP BY m.project_id), "
+        f"ytd AS ({_ytd_sql(t)}), "
+        "calc AS (SELECT p2.id, p2.archived_at, ms.n_red, ms.n_yellow, ms.n_soon, "
+        "p2.status AS old_status, p2.investment_status AS old_inv, "
+        f"{rules.sql_status_of_rank('ms.worst')} AS new_status, "
+        f"{rules.sql_investment_status('y.ytd', 'ap.planned_investment')} AS new_inv "
+        f"FROM {t['p']} p2 LEFT JOIN ms ON ms.project_id = p2.id "
+        f"LEFT JOIN {t['ap']} ap ON ap.project_id = p2.id AND ap.year = %(year)s "
+        "LEFT JOIN ytd y ON y.project_id = p2.id), "
+        f"upd AS (UPDATE {t['p']} AS p SET status = c.new_status, investment_status = c.new_inv FROM calc c "
+        "WHERE c.id = p.id AND (p.status <> c.new_status OR p.investment_status <> c.new_inv) "
+        "RETURNING c.old_status <> c.new_status AS status_changed, c.old_inv <> c.new_inv AS inv_changed) "
+        "SELECT COALESCE(SUM(n_red), 0), COALESCE(SUM(n_yellow), 0), COALESCE(SUM(n_soon), 0), "
+        "(SELECT COUNT(*) FILTER (WHERE status_changed) FROM upd), "
+        "(SELECT COUNT(*) FILTER (WHERE inv_changed) FROM upd) "
+        "FROM calc WHERE archived_at IS NULL"
+    )
+
+
+def _flag_delays_sql(project_ids: list[int] | None = None) -> dict[str, str]:
+    """The statements of flag_delays, each one set-based, built from the fragments of
+    `scheduling.rules` (named parameters of `rules.sql_params`). Only table names from the
+    models and integer ids are formatted in (hence the S608 noqa); every value is a bound
+    parameter. Statements 4 and 5 may be limited to some projects (a refresh after an edit)."""
+    t = _tables()
+    ids = ",".join(str(int(pk)) for pk in project_ids) if project_ids else ""
+    return {
+        **_delay_record_sql(t),
+        **_project_status_sql(t, ids),
+        "status_investment_totals_pg": _status_totals_pg_sql(t),
     }
 
 
 def flag_delays_params(*, as_of: dt.date, settings: SchedulingSettings) -> dict[str, Any]:
-    from .selectors import default_period
-
-    period = default_period(as_of)
-    return {
-        "d": as_of,
-        "red_cut": as_of - dt.timedelta(days=settings.red_after_days),
-        "soon_cut": as_of + dt.timedelta(days=settings.due_soon_days),
-        "year": period.year,
-        "year_start": dt.date(period.year, 1, 1),
-        "period": period,
-        "months": period.month,
-        "yellow_pct": Decimal(settings.invest_yellow_pct),
-        "red_pct": Decimal(settings.invest_red_pct),
-    }
+    return rules.sql_params(as_of, settings)
 
 
 def flag_delays(*, as_of: dt.date) -> dict[str, Any]:
@@ -341,11 +322,11 @@ def flag_delays(*, as_of: dt.date) -> dict[str, Any]:
                     cursor.execute(statements[name], params)
                     counts[name] = max(cursor.rowcount, 0)
                 totals = Milestone.objects.filter(
-                    open_on(as_of), planned_date__lte=params["soon_cut"], project__archived_at__isnull=True
+                    rules.flagged_q(as_of, settings), project__archived_at__isnull=True
                 ).aggregate(
-                    red=Count("id", filter=Q(planned_date__lte=params["red_cut"])),
-                    yellow=Count("id", filter=Q(planned_date__gt=params["red_cut"], planned_date__lt=as_of)),
-                    due_soon=Count("id", filter=Q(planned_date__gte=as_of)),
+                    red=Count("id", filter=rules.red_q(as_of, settings)),
+                    yellow=Count("id", filter=rules.yellow_q(as_of, settings)),
+                    due_soon=Count("id", filter=rules.due_soon_q(as_of, settings)),
                 )
                 red, yellow, due_soon = totals["red"], totals["yellow"], totals["due_soon"]
     return {

@@ -1,4 +1,5 @@
-"""Shared fixtures: the personas of STYLE.md and a small two-park city.
+"""Shared fixtures: the personas (commission_user, park_a_admin, park_b_admin, a viewer,
+anonymous) and a small two-park city.
 
 Under CI=true the suite must run against PostgreSQL and Redis: a missing service is a failure,
 never a skip."""

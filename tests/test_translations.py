@@ -218,14 +218,25 @@ def test_chinese_stays_chinese():
 
 
 def _template_reads_back(tmp_path, made_in: str, read_in: str) -> None:
+    """A template downloaded in one language, filled in and uploaded by someone reading the
+    site in another: every column of the template is recognised and its value read."""
+    import openpyxl
+
     from projects import imports
 
+    columns = imports.KINDS["projects"]
     with translation.override(made_in):
         data = imports.template_workbook("projects")
     path = tmp_path / f"template-{made_in}.xlsx"
     path.write_bytes(data)
+    wb = openpyxl.load_workbook(path)
+    ws = wb.worksheets[0]
+    assert ws.max_row == 1 and ws.max_column == len(columns)  # the header row, one cell a column
+    ws.append([f"value-{c.key}" for c in columns])
+    wb.save(path)
     with translation.override(read_in):
-        imports.read_rows(path, "projects")  # raises ImportRefused when a required header is not recognised
+        rows = imports.read_rows(path, "projects")  # raises ImportRefused when a required header is not recognised
+    assert rows == [(2, {c.key: f"value-{c.key}" for c in columns})]
 
 
 def test_chinese_template_reads_back_in_chinese(tmp_path):

@@ -8,6 +8,15 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
+from scheduling import rules
+
+# A plan marker's class from the milestone's colour (scheduling.rules.milestone_level).
+MARK_CSS = {rules.RED: "late", rules.YELLOW: "late", rules.DUE_SOON: "soon", rules.GREEN: "ok", None: "done"}
+
+
+def mark_css(milestone, as_of: dt.date, settings) -> str:
+    return MARK_CSS[rules.milestone_level(milestone, as_of, settings)]
+
 
 def growth_chart(figures: dict | None) -> dict | None:
     """Horizontal bars of the top-level industries' YTD growth against the city's (inline SVG)."""
@@ -62,7 +71,7 @@ def growth_chart(figures: dict | None) -> dict | None:
     }
 
 
-def timeline(milestones, as_of: dt.date) -> dict | None:
+def timeline(milestones, as_of: dt.date, settings) -> dict | None:
     """Coordinates for the small SVG timeline of a project: baseline ◇, plan ●, actual ✓."""
     dates = [as_of]
     for m in milestones:
@@ -80,7 +89,6 @@ def timeline(milestones, as_of: dt.date) -> dict | None:
     rows = []
     for i, m in enumerate(milestones):
         y = 30 + i * row_h
-        days = None if (m.actual_date and m.actual_date <= as_of) else (m.planned_date - as_of).days
         rows.append(
             {
                 "label": m.display_name,
@@ -92,7 +100,7 @@ def timeline(milestones, as_of: dt.date) -> dict | None:
                 "px": x(m.planned_date),
                 "ax": x(m.actual_date) if m.actual_date else None,
                 "slip": m.baseline_date and m.planned_date != m.baseline_date,
-                "css": "done" if days is None else ("late" if days < 0 else ("soon" if days <= 14 else "ok")),
+                "css": mark_css(m, as_of, settings),
             }
         )
     ticks = []
@@ -116,7 +124,7 @@ def _month_add(d: dt.date, months: int) -> dt.date:
 CSS_RANK = {"late": 3, "soon": 2, "ok": 1, "done": 0}
 
 
-def board_marks(milestones, *, as_of, start, end, x):
+def board_marks(milestones, *, as_of, start, end, x, settings):
     """The markers of one wall-chart row. Nodes on the same planned day (拿地即开工, 四证齐发)
     share one marker so their labels do not pile up; nodes outside the window are counted."""
     by_day: OrderedDict = OrderedDict()
@@ -129,9 +137,7 @@ def board_marks(milestones, *, as_of, start, end, x):
         if m.planned_date > end:
             after += 1
             continue
-        done = m.actual_date is not None and m.actual_date <= as_of
-        days = None if done else (m.planned_date - as_of).days
-        css = "done" if done else ("late" if days < 0 else ("soon" if days <= 14 else "ok"))
+        css = mark_css(m, as_of, settings)
         title = f"{m.display_name} {_('计划')} {m.planned_date}"
         if m.baseline_date and m.baseline_date != m.planned_date:
             title += f" / {_('基线')} {m.baseline_date}"

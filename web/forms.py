@@ -13,19 +13,13 @@ from django.utils.translation import gettext_lazy
 
 from common.money import AmountFormField
 from common.periods import parse_period_or
+from parks.access import writable_parks
 from parks.models import Industry, Park
 from projects.imports import KIND_LABELS, ImportRefused, check_upload
 from projects.models import AnnualPlan, Level, Project, Stage, Status
-from projects.selectors import parks_administered_by
 from scheduling.models import Milestone, MilestoneKind, ScheduleTemplate, milestone_order_errors
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-
-def parks_for(user):
-    ids = parks_administered_by(user)
-    qs = Park.objects.all()
-    return qs if ids is None else qs.filter(pk__in=ids)
 
 
 class ProjectForm(forms.ModelForm):
@@ -72,7 +66,7 @@ class ProjectForm(forms.ModelForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
-        self.fields["park"].queryset = parks_for(user)
+        self.fields["park"].queryset = writable_parks(user)
         self.fields["industry"].queryset = Industry.objects.all()
         if self.instance.pk:
             # Editing needs the version the user started from; without it a save could silently

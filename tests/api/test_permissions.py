@@ -133,9 +133,27 @@ def test_project_delete_archives_commission_only(clients, data, role, expected):
 # --- milestones ------------------------------------------------------------------------------------
 
 
+def _retrieved(clients, role, resource: str, pk: int) -> dict | None:
+    """GET one object as `role`: the body when readable (200), else None. A 404 (another park's
+    object) must read exactly as the 404 for an id that does not exist."""
+    client = _client(clients, role)
+    response = client.get(f"{API}{resource}/{pk}/")
+    assert response.status_code == RETRIEVE[role]
+    if response.status_code == 404:
+        assert response.json() == client.get(f"{API}{resource}/999999999/").json()
+    return response.json() if response.status_code == 200 else None
+
+
 @pytest.mark.parametrize("role", ROLES)
 def test_milestone_retrieve(clients, data, role):
-    assert _client(clients, role).get(f"{API}milestones/{data.milestone_a.pk}/").status_code == RETRIEVE[role]
+    body = _retrieved(clients, role, "milestones", data.milestone_a.pk)
+    if body is not None:
+        assert (body["id"], body["project"], body["kind"], body["planned_date"]) == (
+            data.milestone_a.pk,
+            data.project_a.pk,
+            "construction_start",
+            data.milestone_a.planned_date.isoformat(),
+        )
 
 
 @pytest.mark.parametrize(
@@ -173,7 +191,14 @@ def test_milestone_delete(clients, data, role, expected):
 
 @pytest.mark.parametrize("role", ROLES)
 def test_report_retrieve(clients, data, role):
-    assert _client(clients, role).get(f"{API}investment-reports/{data.report_a.pk}/").status_code == RETRIEVE[role]
+    body = _retrieved(clients, role, "investment-reports", data.report_a.pk)
+    if body is not None:
+        assert (body["id"], body["project"], body["period"], body["amount"]) == (
+            data.report_a.pk,
+            data.project_a.pk,
+            f"{data.report_a.period:%Y-%m}",
+            f"{data.report_a.amount:.2f}",
+        )
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,9 @@ from django.core.management import call_command
 from django.db.models import Count, F, Sum
 
 from common.money import growth_pct
-from demo import data as demo
+from demo import synthetic as syn
+from demo.planner import month_add
+from demo.writer import demo_checksum
 from parks.models import Industry, Park, User
 from projects.models import AnnualPlan, InvestmentReport, Project
 from scheduling.models import Milestone, ScheduleTemplate, milestone_order_errors
@@ -43,10 +45,10 @@ def growth(year, month, industry_ids=None):
 @pytest.mark.slow
 def test_load_demo_twice_leaves_the_same_rows_and_reproduces_the_article_totals():
     call_command("load_demo")
-    first = demo.demo_checksum()
+    first = demo_checksum()
     ids = list(Project.objects.order_by("pk").values_list("pk", "name", "total_investment", "version"))
     call_command("load_demo")
-    assert demo.demo_checksum() == first
+    assert demo_checksum() == first
     assert list(Project.objects.order_by("pk").values_list("pk", "name", "total_investment", "version")) == ids
 
     # 高新区 2023 (with its sub-parks), as the article reports them.
@@ -132,25 +134,25 @@ def test_synthetic_city_of_50_projects_and_top_up():
 def test_synthetic_rows_follow_the_documented_formulas():
     """On PostgreSQL this proves the set-based SQL writes what the Python path would."""
     call_command("load_demo", projects=40, batch_size=15)
-    projects = {int(p.name.removeprefix(demo.SYNTHETIC_PREFIX)): p for p in Project.objects.all()}
+    projects = {int(p.name.removeprefix(syn.SYNTHETIC_PREFIX)): p for p in Project.objects.all()}
     assert sorted(projects) == list(range(1, 41))
-    park_ids, industry_ids, parks = demo.synthetic_targets()
+    park_ids, industry_ids, parks = syn.synthetic_targets()
     regions = dict(parks)
     for i, project in projects.items():
-        assert project.owner == demo.SYNTHETIC_OWNER
-        assert project.park_id == demo.syn_park(i, park_ids)
-        assert project.industry_id == demo.syn_industry(i, industry_ids)
+        assert project.owner == syn.SYNTHETIC_OWNER
+        assert project.park_id == syn.syn_park(i, park_ids)
+        assert project.industry_id == syn.syn_industry(i, industry_ids)
         assert project.code == f"{2021 + i % 6}-{regions[project.park_id]}-39-03-{200000 + i:06d}"
         assert (project.total_investment, project.target_date, project.stage) == (
-            demo.syn_total(i),
-            demo.syn_target(i),
-            demo.syn_stage(i),
+            syn.syn_total(i),
+            syn.syn_target(i),
+            syn.syn_stage(i),
         )
         assert project.level == ("provincial" if i % 5 == 0 else "municipal")
-        delay = dt.timedelta(days=demo.syn_delay(i))
+        delay = dt.timedelta(days=syn.syn_delay(i))
         expected = []
-        for seq, (kind, before) in enumerate(demo.SYNTHETIC_STEPS):
-            planned = demo.syn_target(i) - dt.timedelta(days=before)
+        for seq, (kind, before) in enumerate(syn.SYNTHETIC_STEPS):
+            planned = syn.syn_target(i) - dt.timedelta(days=before)
             expected.append((seq, kind, planned, planned, planned + delay if planned + delay <= TODAY else None))
         assert (
             list(
@@ -161,9 +163,7 @@ def test_synthetic_rows_follow_the_documented_formulas():
             == expected
         )
         reports = list(project.reports.order_by("period").values_list("period", "amount"))
-        assert reports == [
-            (demo.month_add(demo.SYNTHETIC_FIRST_PERIOD, m), demo.syn_report_amount(i, m)) for m in range(36)
-        ]
+        assert reports == [(month_add(syn.SYNTHETIC_FIRST_PERIOD, m), syn.syn_report_amount(i, m)) for m in range(36)]
         assert list(project.annual_plans.values_list("year", "planned_investment")) == [
-            (y, demo.syn_plan_amount(i)) for y in (2024, 2025, 2026)
+            (y, syn.syn_plan_amount(i)) for y in (2024, 2025, 2026)
         ]

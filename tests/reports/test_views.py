@@ -135,3 +135,5 @@ def test_api_requires_authentication(made):
     request = APIRequestFactory().get("/api/v1/weekly-reports/")
     response = WeeklyReportViewSet.as_view({"get": "list"})(request)
     assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Token"
+    assert "results" not in response.data

@@ -195,7 +195,10 @@ def test_duplicate_plan_year_is_refused(client_a, project_a, today):
 
 def test_park_b_admin_cannot_post_to_park_a_project(client, park_b_admin, project_a):
     client.force_login(park_b_admin)
+    before = (project_a.name, project_a.version)
     assert client.post(f"/projects/{project_a.pk}/edit/", {"name": "x"}).status_code == 404
+    project_a.refresh_from_db()
+    assert (project_a.name, project_a.version) == before
 
 
 def test_viewer_post_is_forbidden(client_viewer, project_a):

@@ -233,6 +233,7 @@ def test_a_job_belongs_to_its_uploader(client, client_a, city, park_b_admin):
 def test_viewer_cannot_import(client_viewer, city):
     assert client_viewer.get("/imports/").status_code == 403
     assert upload(client_viewer, xlsx(good_rows(1))).status_code == 403
+    assert not Project.objects.filter(name="导入项目0").exists()
 
 
 def test_old_import_jobs_are_purged(client_a, city):

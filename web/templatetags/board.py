@@ -10,11 +10,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from common.money import format_wan, format_yi
-from scheduling.models import MilestoneKind
+from scheduling import rules
+from scheduling.models import milestone_label
 
 register = template.Library()
 
-KIND_LABELS = dict(MilestoneKind.choices)
+# A node's label: the one definition in scheduling (kept under this name for the pages).
+kind_label = milestone_label
 
 
 @register.filter
@@ -48,17 +50,6 @@ def signed_pp(value) -> str:
     return f"{value:+.1f}"
 
 
-def kind_label(kind: str | None, name: str | None = "") -> str:
-    if kind == MilestoneKind.OTHER or (name and kind is None):
-        return name or ""
-    return name or str(KIND_LABELS.get(kind, kind or ""))
-
-
-@register.simple_tag
-def milestone_label(kind, name=""):
-    return kind_label(kind, name)
-
-
 def countdown_text(days: int | None, label: str = "") -> str:
     """'距开工还有 N 天' / '开工今天到期' / '开工已逾期 N 天' ('' when there is nothing to count)."""
     if days is None:
@@ -80,26 +71,33 @@ def countdown_text(days: int | None, label: str = "") -> str:
 def countdown(planned: dt.date | None, today: dt.date, kind=None, name="", actual=None):
     if planned is None:
         return ""
-    if actual is not None and actual <= today:
+    if rules.completed_by(actual, today):
         return _("已完成")
     return countdown_text((planned - today).days, kind_label(kind, name))
 
 
-def countdown_class(days: int | None, due_soon_days: int = 14, red_after_days: int = 31) -> str:
-    if days is None:
-        return "cd-none"
-    if days < 0:
-        return "cd-red" if -days >= red_after_days else "cd-yellow"
-    if days <= due_soon_days:
-        return "cd-soon"
-    return "cd-green"
+COUNTDOWN_CSS = {
+    rules.RED: "cd-red",
+    rules.YELLOW: "cd-yellow",
+    rules.DUE_SOON: "cd-soon",
+    rules.GREEN: "cd-green",
+    None: "cd-none",
+}
+
+
+def countdown_class(days: int | None, settings) -> str:
+    """The CSS class of a countdown of `days` (planned − today) under the commission's
+    thresholds (scheduling.rules.countdown_level)."""
+    return COUNTDOWN_CSS[rules.countdown_level(days, settings)]
 
 
 @register.simple_tag
-def countdown_css(planned, today, actual=None):
-    if planned is None or (actual is not None and actual <= today):
+def countdown_css(planned, today, settings, actual=None):
+    """{% countdown_css planned today thresholds actual %}: `thresholds` is the page's
+    SchedulingSettings (loaded once by the view)."""
+    if planned is None or rules.completed_by(actual, today):
         return "cd-done"
-    return countdown_class((planned - today).days)
+    return countdown_class((planned - today).days, settings)
 
 
 STATUS_CSS = {"green": "st-green", "due_soon": "st-soon", "yellow": "st-yellow", "red": "st-red", "none": "st-none"}

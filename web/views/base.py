@@ -1,4 +1,4 @@
-"""Helpers every page shares: today's date, write access, the next open milestone, the park narrowing."""
+"""Helpers every page shares: today's date, the next open milestone, the park narrowing."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from common.spreadsheets import XLSX_CONTENT_TYPE
-from parks.models import Park, Role
-from projects.selectors import parks_administered_by
+from parks import access
+from parks.models import Park
 from scheduling.models import Milestone
-from scheduling.selectors import open_on
+from scheduling.rules import open_on
 
 XLSX = XLSX_CONTENT_TYPE
 
@@ -25,11 +25,6 @@ logger = logging.getLogger(__name__)
 
 def today() -> dt.date:
     return timezone.localdate()
-
-
-def can_write(user) -> bool:
-    ids = parks_administered_by(user)
-    return ids is None or bool(ids)
 
 
 def with_next_milestone(qs, *, as_of: dt.date):
@@ -50,7 +45,7 @@ def scoped_by_park(request, qs):
     """A park admin always sees its own parks; the commission and viewers may narrow the city
     to one park (and its sub-parks) with ?park=<id>. Returns (queryset, selected park)."""
     user = request.user
-    if user.role == Role.PARK_ADMIN and not user.is_superuser:
+    if access.is_park_admin(user):
         return qs, None
     park = None
     park_id = request.GET.get("park")

@@ -10,7 +10,7 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.shortcuts import render
 
-from scheduling.models import Milestone
+from scheduling.models import Milestone, SchedulingSettings
 from web.charts import _month_add, board_marks
 from web.forms import (
     parse_period_param,
@@ -20,9 +20,21 @@ from web.views.base import today
 from web.views.projects import filtered_projects
 
 
+def _month_ticks(start: dt.date, end: dt.date, x) -> list[dict]:
+    """One tick a month; quarters (and the first month) labelled YYYY-MM, the others by number."""
+    ticks = []
+    month = start
+    while month < end:
+        label = f"{month:%Y-%m}" if month.month in (1, 4, 7, 10) or month == start else f"{month.month}"
+        ticks.append({"x": x(month), "label": label})
+        month = _month_add(month, 1)
+    return ticks
+
+
 @login_required
 def board(request):
     as_of = today()
+    thresholds = SchedulingSettings.load()
     qs, form, _sort = filtered_projects(request, as_of)
     group = request.GET.get("group", "park")
     try:
@@ -47,21 +59,13 @@ def board(request):
     groups: OrderedDict = OrderedDict()
     for p in page.object_list:
         key = p.park if group == "park" else p.industry
-        p.marks, p.before, p.after = board_marks(p.milestones.all(), as_of=as_of, start=start, end=end, x=x)
+        p.marks, p.before, p.after = board_marks(
+            p.milestones.all(), as_of=as_of, start=start, end=end, x=x, settings=thresholds
+        )
         if p.next_date:
             p.cd = countdown_text((p.next_date - as_of).days, kind_label(p.next_kind, p.next_name))
             p.cd_days = (p.next_date - as_of).days
         groups.setdefault(key, []).append(p)
-    ticks = []
-    month = start
-    while month < end:
-        ticks.append(
-            {
-                "x": x(month),
-                "label": f"{month:%Y-%m}" if month.month in (1, 4, 7, 10) or month == start else f"{month.month}",
-            }
-        )
-        month = _month_add(month, 1)
     params = request.GET.copy()
     params.pop("page", None)
     return render(
@@ -72,9 +76,10 @@ def board(request):
             "page": page,
             "form": form,
             "group": group,
-            "ticks": ticks,
+            "ticks": _month_ticks(start, end, x),
             "today_x": x(as_of),
             "as_of": as_of,
+            "thresholds": thresholds,
             "start": start,
             "end": end,
             "months": months,

@@ -13,17 +13,14 @@ from parks.models import Park
 from projects.models import AnnualPlan, InvestmentReport, Stage, Status
 from projects.selectors import projects_visible_to
 from scheduling.models import Milestone, SchedulingSettings
-from scheduling.selectors import due_soon_milestones, overdue_milestones
+from scheduling.selectors import default_period, due_soon_milestones, industry_growth, overdue_milestones
 from web.charts import growth_chart
 from web.templatetags.board import countdown_text
 from web.views.base import STATUS_ORDER, scoped_by_park, today
 
 
-@login_required
-def dashboard(request):
-    as_of = today()
-    qs, park = scoped_by_park(request, projects_visible_to(request.user))
-    thresholds = SchedulingSettings.load()
+def _stage_status_grid(qs) -> tuple[list[dict], list[dict]]:
+    """Projects counted per stage × status colour: the rows and the totals per colour."""
     stage_labels = dict(Stage.choices)
     status_labels = dict(Status.choices)
     grid = Counter()
@@ -40,11 +37,20 @@ def dashboard(request):
     status_totals = [
         {"code": c, "label": status_labels[c], "n": sum(grid[(s, c)] for s in Stage.values)} for c in STATUS_ORDER
     ]
-    year = as_of.year
+    return stage_rows, status_totals
+
+
+def _investment_progress(qs, year: int) -> dict:
+    """This year's completed investment against the annual plans."""
     done = InvestmentReport.objects.filter(project__in=qs, period__year=year).aggregate(s=Sum("amount"))["s"]
     plan = AnnualPlan.objects.filter(project__in=qs, year=year).aggregate(s=Sum("planned_investment"))["s"]
     done, plan = done or Decimal(0), plan or Decimal(0)
     pct = (done / plan * 100).quantize(Decimal("0.1")) if plan else None
+    return {"year": year, "done": done, "plan": plan, "pct": pct, "bar_pct": min(float(pct or 0), 100)}
+
+
+def _milestone_lists(qs, as_of, thresholds) -> dict:
+    """The first 30 overdue and due-soon milestones, with their countdown texts."""
     milestones = Milestone.objects.filter(project__in=qs).select_related("project", "project__park")
     overdue = overdue_milestones(as_of=as_of, queryset=milestones, settings=thresholds)
     overdue_count = overdue.count()
@@ -54,13 +60,14 @@ def dashboard(request):
         m.cd = countdown_text(-m.days_overdue, m.display_name)
     for m in due:
         m.cd = countdown_text(m.days_left, m.display_name)
-    figures = None
-    try:
-        from scheduling.selectors import default_period, industry_growth
+    return {"overdue": overdue, "overdue_count": overdue_count, "due": due, "due_soon_days": thresholds.due_soon_days}
 
-        figures = industry_growth(period=default_period(as_of))
-    except ImportError:  # the growth statistics are not installed yet
-        figures = None
+
+@login_required
+def dashboard(request):
+    as_of = today()
+    qs, park = scoped_by_park(request, projects_visible_to(request.user))
+    stage_rows, status_totals = _stage_status_grid(qs)
     return render(
         request,
         "projects/dashboard.html",
@@ -71,17 +78,10 @@ def dashboard(request):
             "stage_rows": stage_rows,
             "status_totals": status_totals,
             "status_order": STATUS_ORDER,
-            "status_labels": status_labels,
+            "status_labels": dict(Status.choices),
             "project_total": sum(r["total"] for r in stage_rows),
-            "year": year,
-            "done": done,
-            "plan": plan,
-            "pct": pct,
-            "bar_pct": min(float(pct or 0), 100),
-            "overdue": overdue,
-            "overdue_count": overdue_count,
-            "due": due,
-            "due_soon_days": thresholds.due_soon_days,
-            "chart": growth_chart(figures),
+            **_investment_progress(qs, as_of.year),
+            **_milestone_lists(qs, as_of, SchedulingSettings.load()),
+            "chart": growth_chart(industry_growth(period=default_period(as_of))),
         },
     )

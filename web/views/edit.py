@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from common.exceptions import VersionConflict
+from parks.access import can_write_anything
 from projects import services
 from projects.models import Project
 from projects.selectors import can_write_park, projects_visible_to
@@ -24,7 +25,6 @@ from web.forms import (
     ProjectForm,
 )
 from web.templatetags.board import kind_label
-from web.views.base import can_write
 
 
 def _filled_forms(formset):
@@ -180,7 +180,7 @@ def project_edit(request, pk: int | None = None):
         project = get_object_or_404(projects_visible_to(user).select_related("park", "industry"), pk=pk)
         if not can_write_park(user, project.park_id):
             raise PermissionDenied(_("您无权修改该项目。"))
-    elif not can_write(user):
+    elif not can_write_anything(user):
         raise PermissionDenied(_("只读用户不能新建项目。"))
     instance = project or Project()
     data = request.POST if request.method == "POST" else None

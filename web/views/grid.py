@@ -17,13 +17,13 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from parks.access import writable_parks
 from parks.models import Park
 from projects import services
 from projects.models import AnnualPlan, InvestmentReport
 from projects.selectors import can_write_park, projects_visible_to
 from web.forms import (
     GridRowForm,
-    parks_for,
     parse_period_param,
 )
 from web.views.base import today
@@ -51,7 +51,7 @@ def _grid_url(park, period: dt.date, page_number: int = 1) -> str:
 def _grid_park(user, park_id: str | None):
     """(the parks the user may pick, the chosen park)."""
     if user.is_park_admin:
-        parks = parks_for(user)
+        parks = writable_parks(user)
         default_park = user.park
     else:
         parks = Park.objects.filter(parent__isnull=True)

@@ -13,14 +13,15 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from parks.access import can_write_anything, parks_writable_by
 from projects import imports, tasks
 from projects.imports import ImportRefused
-from projects.selectors import parks_administered_by, projects_visible_to
+from projects.selectors import projects_visible_to
 from web.forms import (
     ImportUploadForm,
     parse_period_param,
 )
-from web.views.base import XLSX, can_write, today
+from web.views.base import XLSX, today
 
 logger = logging.getLogger(__name__)
 
@@ -34,7 +35,7 @@ def import_template(request, kind: str):
     period = None
     if kind == "reports":
         period = parse_period_param(request.GET.get("period"), today().replace(day=1))
-        ids = parks_administered_by(request.user)
+        ids = parks_writable_by(request.user)
         projects = projects_visible_to(request.user).order_by("park_id", "name")
         if ids is not None:
             projects = projects.filter(park_id__in=ids)
@@ -74,7 +75,7 @@ def _queue_import(token: str, *, commit: bool) -> None:
 @login_required
 @require_http_methods(["GET", "POST"])
 def import_upload(request):
-    if not can_write(request.user):
+    if not can_write_anything(request.user):
         raise PermissionDenied(_("只读用户不能导入数据。"))
     form = ImportUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():

@@ -11,18 +11,20 @@ from django.db.models import Case, IntegerField, Q, Value, When
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 
+from parks.access import can_write_anything, visible_parks
 from parks.models import Industry, Park
 from projects.models import Level, Stage, Status
 from projects.selectors import can_write_park, projects_visible_to
+from scheduling import rules
+from scheduling.models import SchedulingSettings
 from web.charts import timeline
 from web.exports import projects_workbook
 from web.forms import (
     ProjectFilterForm,
-    parks_for,
 )
 from web.history import history_entries
 from web.templatetags.board import countdown_text, kind_label
-from web.views.base import STATUS_ORDER, XLSX, can_write, scoped_by_park, today, with_next_milestone
+from web.views.base import STATUS_ORDER, XLSX, scoped_by_park, today, with_next_milestone
 
 SORTS = {
     "name": ["name", "id"],
@@ -41,7 +43,7 @@ SORTS = {
 
 def filtered_projects(request, as_of: dt.date):
     qs, _park = scoped_by_park(request, projects_visible_to(request.user))
-    parks = parks_for(request.user) if request.user.is_park_admin else Park.objects.all()
+    parks = visible_parks(request.user)
     form = ProjectFilterForm(request.GET or None, parks=parks)
     if form.is_valid():
         d = form.cleaned_data
@@ -92,8 +94,9 @@ def project_list(request):
             "form": form,
             "sort": sort,
             "as_of": as_of,
+            "thresholds": SchedulingSettings.load(),
             "query": params.urlencode(),
-            "can_write": can_write(request.user),
+            "can_write": can_write_anything(request.user),
         },
     )
 
@@ -127,9 +130,10 @@ def project_export(qs, as_of: dt.date) -> HttpResponse:
 def project_detail(request, pk: int):
     project = get_object_or_404(projects_visible_to(request.user).select_related("park", "industry"), pk=pk)
     as_of = today()
+    thresholds = SchedulingSettings.load()
     milestones = list(project.milestones.order_by("planned_date", "sequence", "id"))
     for m in milestones:
-        if not (m.actual_date and m.actual_date <= as_of):
+        if rules.is_open(m, as_of):
             m.cd = countdown_text((m.planned_date - as_of).days, m.display_name)
             m.days = (m.planned_date - as_of).days
         m.slip = (m.planned_date - m.baseline_date).days if m.baseline_date else 0
@@ -150,12 +154,13 @@ def project_detail(request, pk: int):
         {
             "project": project,
             "milestones": milestones,
-            "timeline": timeline(milestones, as_of),
+            "timeline": timeline(milestones, as_of, thresholds),
             "reports": list(reversed(reports)),
             "plans": sorted(plans.items()),
             "total_done": total_done,
             "history": history_entries(project),
             "as_of": as_of,
+            "thresholds": thresholds,
             "can_edit": can_write_park(request.user, project.park_id),
         },
     )

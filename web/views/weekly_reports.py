@@ -18,7 +18,9 @@ from django.utils.translation import gettext as _
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 
-from parks.models import Park, Role
+from parks import access
+from parks.access import sees_whole_report
+from parks.models import Park
 from reports.models import WeeklyReport, WeeklyReportSection
 from reports.rendering import render_html, render_pdf, render_xlsx
 from reports.selectors import weekly_report_data
@@ -48,10 +50,6 @@ def _unauthenticated(request):
     return redirect_to_login(request.get_full_path())
 
 
-def sees_whole_report(user) -> bool:
-    return user.is_commission or user.role == Role.VIEWER
-
-
 class Scope:
     """What one user may read of one report: the whole (section None) or one park's section."""
 
@@ -64,8 +62,8 @@ def resolve_scope(user, report: WeeklyReport, park_code: str | None) -> Scope:
         if not park_code:
             return Scope(report, None, None)
         park = get_object_or_404(Park, code=park_code)
-    elif user.is_park_admin and user.park_id:
-        allowed = user.administered_park_ids()
+    elif access.reads_report_section(user):
+        allowed = access.administered_park_ids(user)
         if park_code:
             park = Park.objects.filter(code=park_code, pk__in=allowed).first()
             if park is None:
@@ -111,7 +109,7 @@ def report_detail(request, week: str):
         body = render_html(_section_on_the_fly(scope), generated_at=report.generated_at, compact=False)
     sections = report.sections.select_related("park").order_by("park__sort_order", "park__code")
     if not sees_whole_report(user):
-        sections = sections.filter(park_id__in=user.administered_park_ids())
+        sections = sections.filter(park_id__in=access.administered_park_ids(user))
     return render(
         request,
         "reports/weekly_detail.html",

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from demo.data import load_demo, load_synthetic
+from demo.synthetic import load_synthetic
+from demo.writer import load_demo
 
 
 class Command(BaseCommand):

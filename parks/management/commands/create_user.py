@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from parks.access import role_is_superuser, role_needs_park
 from parks.models import Park, Role, User
 
 
@@ -23,15 +24,14 @@ class Command(BaseCommand):
             park_obj = Park.objects.filter(code=park).first()
             if park_obj is None:
                 raise CommandError(f"园区代码不存在 / unknown park code: {park}")
-        if role == Role.PARK_ADMIN and park_obj is None:
+        if role_needs_park(role) and park_obj is None:
             raise CommandError("园区管理员必须指定 --park / a park_admin needs --park CODE")
         user, created = User.objects.get_or_create(username=username)
         user.role = role
-        user.park = park_obj if role == Role.PARK_ADMIN else park_obj
+        user.park = park_obj
         if email:
             user.email = email
-        # The commission reads and writes everything, the Django admin included.
-        user.is_staff = user.is_superuser = role == Role.COMMISSION
+        user.is_staff = user.is_superuser = role_is_superuser(role)
         try:
             validate_password(password, user)
         except ValidationError as exc:

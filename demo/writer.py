@@ -1,0 +1,178 @@
+"""The ORM writes of `load_demo`: reference data on natural keys, then the planned demo projects
+not yet in the database, with their children and a first history version. Idempotent."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Sum
+from simple_history.utils import bulk_create_with_history
+
+from demo.data import DEMO_PASSWORD, INDUSTRIES, PARKS, REGIONS, TEMPLATES, USERS
+from demo.planner import DemoPlanner, ProjectPlan
+from parks.models import Industry, Park, Region, User
+from projects.models import AnnualPlan, InvestmentReport, Project
+from scheduling.models import Milestone, ScheduleTemplate, SchedulingSettings, TemplateStep
+
+
+def load_reference() -> dict:
+    """Regions, industries, parks, users, schedule templates (update_or_create on natural keys)."""
+    regions = {}
+    for code, name, parent in REGIONS:
+        regions[code], _c = Region.objects.update_or_create(
+            code=code, defaults={"name": name, "parent": regions.get(parent)}
+        )
+    industries = {}
+    for order, (code, name, parent, gbt) in enumerate(INDUSTRIES):
+        industries[code], _c = Industry.objects.update_or_create(
+            code=code,
+            defaults={"name": name, "parent": industries.get(parent), "gbt_code": gbt, "sort_order": order * 10},
+        )
+    parks = {}
+    for order, (code, name, region, parent, area, focus, _centre) in enumerate(PARKS):
+        parks[code], _c = Park.objects.update_or_create(
+            code=code,
+            defaults={
+                "name": name,
+                "region": regions[region],
+                "parent": parks.get(parent),
+                "area_mu": area,
+                "sort_order": order * 10,
+            },
+        )
+        parks[code].industries.set([industries[c] for c in focus])
+    users = {}
+    for username, role, park, name in USERS:
+        user, created = User.objects.get_or_create(username=username)
+        user.role = role
+        user.park = parks.get(park)
+        user.first_name = name
+        user.email = f"{username}@example.gov.cn"
+        user.is_staff = user.is_superuser = role == "commission"
+        # Re-hashing would change the row (a new salt) on every run: only set it when it differs.
+        if created or not user.check_password(DEMO_PASSWORD):
+            user.set_password(DEMO_PASSWORD)
+        user.save()
+        users[username] = user
+    for name, description, target_kind, steps in TEMPLATES:
+        template, _c = ScheduleTemplate.objects.update_or_create(
+            name=name, defaults={"description": description, "target_kind": target_kind}
+        )
+        for kind, step_name, offset, unit in steps:
+            TemplateStep.objects.update_or_create(
+                template=template, kind=kind, name=step_name, defaults={"offset": offset, "unit": unit}
+            )
+    SchedulingSettings.load()
+    return {"regions": regions, "industries": industries, "parks": parks, "users": users}
+
+
+@transaction.atomic
+def load_demo(*, stdout=None) -> dict[str, int]:
+    """The demo city; returns how many projects were created this time."""
+    ref = load_reference()
+    commission = ref["users"]["commission"]
+    submitter = {"GXQ": ref["users"]["gaoxin"], "LQ": ref["users"]["luquan"]}
+    plans = DemoPlanner().plan()
+    existing = set(Project.objects.filter(name__in=[p.spec.name for p in plans]).values_list("name", flat=True))
+    todo = [p for p in plans if p.spec.name not in existing]
+    projects = [new_project(p, ref) for p in todo]
+    projects = bulk_create_with_history(projects, Project, batch_size=500, default_user=commission)
+    milestones, reports, annual = [], [], []
+    for plan, project in zip(todo, projects, strict=True):
+        milestones.extend(new_milestones(plan, project))
+        user = submitter.get(plan.spec.park.split("-")[0], commission)
+        reports.extend(new_reports(plan, project, user))
+        annual.extend(AnnualPlan(project=project, year=y, planned_investment=a) for y, a in plan.annual_plans.items())
+    bulk_create_with_history(milestones, Milestone, batch_size=1000, default_user=commission)
+    bulk_create_with_history(annual, AnnualPlan, batch_size=1000, default_user=commission)
+    bulk_create_with_history(reports, InvestmentReport, batch_size=1000, default_user=commission)
+    result = {
+        "projects": len(projects),
+        "milestones": len(milestones),
+        "reports": len(reports),
+        "annual_plans": len(annual),
+    }
+    if stdout:
+        stdout.write(
+            f"demo: {len(plans)} projects in the plan, created {result['projects']} projects, "
+            f"{result['milestones']} milestones, {result['annual_plans']} annual plans, {result['reports']} reports"
+        )
+    return result
+
+
+def new_project(plan: ProjectPlan, ref: dict) -> Project:
+    """The (unsaved) project row of one planned project; `ref` is what load_reference returned."""
+    spec = plan.spec
+    return Project(
+        code=plan.code,
+        name=spec.name,
+        owner=spec.owner,
+        park=ref["parks"][spec.park],
+        industry=ref["industries"][spec.industry],
+        level=spec.level,
+        year=spec.year,
+        stage=plan.stage,
+        phase=spec.phase,
+        total_investment=spec.total,
+        construction_content=spec.content,
+        annual_output=spec.annual_output,
+        target_date=plan.target,
+        leader=plan.leader,
+        contact_person=plan.contact,
+        contact_phone=plan.phone,
+        latitude=plan.latitude,
+        longitude=plan.longitude,
+        is_special_bond=spec.special_bond is not None,
+        special_bond_amount=spec.special_bond,
+    )
+
+
+def new_milestones(plan: ProjectPlan, project: Project) -> list[Milestone]:
+    return [
+        Milestone(
+            project=project,
+            kind=m.kind,
+            name=m.name,
+            planned_date=m.planned,
+            baseline_date=m.baseline,
+            actual_date=m.actual,
+            sequence=m.sequence,
+        )
+        for m in plan.milestones
+    ]
+
+
+def new_reports(plan: ProjectPlan, project: Project, user: User) -> list[InvestmentReport]:
+    """The monthly reports actually submitted, by `user`, with the month's planned spend."""
+    return [
+        InvestmentReport(
+            project=project,
+            period=period,
+            amount=plan.months.get(period, Decimal("0.00")),
+            progress=progress,
+            problems=problems,
+            submitted_by=user,
+        )
+        for period, progress, problems in plan.reports
+    ]
+
+
+def demo_checksum() -> dict[str, object]:
+    """Row counts and amount sums, to prove a second run changed nothing."""
+    return {
+        "regions": Region.objects.count(),
+        "parks": Park.objects.count(),
+        "industries": Industry.objects.count(),
+        "users": User.objects.count(),
+        "templates": ScheduleTemplate.objects.count(),
+        "steps": TemplateStep.objects.count(),
+        "projects": Project.objects.count(),
+        "milestones": Milestone.objects.count(),
+        "reports": InvestmentReport.objects.count(),
+        "annual_plans": AnnualPlan.objects.count(),
+        "history": Project.history.count() + InvestmentReport.history.count() + Milestone.history.count(),
+        "total_investment": Project.objects.aggregate(s=Sum("total_investment"))["s"],
+        "reported": InvestmentReport.objects.aggregate(s=Sum("amount"))["s"],
+        "planned": AnnualPlan.objects.aggregate(s=Sum("planned_investment"))["s"],
+    }

@@ -1,0 +1,307 @@
+"""The scheduling rules, each defined once, in the three forms the code needs.
+
+- Open on D: not completed on or before D (actual_date is null or later than D).
+- Overdue as of D: open on D and planned_date < D. days_overdue = D − planned_date (calendar
+  days). Severity yellow for 1 … red_after_days − 1 days, red from red_after_days on.
+- Due soon as of D: open on D and D ≤ planned_date ≤ D + due_soon_days.
+- A milestone's colour (and a project's, from its worst open milestone): red / yellow when
+  overdue, due_soon when due soon, green otherwise; a completed milestone has none.
+- Investment lag (投资滞后) as of D, for the last full month M before D: year-to-date completed
+  (Jan..M) against the annual plan pro rata (plan × M/12): below invest_red_pct % red, below
+  invest_yellow_pct % yellow, else green; no plan (or a zero plan) is "none". Compared without
+  division: ytd × 1200 < plan × M × pct.
+
+Each rule is written here as an ORM form (Q objects and expressions for selectors, filters, the
+API and the pages), a SQL fragment for the jobs' raw statements (named parameters from
+`sql_params`, valid on PostgreSQL and SQLite) and a Python predicate for rows already in memory.
+Thresholds come from a `SchedulingSettings` the caller loads once (never per row)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.db import connection
+from django.db.models import Case, CharField, DateField, DecimalField, F, IntegerField, Q, Value, When
+from django.db.models.expressions import ExpressionWrapper, Func
+from django.db.models.lookups import LessThan
+
+from .models import Severity
+
+RED = Severity.RED.value
+YELLOW = Severity.YELLOW.value
+DUE_SOON = "due_soon"
+GREEN = "green"
+NO_PLAN = "none"
+# The investment statuses the weekly report lists as lagging.
+LAGGING = (RED, YELLOW)
+
+
+# --- Cut-off dates -----------------------------------------------------------------------------
+
+
+def red_cut(as_of: dt.date, settings) -> dt.date:
+    """An overdue milestone is red when planned on or before this day (red_after_days days)."""
+    return as_of - dt.timedelta(days=settings.red_after_days)
+
+
+def soon_cut(as_of: dt.date, settings) -> dt.date:
+    """The last planned day that is still due soon (due_soon_days days ahead)."""
+    return as_of + dt.timedelta(days=settings.due_soon_days)
+
+
+def default_period(today: dt.date) -> dt.date:
+    """The last full month before `today` (as the first of that month): reports for a month are
+    filed during the next one, and the investment lag is graded on it."""
+    first = today.replace(day=1)
+    return (first - dt.timedelta(days=1)).replace(day=1)
+
+
+# --- Python predicates (objects with planned_date / actual_date) ---------------------------------
+
+
+def completed_by(actual: dt.date | None, as_of: dt.date) -> bool:
+    """An actual date `actual` means completed on or before `as_of`."""
+    return actual is not None and actual <= as_of
+
+
+def is_done(milestone, as_of: dt.date) -> bool:
+    """Completed on or before `as_of`."""
+    return completed_by(milestone.actual_date, as_of)
+
+
+def is_open(milestone, as_of: dt.date) -> bool:
+    return not is_done(milestone, as_of)
+
+
+def is_overdue(milestone, as_of: dt.date) -> bool:
+    return is_open(milestone, as_of) and milestone.planned_date < as_of
+
+
+def is_due_soon(milestone, as_of: dt.date, settings) -> bool:
+    return is_open(milestone, as_of) and as_of <= milestone.planned_date <= soon_cut(as_of, settings)
+
+
+def days_overdue(planned: dt.date, as_of: dt.date) -> int:
+    return (as_of - planned).days
+
+
+def days_left(milestone, as_of: dt.date) -> int | None:
+    """planned − as_of in calendar days (negative when overdue); None once completed."""
+    return None if is_done(milestone, as_of) else (milestone.planned_date - as_of).days
+
+
+def severity_of(days: int, settings) -> str:
+    """The severity of a milestone overdue by `days` (≥ 1) days."""
+    return RED if days >= settings.red_after_days else YELLOW
+
+
+def countdown_level(days: int | None, settings) -> str | None:
+    """The colour of an open milestone from its countdown (planned − as_of): red or yellow when
+    overdue, due_soon within due_soon_days, green beyond; None when there is no countdown
+    (completed)."""
+    if days is None:
+        return None
+    if days < 0:
+        return severity_of(-days, settings)
+    return DUE_SOON if days <= settings.due_soon_days else GREEN
+
+
+def milestone_level(milestone, as_of: dt.date, settings) -> str | None:
+    return countdown_level(days_left(milestone, as_of), settings)
+
+
+# --- ORM forms -----------------------------------------------------------------------------------
+
+
+class DaysBetween(Func):
+    """Whole calendar days from `earlier` to `later` (later − earlier) as an integer, on
+    PostgreSQL (date − date is an integer there) and SQLite (julianday difference). A Func
+    rather than `F() - F()`, which Django would turn into an interval."""
+
+    output_field = IntegerField()
+    arity = 2
+
+    def as_sql(self, compiler, connection, **extra_context):
+        later, earlier = (compiler.compile(expr) for expr in self.get_source_expressions())
+        return f"(({later[0]})::date - ({earlier[0]})::date)", (*later[1], *earlier[1])
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        later, earlier = (compiler.compile(expr) for expr in self.get_source_expressions())
+        return (
+            f"CAST(julianday({later[0]}) - julianday({earlier[0]}) AS INTEGER)",
+            (*later[1], *earlier[1]),
+        )
+
+
+def _day(value: dt.date) -> Value:
+    return Value(value, output_field=DateField())
+
+
+def open_on(as_of: dt.date) -> Q:
+    """Not completed on or before `as_of` (a milestone completed after D was still open on D)."""
+    return Q(actual_date__isnull=True) | Q(actual_date__gt=as_of)
+
+
+def overdue_q(as_of: dt.date) -> Q:
+    return open_on(as_of) & Q(planned_date__lt=as_of)
+
+
+def red_q(as_of: dt.date, settings) -> Q:
+    return overdue_q(as_of) & Q(planned_date__lte=red_cut(as_of, settings))
+
+
+def yellow_q(as_of: dt.date, settings) -> Q:
+    return overdue_q(as_of) & Q(planned_date__gt=red_cut(as_of, settings))
+
+
+def due_soon_q(as_of: dt.date, settings) -> Q:
+    return open_on(as_of) & Q(planned_date__gte=as_of, planned_date__lte=soon_cut(as_of, settings))
+
+
+def flagged_q(as_of: dt.date, settings) -> Q:
+    """Overdue or due soon (open and planned no later than the due-soon window's end)."""
+    return open_on(as_of) & Q(planned_date__lte=soon_cut(as_of, settings))
+
+
+def days_overdue_expr(as_of: dt.date) -> DaysBetween:
+    return DaysBetween(_day(as_of), F("planned_date"))
+
+
+def days_left_expr(as_of: dt.date) -> DaysBetween:
+    return DaysBetween(F("planned_date"), _day(as_of))
+
+
+def severity_expr(as_of: dt.date, settings) -> Case:
+    """The severity of an overdue milestone (meaningful on rows filtered by `overdue_q`)."""
+    return Case(
+        When(planned_date__lte=red_cut(as_of, settings), then=Value(RED)),
+        default=Value(YELLOW),
+        output_field=CharField(),
+    )
+
+
+_MONEY = DecimalField(max_digits=30, decimal_places=4)
+
+
+def investment_status_expr(ytd, plan, *, months: int, settings) -> Case:
+    """The investment status of each row from two money expressions (year-to-date and plan)."""
+    scaled_ytd = ExpressionWrapper(ytd * Value(1200), output_field=_MONEY)
+
+    def below(pct) -> LessThan:
+        return LessThan(scaled_ytd, ExpressionWrapper(plan * Value(months * Decimal(pct)), output_field=_MONEY))
+
+    return Case(
+        When(Q(LessThan(Value(0), plan)) & below(settings.invest_red_pct), then=Value(RED)),
+        When(Q(LessThan(Value(0), plan)) & below(settings.invest_yellow_pct), then=Value(YELLOW)),
+        When(Q(LessThan(Value(0), plan)), then=Value(GREEN)),
+        default=Value(NO_PLAN),
+        output_field=CharField(),
+    )
+
+
+def investment_status(ytd: Decimal, plan: Decimal | None, *, months: int, settings) -> str:
+    """Python form of the investment status (plans are never negative)."""
+    if not plan:
+        return NO_PLAN
+    if ytd * 1200 < plan * months * Decimal(settings.invest_red_pct):
+        return RED
+    if ytd * 1200 < plan * months * Decimal(settings.invest_yellow_pct):
+        return YELLOW
+    return GREEN
+
+
+# --- SQL fragments (named parameters of `sql_params`) ------------------------------------------
+
+
+def sql_params(as_of: dt.date, settings) -> dict:
+    """The parameters every fragment below uses: d, red_cut, soon_cut, and for the investment
+    rule year, year_start, period, months, yellow_pct, red_pct."""
+    period = default_period(as_of)
+    return {
+        "d": as_of,
+        "red_cut": red_cut(as_of, settings),
+        "soon_cut": soon_cut(as_of, settings),
+        "year": period.year,
+        "year_start": dt.date(period.year, 1, 1),
+        "period": period,
+        "months": period.month,
+        "yellow_pct": Decimal(settings.invest_yellow_pct),
+        "red_pct": Decimal(settings.invest_red_pct),
+    }
+
+
+def _col(alias: str, column: str) -> str:
+    return f"{alias}.{column}" if alias else column
+
+
+def sql_days(later: str, earlier: str) -> str:
+    """Whole days from `earlier` to `later` (SQL expressions of dates)."""
+    if connection.vendor == "postgresql":
+        return f"({later}::date - {earlier}::date)"
+    return f"CAST(julianday({later}) - julianday({earlier}) AS INTEGER)"
+
+
+def sql_next_day(column: str) -> str:
+    if connection.vendor == "postgresql":
+        return f"({column} + 1)"
+    return f"date({column}, '+1 day')"
+
+
+def sql_open(alias: str = "m") -> str:
+    actual = _col(alias, "actual_date")
+    return f"({actual} IS NULL OR {actual} > %(d)s)"
+
+
+def sql_overdue(alias: str = "m") -> str:
+    return f"({_col(alias, 'planned_date')} < %(d)s AND {sql_open(alias)})"
+
+
+def sql_red(alias: str = "m") -> str:
+    return f"({sql_overdue(alias)} AND {_col(alias, 'planned_date')} <= %(red_cut)s)"
+
+
+def sql_yellow(alias: str = "m") -> str:
+    return f"({sql_overdue(alias)} AND {_col(alias, 'planned_date')} > %(red_cut)s)"
+
+
+def sql_due_soon(alias: str = "m") -> str:
+    planned = _col(alias, "planned_date")
+    return f"({sql_open(alias)} AND {planned} >= %(d)s AND {planned} <= %(soon_cut)s)"
+
+
+def sql_flagged(alias: str = "m") -> str:
+    """Overdue or due soon."""
+    return f"({sql_open(alias)} AND {_col(alias, 'planned_date')} <= %(soon_cut)s)"
+
+
+def sql_days_overdue(planned: str = "m.planned_date") -> str:
+    return sql_days("%(d)s", planned)
+
+
+def sql_severity(planned: str = "m.planned_date") -> str:
+    """The severity of an overdue milestone (or delay record) planned on `planned`."""
+    return f"CASE WHEN {planned} <= %(red_cut)s THEN '{RED}' ELSE '{YELLOW}' END"
+
+
+def sql_status_rank(alias: str = "m") -> str:
+    """3 red, 2 yellow, 1 due soon, NULL otherwise (also for a LEFT JOIN's missing row): the
+    MAX over a project's milestones gives its colour through `sql_status_of_rank`."""
+    return f"CASE WHEN {sql_red(alias)} THEN 3 WHEN {sql_overdue(alias)} THEN 2 WHEN {sql_due_soon(alias)} THEN 1 END"
+
+
+def sql_status_of_rank(rank: str) -> str:
+    return (
+        f"CASE COALESCE({rank}, 0) WHEN 3 THEN '{RED}' WHEN 2 THEN '{YELLOW}' WHEN 1 THEN '{DUE_SOON}' "
+        f"ELSE '{GREEN}' END"
+    )
+
+
+def sql_investment_status(ytd: str, plan: str) -> str:
+    """The investment status from a year-to-date and a plan SQL expression (either may be NULL)."""
+    return (
+        f"CASE WHEN {plan} IS NULL OR {plan} = 0 THEN '{NO_PLAN}' "
+        f"WHEN COALESCE({ytd}, 0) * 1200 < {plan} * %(months)s * %(red_pct)s THEN '{RED}' "
+        f"WHEN COALESCE({ytd}, 0) * 1200 < {plan} * %(months)s * %(yellow_pct)s THEN '{YELLOW}' "
+        f"ELSE '{GREEN}' END"
+    )
