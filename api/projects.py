@@ -49,6 +49,8 @@ from parks.models import Industry, Park
 from projects import services
 from projects.models import PROJECT_CODE_RE, AnnualPlan, InvestmentReport, Level, Project, Stage
 from projects.selectors import can_write_park, projects_visible_to, visible_project_count
+from scheduling.models import Milestone
+from scheduling.selectors import attach_countdowns
 
 from .filters import InvestmentReportFilter, ProjectFilter
 
@@ -293,8 +295,6 @@ class ProjectDetailSerializer(ProjectSerializer):
 
     @extend_schema_field(MilestoneBriefSerializer(many=True))
     def get_milestones(self, obj):
-        from scheduling.selectors import attach_countdowns
-
         items = attach_countdowns(obj.milestones.all(), as_of=self.context["as_of"])
         return MilestoneBriefSerializer(items, many=True).data
 
@@ -343,8 +343,6 @@ class ProjectViewSet(ExportMixin, ValuesListMixin, viewsets.ModelViewSet):
     def get_queryset(self):
         qs = projects_visible_to(self.request.user).select_related("park", "industry")
         if self.action == "retrieve":
-            from scheduling.models import Milestone
-
             qs = with_investment(qs, as_of=_as_of()).prefetch_related(
                 Prefetch("milestones", queryset=Milestone.objects.order_by("planned_date", "sequence", "id"))
             )

@@ -66,9 +66,14 @@ def project_build(data: dict[str, Any]) -> Project:
     return project
 
 
-@transaction.atomic
 def project_create(*, user, data: dict[str, Any]) -> Project:
-    project = project_build(data)
+    return project_insert(user=user, project=project_build(data))
+
+
+@transaction.atomic
+def project_insert(*, user, project: Project) -> Project:
+    """Store a new project built by a door (the API's and the form's data, or the admin's form
+    instance): scope, then the model's whole validation, then the insert with its history user."""
     _check_park(user, project.park)
     project.full_clean()
     project._history_user = user
@@ -392,19 +397,38 @@ class PlanChange:
     delete: bool = False
 
 
+def plan_changes(formset) -> list[PlanChange]:
+    """The filled rows of an AnnualPlan formset (the web card's or the admin's inline) that add,
+    change or delete a plan, as changes for annual_plans_save."""
+    forms = [f for f in formset.forms if getattr(f, "cleaned_data", None)]
+    return [
+        PlanChange(
+            year=form.cleaned_data.get("year"),
+            planned_investment=form.cleaned_data.get("planned_investment"),
+            plan=form.instance if form.instance.pk else None,
+            delete=formset._should_delete_form(form),
+        )
+        for form in forms
+        if formset._should_delete_form(form) or not form.instance.pk or form.has_changed()
+    ]
+
+
 @transaction.atomic
-def annual_plans_save(*, user, project: Project, changes: Sequence[PlanChange]) -> None:
+def annual_plans_save(*, user, project: Project, changes: Sequence[PlanChange]) -> dict[str, list[AnnualPlan]]:
     """Create, change and delete annual plans of one project (scope checked, the amount rule and
-    the model's validation; one plan per project and year)."""
+    the model's validation; one plan per project and year). Returns the plans by what happened
+    to them ("new", "changed", "deleted"), for the doors that report it (the admin's log)."""
     _check_park(user, project.park)
+    done: dict[str, list[AnnualPlan]] = {"new": [], "changed": [], "deleted": []}
     for change in changes:
         plan = change.plan
         if change.delete:
             if plan is not None and plan.pk:
                 plan._history_user = user
                 plan.delete()
+                done["deleted"].append(plan)
             continue
-        plan = plan or AnnualPlan(project=project)
+        done["changed" if plan is not None and plan.pk else "new"].append(plan := plan or AnnualPlan(project=project))
         plan.project, plan.year, plan.planned_investment = project, change.year, change.planned_investment
         plan.full_clean(validate_unique=False)
         plan._history_user = user
@@ -413,6 +437,7 @@ def annual_plans_save(*, user, project: Project, changes: Sequence[PlanChange]) 
                 plan.save()
         except IntegrityError:
             raise ValidationError({"year": [_("%(year)d 年的计划已在上面填写。") % {"year": change.year}]}) from None
+    return done
 
 
 @transaction.atomic

@@ -14,6 +14,7 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from projects.models import AnnualPlan, InvestmentReport, Project
 from projects.selectors import can_write_park
 
 from . import rules
@@ -30,6 +31,7 @@ from .models import (
     SchedulingSettings,
     milestone_order_errors,
 )
+from .selectors import compute_growth_figures, jsonable
 
 logger = logging.getLogger(__name__)
 
@@ -141,8 +143,6 @@ def job_session_settings() -> None:
 
 
 def _tables() -> dict[str, str]:
-    from projects.models import AnnualPlan, InvestmentReport, Project
-
     return {
         "m": Milestone._meta.db_table,
         "dr": DelayRecord._meta.db_table,
@@ -398,8 +398,6 @@ def compute_industry_growth(*, period: dt.date) -> GrowthSnapshot:
     `computed_at` keeps the time they were produced); otherwise the snapshot is updated in place
     and its industry rows replaced. One transaction, one run at a time (advisory lock on
     PostgreSQL; the unique period settles any race elsewhere); a constant number of statements."""
-    from .selectors import compute_growth_figures
-
     period = period.replace(day=1)
     with transaction.atomic():
         _advisory_lock(GROWTH_LOCK)
@@ -408,8 +406,6 @@ def compute_industry_growth(*, period: dt.date) -> GrowthSnapshot:
 
 
 def _store_growth(*, period: dt.date, figures: dict) -> GrowthSnapshot:
-    from .selectors import jsonable
-
     city = figures["city"]
     breakdowns = {
         **figures["breakdowns"],

@@ -18,7 +18,8 @@ from parks.access import can_write_anything
 from projects import services
 from projects.models import Project
 from projects.selectors import can_write_park, projects_visible_to
-from scheduling.services import MilestoneChange, milestones_save
+from scheduling.models import ScheduleTemplate
+from scheduling.services import MilestoneChange, apply_template, milestones_save, template_dates
 from web.forms import (
     AnnualPlanFormSet,
     MilestoneFormSet,
@@ -48,30 +49,15 @@ def _save_milestones(user, project, formset) -> None:
 
 def _save_plans(user, project, formset) -> None:
     """The annual plan formset as changes for projects.services.annual_plans_save."""
-    changes = [
-        services.PlanChange(
-            year=form.cleaned_data.get("year"),
-            planned_investment=form.cleaned_data.get("planned_investment"),
-            plan=form.instance if form.instance.pk else None,
-            delete=formset._should_delete_form(form),
-        )
-        for form in _filled_forms(formset)
-        if formset._should_delete_form(form) or not form.instance.pk or form.has_changed()
-    ]
-    services.annual_plans_save(user=user, project=project, changes=changes)
+    services.annual_plans_save(user=user, project=project, changes=services.plan_changes(formset))
 
 
 def _apply_template(user, project, template, target) -> int:
-    from scheduling import services as ms
-
-    apply = getattr(ms, "apply_template", None)
-    if apply is None:
-        raise ValidationError(_("倒排工期模板功能暂不可用。"))
     try:
-        created = apply(user=user, project=project, template=template, target_date=target)
+        created = apply_template(user=user, project=project, template=template, target_date=target)
     except ValidationError as exc:
         raise ValidationError({"template_target": exc.messages})
-    return len(created) if hasattr(created, "__len__") else 0
+    return len(created)
 
 
 @login_required
@@ -79,9 +65,6 @@ def _apply_template(user, project, template, target) -> int:
 def template_preview(request):
     """The dates a countdown template gives for a target date, for the form's script to fill the
     milestone rows before saving (the same computation as scheduling.services.apply_template)."""
-    from scheduling.models import ScheduleTemplate
-    from scheduling.services import template_dates
-
     template = (
         ScheduleTemplate.objects.filter(pk=request.GET.get("template") or 0).first()
         if (request.GET.get("template", "").isdigit())
