@@ -45,6 +45,7 @@ from api.fields import AmountField, CodeRelatedField, PeriodField, h
 from api.permissions import ProjectDataPermission
 from api.values import ValuesListMixin
 from common.money import round_half_up
+from common.periods import MAX_YEAR, MIN_YEAR
 from parks.models import Industry, Park
 from projects import services
 from projects.models import PROJECT_CODE_RE, AnnualPlan, InvestmentReport, Level, Project, Stage
@@ -107,8 +108,8 @@ class ProjectSerializer(serializers.ModelSerializer):
         Level.choices, label=_lazy("项目级别"), help_text=h("项目级别：provincial 省重点 / municipal 市重点", "Level")
     )
     year = serializers.IntegerField(
-        min_value=2000,
-        max_value=2100,
+        min_value=MIN_YEAR,
+        max_value=MAX_YEAR,
         label=_lazy("列入年度"),
         help_text=h("列入重点项目清单的年份", "Year the project entered the key-project list"),
     )

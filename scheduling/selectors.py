@@ -8,6 +8,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common import periods
@@ -93,8 +94,6 @@ MIN_YEAR, MAX_YEAR = periods.MIN_YEAR, periods.MAX_YEAR
 def parse_period(value: str | dt.date | None, *, today: dt.date | None = None) -> dt.date:
     """'YYYY-MM' → first of that month; None → the default period. Raises ValueError with a
     message for people on bad input."""
-    from django.utils import timezone
-
     if value is None or value == "":
         return default_period(today or timezone.localdate())
     return periods.parse_period(value)
@@ -102,8 +101,6 @@ def parse_period(value: str | dt.date | None, *, today: dt.date | None = None) -
 
 def parse_as_of(value: str | dt.date | None) -> dt.date:
     """'YYYY-MM-DD' → date; None → today in Asia/Shanghai. Raises ValueError on bad input."""
-    from django.utils import timezone
-
     if value is None or value == "":
         return timezone.localdate()
     if isinstance(value, dt.date):
