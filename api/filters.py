@@ -30,6 +30,23 @@ class CodeFilter(django_filters.ModelChoiceFilter):
     field_class = CodeChoiceField
 
 
+def park_filter() -> CodeFilter:
+    """`?park=<code>`: the park and its sub-parks (the filter set's `filter_park`)."""
+    return CodeFilter(
+        queryset=Park.objects.all(), to_field_name="code", method="filter_park", label=_("园区代码（含下级园区）")
+    )
+
+
+def industry_filter() -> CodeFilter:
+    """`?industry=<code>`: the industry and its descendants (the filter set's `filter_industry`)."""
+    return CodeFilter(
+        queryset=Industry.objects.all(),
+        to_field_name="code",
+        method="filter_industry",
+        label=_("产业代码（含下级产业）"),
+    )
+
+
 class PeriodFormField(forms.CharField):
     """'YYYY-MM' → the first day of that month (common.periods)."""
 
@@ -100,18 +117,8 @@ def filter_industry_tree(queryset, field: str, industry: Industry | None):
 
 
 class ProjectFilter(django_filters.FilterSet):
-    park = CodeFilter(
-        queryset=Park.objects.all(),
-        to_field_name="code",
-        method="filter_park",
-        label=_("园区代码（含下级园区）"),
-    )
-    industry = CodeFilter(
-        queryset=Industry.objects.all(),
-        to_field_name="code",
-        method="filter_industry",
-        label=_("产业代码（含下级产业）"),
-    )
+    park = park_filter()
+    industry = industry_filter()
     level = django_filters.ChoiceFilter(choices=Level.choices, label=_("项目级别"))
     stage = django_filters.ChoiceFilter(choices=Stage.choices, label=_("建设阶段"))
     year = bounded_int(field_name="year", min_value=1900, max_value=2200, label=_("列入年度"))
@@ -138,15 +145,8 @@ class ProjectFilter(django_filters.FilterSet):
 
 class InvestmentReportFilter(django_filters.FilterSet):
     project = bounded_int(field_name="project_id", label=_("项目ID"))
-    park = CodeFilter(
-        queryset=Park.objects.all(), to_field_name="code", method="filter_park", label=_("园区代码（含下级园区）")
-    )
-    industry = CodeFilter(
-        queryset=Industry.objects.all(),
-        to_field_name="code",
-        method="filter_industry",
-        label=_("产业代码（含下级产业）"),
-    )
+    park = park_filter()
+    industry = industry_filter()
     period = PeriodFilter(field_name="period", label=_("报告期（YYYY-MM）"))
     period_from = PeriodFilter(field_name="period", lookup_expr="gte", label=_("报告期起（YYYY-MM）"))
     period_to = PeriodFilter(field_name="period", lookup_expr="lte", label=_("报告期止（YYYY-MM）"))
