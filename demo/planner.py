@@ -111,7 +111,7 @@ class DemoPlanner:
         self.period = default_period(today)  # the last full month: the last report
         self.first = dt.date(self.period.year - REPORT_YEARS + 1, 1, 1)  # the first report
         self.rng = random.Random(SEED)  # the list of projects only (the same on every day)
-        self.names: set[str] = {spec.name for spec in NAMED}
+        self.names: set[str] = set()
         self.serial = 1000
 
     @staticmethod
@@ -258,6 +258,7 @@ class DemoPlanner:
         return result, delay
 
     def plan(self) -> list[ProjectPlan]:
+        self.rng, self.names, self.serial = random.Random(SEED), {spec.name for spec in NAMED}, 1000
         plans = [self.plan_one(spec) for spec in self.specs()]
         self.calibrate_growth(plans)
         for plan in plans:

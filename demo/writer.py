@@ -5,6 +5,7 @@ reports of the demo projects already there. Idempotent on a given day (see load_
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from decimal import Decimal
 
 from django.db import transaction
@@ -79,9 +80,10 @@ def load_demo(*, today: dt.date | None = None, stdout=None) -> dict[str, int]:
       natural keys, so the same values again;
     - a planned project whose name is not in the database: inserted with its milestones, annual
       plans and reports, as planned for `today`;
-    - a planned project already in the database (by name) that has reports: the planned reports
-      for months after its latest report, nothing else. Its row, milestones, annual plans and
-      existing reports are never changed, whoever entered them.
+    - a planned project already in the database (by name) that was still reporting at the last
+      load (later_reports): the planned reports for the months after its latest report, nothing
+      else. Its row, milestones, annual plans and existing reports are never changed, whoever
+      entered them.
     So a second run on the same day writes nothing new, and a run on a later day only adds each
     reporting demo project's reports for the months that ended since (amounts from the later
     day's plan: the growth figures are exact for a database loaded in one run)."""
@@ -124,19 +126,28 @@ def submitter(plan: ProjectPlan, ref: dict) -> User:
 
 
 def later_reports(plans: list[ProjectPlan], existing: dict[str, int], ref: dict) -> list[InvestmentReport]:
-    """The planned reports of demo projects already loaded, for the months after each one's
-    latest report (projects without any report get none: nothing is filled in behind a user)."""
+    """The planned reports of the demo projects already loaded that were still reporting at the
+    last load, for the months after each one's latest report.
+
+    The last load's month is the one in which most demo projects have their latest report
+    (those under construction then; finished projects stopped earlier, each in its own month).
+    A project whose latest report is in that month or later is still reporting; the others,
+    and projects without any report, get nothing (nothing is filled in behind a user)."""
     latest = dict(
         InvestmentReport.objects.filter(project_id__in=existing.values())
         .values_list("project_id")
         .annotate(last=Max("period"))
         .order_by()
     )
+    if not latest:
+        return []
+    counts = Counter(latest.values())
+    last_load = max(counts, key=lambda period: (counts[period], period))
     reports = []
     for plan in plans:
         project = Project(pk=existing[plan.spec.name])
         last = latest.get(project.pk)
-        if last is not None:
+        if last is not None and last >= last_load:
             reports.extend(new_reports(plan, project, submitter(plan, ref), after=last))
     return reports
 
