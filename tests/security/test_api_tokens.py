@@ -55,7 +55,9 @@ def rates(settings, **scopes):
 def test_token_endpoint_is_throttled_per_address(settings, db):
     rates(settings, token="5/min", token_username="1000/min")
     client = APIClient()
-    codes = [client.post(TOKEN, {"username": f"nobody{i}", "password": "x"}, format="json").status_code for i in range(7)]
+    codes = [
+        client.post(TOKEN, {"username": f"nobody{i}", "password": "x"}, format="json").status_code for i in range(7)
+    ]
     assert codes == [400] * 5 + [429, 429]
     # Another address is not affected.
     other = client.post(TOKEN, {"username": "nobody", "password": "x"}, format="json", REMOTE_ADDR="10.0.0.7")
@@ -66,7 +68,9 @@ def test_token_endpoint_is_throttled_per_username_across_addresses(settings, off
     rates(settings, token="1000/min", token_username="3/min")
     client = APIClient()
     codes = [
-        client.post(TOKEN, {"username": "zhangsan", "password": "bad"}, format="json", REMOTE_ADDR=f"10.0.1.{i}").status_code
+        client.post(
+            TOKEN, {"username": "zhangsan", "password": "bad"}, format="json", REMOTE_ADDR=f"10.0.1.{i}"
+        ).status_code
         for i in range(5)
     ]
     assert codes == [400, 400, 400, 429, 429]
@@ -196,4 +200,3 @@ def test_default_ttl_is_thirty_days():
     from config.settings import base
 
     assert base.API_TOKEN_TTL_HOURS == 720
-
