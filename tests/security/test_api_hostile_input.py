@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 from rest_framework.test import APIClient
 
+from api import parsers
 from projects import tasks
 from tests import factories
 from tests.api.conftest import token_client
@@ -129,3 +130,39 @@ def test_milestone_project_id_must_be_an_integer(project, commission_user):
     )
     assert response.status_code == 400
     assert "project" in response.json()
+
+
+def _nesting(value) -> int:
+    if isinstance(value, dict):
+        return 1 + max(map(_nesting, value.values()), default=0)
+    if isinstance(value, list):
+        return 1 + max(map(_nesting, value), default=0)
+    return 0
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1",
+        "[]",
+        '{"a": [1, {"b": []}]}',
+        r'["\\", [["\\\"]]"]]]',
+        r'{"k\"[[": ["]]]\\\\", {"x": "\u005b"}]}',
+        '[[{"a": "}}}}"}], [[[[]]]]]',
+        '"' + "[" * 50 + '"',
+    ],
+)
+def test_depth_is_counted_as_the_decoder_nests(text):
+    depth = _nesting(json.loads(text))
+    assert not parsers.json_depth_exceeds(text, depth)
+    assert depth == 0 or parsers.json_depth_exceeds(text, depth - 1)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["[" * 40, "[" * 40 + '"', '"' + '\\"' * 10 + "[" * 40, '["\\\\"' + "[" * 40, "]]]" + "[" * 40],
+)
+def test_malformed_bodies_are_counted_up_to_where_the_decoder_stops(text):
+    # The decoder reads (and recurses) up to its first error; the count sees those brackets too.
+    prefix_depth = 40 if not text.startswith('"') else 0
+    assert parsers.json_depth_exceeds(text, 32) == (prefix_depth > 32)
