@@ -3,9 +3,6 @@ and include their descendants (a park with its sub-parks, an industry with its s
 
 from __future__ import annotations
 
-import datetime as dt
-import re
-
 import django_filters
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -14,10 +11,9 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
+from common.periods import PeriodError, parse_period
 from parks.models import Industry, Park
 from projects.models import InvestmentReport, Level, Project, Stage, Status
-
-PERIOD_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
 
 class CodeChoiceField(forms.ModelChoiceField):
@@ -35,18 +31,16 @@ class CodeFilter(django_filters.ModelChoiceFilter):
 
 
 class PeriodFormField(forms.CharField):
-    """'YYYY-MM' → the first day of that month."""
-
-    default_error_messages = {"invalid": _("报告期格式应为 YYYY-MM，如 2026-03。")}
+    """'YYYY-MM' → the first day of that month (common.periods)."""
 
     def to_python(self, value):
         value = super().to_python(value)
         if value in self.empty_values:
             return None
-        match = PERIOD_RE.match(value.strip())
-        if not match or not 2000 <= int(match.group(1)) <= 2100:
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
-        return dt.date(int(match.group(1)), int(match.group(2)), 1)
+        try:
+            return parse_period(value)
+        except PeriodError as exc:
+            raise forms.ValidationError(exc.message, code=exc.code) from None
 
 
 class PeriodFilter(django_filters.Filter):

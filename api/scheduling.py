@@ -388,8 +388,6 @@ class IndustryInvestmentView(APIView):
             period = parse_period(raw) if raw not in (None, "") else default_period(timezone.localdate())
         except ValueError as exc:
             raise ValidationError({"period": [str(exc)]}) from None
-        if not 2000 <= period.year <= 2100:
-            raise ValidationError({"period": [_("报告期应在 2000-01 至 2100-12 之间。")]})
         figures = industry_growth(period=period)
         industry_fields = [
             "industry",
