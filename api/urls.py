@@ -4,9 +4,10 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
+from api.auth import TokenView
 from api.docs import OfflineRedocView
 from api.parks import IndustryViewSet, ParkViewSet
-from api.projects import InvestmentReportViewSet, ProjectViewSet, TokenView
+from api.projects import InvestmentReportViewSet, ProjectViewSet
 from api.reports import WeeklyReportViewSet
 from api.scheduling import DelayViewSet, IndustryInvestmentView, MilestoneViewSet
 

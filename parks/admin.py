@@ -3,11 +3,12 @@ reference data here."""
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from .models import Industry, Park, Region, User
+from .tokens import revoke_tokens
 
 
 @admin.register(Region)
@@ -55,3 +56,9 @@ class UserAdmin(DjangoUserAdmin):
         *DjangoUserAdmin.add_fieldsets,
         (_("角色与园区"), {"fields": ["role", "park"]}),
     ]
+    actions = ["revoke_api_tokens"]
+
+    @admin.action(description=_("吊销所选用户的 API 令牌"))
+    def revoke_api_tokens(self, request, queryset):
+        revoked = sum(revoke_tokens(user) for user in queryset)
+        self.message_user(request, _("已吊销 %(count)d 个 API 令牌。") % {"count": revoked}, messages.SUCCESS)
