@@ -21,11 +21,13 @@ $(STAMP): requirements.txt
 migrate: setup
 	$(PY) manage.py migrate --noinput
 
-# Demo data, then the two nightly jobs once so colours and growth show from the first page.
+# Demo data as of today, then the two nightly jobs and this week's delay report once, so
+# colours, growth and the weekly report show from the first page.
 demo: migrate
 	$(PY) manage.py load_demo
 	$(PY) manage.py flag_delays
 	$(PY) manage.py compute_industry_growth
+	$(PY) manage.py weekly_delay_report
 
 # Web + Celery worker + Celery beat with embedded defaults (SQLite, SQLite-backed broker).
 run: demo

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from decimal import Decimal
 
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from common.money import WAN_DIGITS
-
-PERIOD_RE = re.compile(r"^(\d{4})-(\d{2})$")
+from common.money import AMOUNT_PLACES, WAN_DIGITS, AmountError, parse_amount
+from common.periods import PeriodError, parse_period
 
 
 def h(zh: str, en: str) -> str:
@@ -21,36 +19,33 @@ def h(zh: str, en: str) -> str:
 
 
 class AmountField(serializers.DecimalField):
-    """An amount in 万元: a decimal string with exactly two decimals ("1234.50"), never
-    negative; more than two decimals is refused, never rounded."""
+    """An amount in 万元: a decimal string with exactly two decimals ("1234.50"). Input is read
+    by the one amount rule (common.money): never negative, more than two decimals is refused,
+    never rounded."""
 
     def __init__(self, **kwargs):
         kwargs.setdefault("max_digits", WAN_DIGITS)
-        kwargs.setdefault("decimal_places", 2)
-        kwargs.setdefault("min_value", Decimal("0"))
+        kwargs.setdefault("decimal_places", AMOUNT_PLACES)
+        kwargs.setdefault("min_value", Decimal("0"))  # for the schema; the rule refuses negatives
         kwargs.setdefault("coerce_to_string", True)
         super().__init__(**kwargs)
+
+    def to_internal_value(self, data) -> Decimal:
+        try:
+            return parse_amount(data)
+        except AmountError as exc:
+            raise serializers.ValidationError(exc.message, code=exc.code) from None
 
 
 @extend_schema_field({"type": "string", "pattern": r"^\d{4}-(0[1-9]|1[0-2])$", "example": "2026-03"})
 class PeriodField(serializers.Field):
-    """A month "YYYY-MM", stored as the first day of the month."""
-
-    default_error_messages = {
-        "invalid": _("报告期格式应为 YYYY-MM，如 2026-03。"),
-        "range": _("报告期应在 2000-01 至 2100-12 之间。"),
-    }
+    """A month "YYYY-MM" (common.periods), stored as the first day of the month."""
 
     def to_internal_value(self, data) -> dt.date:
-        match = PERIOD_RE.match(str(data).strip()) if isinstance(data, str) else None
-        if not match:
-            self.fail("invalid")
-        year, month = int(match.group(1)), int(match.group(2))
-        if not 1 <= month <= 12:
-            self.fail("invalid")
-        if not 2000 <= year <= 2100:
-            self.fail("range")
-        return dt.date(year, month, 1)
+        try:
+            return parse_period(data)
+        except PeriodError as exc:
+            raise serializers.ValidationError(exc.message, code=exc.code) from None
 
     def to_representation(self, value: dt.date) -> str:
         return f"{value:%Y-%m}"

@@ -4,9 +4,6 @@ regions by code too (`?parent=130100`)."""
 
 from __future__ import annotations
 
-import datetime as dt
-import re
-
 import django_filters
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -15,10 +12,9 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
+from common.periods import PeriodError, parse_period
 from parks.models import REGION_LEVEL_Q, Industry, Park, Region, RegionLevel
 from projects.models import InvestmentReport, Level, Project, Stage, Status
-
-PERIOD_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
 
 class CodeChoiceField(forms.ModelChoiceField):
@@ -35,19 +31,34 @@ class CodeFilter(django_filters.ModelChoiceFilter):
     field_class = CodeChoiceField
 
 
-class PeriodFormField(forms.CharField):
-    """'YYYY-MM' → the first day of that month."""
+def park_filter() -> CodeFilter:
+    """`?park=<code>`: the park and its sub-parks (the filter set's `filter_park`)."""
+    return CodeFilter(
+        queryset=Park.objects.all(), to_field_name="code", method="filter_park", label=_("园区代码（含下级园区）")
+    )
 
-    default_error_messages = {"invalid": _("报告期格式应为 YYYY-MM，如 2026-03。")}
+
+def industry_filter() -> CodeFilter:
+    """`?industry=<code>`: the industry and its descendants (the filter set's `filter_industry`)."""
+    return CodeFilter(
+        queryset=Industry.objects.all(),
+        to_field_name="code",
+        method="filter_industry",
+        label=_("产业代码（含下级产业）"),
+    )
+
+
+class PeriodFormField(forms.CharField):
+    """'YYYY-MM' → the first day of that month (common.periods)."""
 
     def to_python(self, value):
         value = super().to_python(value)
         if value in self.empty_values:
             return None
-        match = PERIOD_RE.match(value.strip())
-        if not match or not 2000 <= int(match.group(1)) <= 2100:
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
-        return dt.date(int(match.group(1)), int(match.group(2)), 1)
+        try:
+            return parse_period(value)
+        except PeriodError as exc:
+            raise forms.ValidationError(exc.message, code=exc.code) from None
 
 
 class PeriodFilter(django_filters.Filter):
@@ -107,18 +118,8 @@ def filter_industry_tree(queryset, field: str, industry: Industry | None):
 
 
 class ProjectFilter(django_filters.FilterSet):
-    park = CodeFilter(
-        queryset=Park.objects.all(),
-        to_field_name="code",
-        method="filter_park",
-        label=_("园区代码（含下级园区）"),
-    )
-    industry = CodeFilter(
-        queryset=Industry.objects.all(),
-        to_field_name="code",
-        method="filter_industry",
-        label=_("产业代码（含下级产业）"),
-    )
+    park = park_filter()
+    industry = industry_filter()
     level = django_filters.ChoiceFilter(choices=Level.choices, label=_("项目级别"))
     stage = django_filters.ChoiceFilter(choices=Stage.choices, label=_("建设阶段"))
     year = bounded_int(field_name="year", min_value=1900, max_value=2200, label=_("列入年度"))
@@ -145,15 +146,8 @@ class ProjectFilter(django_filters.FilterSet):
 
 class InvestmentReportFilter(django_filters.FilterSet):
     project = bounded_int(field_name="project_id", label=_("项目ID"))
-    park = CodeFilter(
-        queryset=Park.objects.all(), to_field_name="code", method="filter_park", label=_("园区代码（含下级园区）")
-    )
-    industry = CodeFilter(
-        queryset=Industry.objects.all(),
-        to_field_name="code",
-        method="filter_industry",
-        label=_("产业代码（含下级产业）"),
-    )
+    park = park_filter()
+    industry = industry_filter()
     period = PeriodFilter(field_name="period", label=_("报告期（YYYY-MM）"))
     period_from = PeriodFilter(field_name="period", lookup_expr="gte", label=_("报告期起（YYYY-MM）"))
     period_to = PeriodFilter(field_name="period", lookup_expr="lte", label=_("报告期止（YYYY-MM）"))

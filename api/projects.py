@@ -21,7 +21,6 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
 from django.db.models import DecimalField, OuterRef, Prefetch, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -39,7 +38,6 @@ from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
-from simple_history.utils import bulk_create_with_history
 
 from api.exceptions import StructuredValidationError
 from api.export import ExportMixin
@@ -47,10 +45,13 @@ from api.fields import AmountField, CodeRelatedField, PeriodField, h
 from api.permissions import ProjectDataPermission
 from api.values import ValuesListMixin
 from common.money import round_half_up
+from common.periods import MAX_YEAR, MIN_YEAR
 from parks.models import Industry, Park
 from projects import services
 from projects.models import PROJECT_CODE_RE, AnnualPlan, InvestmentReport, Level, Project, Stage
 from projects.selectors import can_write_park, projects_visible_to, visible_project_count
+from scheduling.models import Milestone
+from scheduling.selectors import attach_countdowns
 
 from .filters import InvestmentReportFilter, ProjectFilter
 
@@ -107,8 +108,8 @@ class ProjectSerializer(serializers.ModelSerializer):
         Level.choices, label=_lazy("项目级别"), help_text=h("项目级别：provincial 省重点 / municipal 市重点", "Level")
     )
     year = serializers.IntegerField(
-        min_value=2000,
-        max_value=2100,
+        min_value=MIN_YEAR,
+        max_value=MAX_YEAR,
         label=_lazy("列入年度"),
         help_text=h("列入重点项目清单的年份", "Year the project entered the key-project list"),
     )
@@ -295,8 +296,6 @@ class ProjectDetailSerializer(ProjectSerializer):
 
     @extend_schema_field(MilestoneBriefSerializer(many=True))
     def get_milestones(self, obj):
-        from scheduling.selectors import attach_countdowns
-
         items = attach_countdowns(obj.milestones.all(), as_of=self.context["as_of"])
         return MilestoneBriefSerializer(items, many=True).data
 
@@ -345,8 +344,6 @@ class ProjectViewSet(ExportMixin, ValuesListMixin, viewsets.ModelViewSet):
     def get_queryset(self):
         qs = projects_visible_to(self.request.user).select_related("park", "industry")
         if self.action == "retrieve":
-            from scheduling.models import Milestone
-
             qs = with_investment(qs, as_of=_as_of()).prefetch_related(
                 Prefetch("milestones", queryset=Milestone.objects.order_by("planned_date", "sequence", "id"))
             )
@@ -499,74 +496,52 @@ class BulkReportSerializer(serializers.Serializer):
     )
 
 
+def _bulk_rows(rows: list) -> tuple[list[dict], list[services.ReportRow]]:
+    """Each row checked for its types on its own: (errors, rows for the service)."""
+    errors: list[dict] = []
+    lines: list[services.ReportRow] = []
+    for index, row in enumerate(rows):
+        if not isinstance(row, dict):
+            errors.append({"index": index, "project": None, "errors": {"non_field_errors": [_("每行应为一个对象。")]}})
+            continue
+        serializer = BulkRowSerializer(data=row)
+        if serializer.is_valid():
+            data = serializer.validated_data
+            lines.append(
+                services.ReportRow(
+                    project=data["project"],
+                    amount=data["amount"],
+                    progress=data.get("progress", ""),
+                    problems=data.get("problems", ""),
+                    ref=index,
+                )
+            )
+        else:
+            project = row.get("project")
+            shown = project if isinstance(project, int | str) and not isinstance(project, bool) else None
+            errors.append({"index": index, "project": shown, "errors": serializer.errors})
+    return errors, lines
+
+
 def reports_bulk_submit(*, user, period: dt.date, rows: list) -> list[InvestmentReport]:
     """File one month's reports for many projects at once: every row valid and stored, or none.
 
-    1. Each row is validated on its own (types, amount ≥ 0 with at most two decimals).
-    2. One query loads the rows' projects within the caller's scope; one finds the reports
-       already filed for the month; duplicates inside the request are caught too.
-    3. Any error → ValidationError({"rows": [{"index", "project", "errors"}…]}), nothing stored.
-    4. Otherwise one bulk INSERT (with history rows) in one transaction; a concurrent filing of
-       the same project and month loses to the unique constraint and the whole request is a 400.
+    1. Each row is validated on its own (types; the amount rule of common.money).
+    2. `projects.services.report_file` checks them all at once (scope, archived, period, one
+       report per project and month, also within the request) and stores them in one
+       transaction — the same function as the monthly grid and the Excel import.
+    3. Any error → 400 {"rows": [{"index", "project", "errors"}…]}, nothing stored; a
+       concurrent filing of the same project and month → 400 {"period": […]}.
     """
-    errors: list[dict] = []
-    valid: list[tuple[int, dict]] = []
-    for index, row in enumerate(rows):
-        serializer = BulkRowSerializer(data=row if isinstance(row, dict) else {})
-        if not isinstance(row, dict):
-            errors.append({"index": index, "project": None, "errors": {"non_field_errors": [_("每行应为一个对象。")]}})
-        elif serializer.is_valid():
-            valid.append((index, serializer.validated_data))
-        else:
-            project = row.get("project")
-            errors.append(
-                {
-                    "index": index,
-                    "project": project if isinstance(project, int | str) and not isinstance(project, bool) else None,
-                    "errors": serializer.errors,
-                }
-            )
-    ids = {data["project"] for _i, data in valid}
-    projects = {p.pk: p for p in projects_visible_to(user).filter(pk__in=ids).select_related("park")}
-    existing = set(
-        InvestmentReport.objects.filter(project_id__in=ids, period=period).values_list("project_id", flat=True)
-    )
-    seen: set[int] = set()
-    to_create = []
-    for index, data in valid:
-        pk = data["project"]
-        project = projects.get(pk)
-        row_errors = {}
-        if project is None or not can_write_park(user, project.park_id):
-            row_errors["project"] = [_("项目不存在或不在您的管辖范围内。")]
-        elif pk in existing:
-            row_errors["period"] = [_(services.DUPLICATE_REPORT) % {"period": period.strftime("%Y-%m")}]
-        elif pk in seen:
-            row_errors["project"] = [_("同一项目在本次报送中出现了多次。")]
-        seen.add(pk)
-        if row_errors:
-            errors.append({"index": index, "project": pk, "errors": row_errors})
-            continue
-        to_create.append(
-            InvestmentReport(
-                project=project,
-                period=period,
-                amount=data["amount"],
-                progress=data.get("progress", ""),
-                problems=data.get("problems", ""),
-                submitted_by=user,
-            )
-        )
+    errors, lines = _bulk_rows(rows)
+    try:
+        filing = services.report_file(user=user, period=period, rows=lines, commit=not errors)
+    except services.RowsRefused as refused:
+        errors += [{"index": r.ref, "project": r.project, "errors": r.errors} for r in refused.rows]
     if errors:
         errors.sort(key=lambda e: e["index"])
         raise StructuredValidationError({"rows": errors})
-    try:
-        with transaction.atomic():
-            return bulk_create_with_history(to_create, InvestmentReport, default_user=user)
-    except IntegrityError:
-        raise ValidationError(
-            {"period": [_("本月部分项目的月报已由他人同时报送，本次报送未保存，请刷新后重试。")]}
-        ) from None
+    return filing.created
 
 
 @extend_schema_view(

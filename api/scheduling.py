@@ -29,7 +29,7 @@ from common.money import CENT
 from projects.selectors import projects_visible_to
 from scheduling import rules, services
 from scheduling.calendar import WorkCalendar
-from scheduling.models import Milestone, MilestoneKind, SchedulingSettings, milestone_order_errors
+from scheduling.models import IndustryGrowth, Milestone, MilestoneKind, SchedulingSettings, milestone_order_errors
 from scheduling.selectors import countdown, default_period, industry_growth, overdue_milestones, parse_period
 
 from .scheduling_filters import DelayFilter, MilestoneFilter
@@ -388,22 +388,8 @@ class IndustryInvestmentView(APIView):
             period = parse_period(raw) if raw not in (None, "") else default_period(timezone.localdate())
         except ValueError as exc:
             raise ValidationError({"period": [str(exc)]}) from None
-        if not 2000 <= period.year <= 2100:
-            raise ValidationError({"period": [_("报告期应在 2000-01 至 2100-12 之间。")]})
         figures = industry_growth(period=period)
-        industry_fields = [
-            "industry",
-            "name",
-            "parent",
-            "ytd",
-            "prior_ytd",
-            "growth_pct",
-            "diff_pp",
-            "project_count",
-            "listed_investment",
-            "prior_listed_investment",
-            "listed_growth_pct",
-        ]
+        industry_fields = ["industry", "name", "parent", *IndustryGrowth.FIGURES]
         computed_at = figures.get("computed_at")
         return Response(
             {

@@ -6,8 +6,7 @@ import django_filters
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from api.filters import CodeFilter, bounded_int, filter_industry_tree, filter_park_tree
-from parks.models import Industry, Park
+from api.filters import bounded_int, filter_industry_tree, filter_park_tree, industry_filter, park_filter
 from scheduling import rules
 from scheduling.models import Milestone, MilestoneKind, SchedulingSettings, Severity
 
@@ -25,15 +24,8 @@ class MilestoneFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=MILESTONE_STATUS, method="filter_status", label=_("节点状态"))
     planned_from = django_filters.DateFilter(field_name="planned_date", lookup_expr="gte", label=_("计划日期起"))
     planned_to = django_filters.DateFilter(field_name="planned_date", lookup_expr="lte", label=_("计划日期止"))
-    park = CodeFilter(
-        queryset=Park.objects.all(), to_field_name="code", method="filter_park", label=_("园区代码（含下级园区）")
-    )
-    industry = CodeFilter(
-        queryset=Industry.objects.all(),
-        to_field_name="code",
-        method="filter_industry",
-        label=_("产业代码（含下级产业）"),
-    )
+    park = park_filter()
+    industry = industry_filter()
 
     class Meta:
         model = Milestone
@@ -64,15 +56,8 @@ class MilestoneFilter(django_filters.FilterSet):
 
 class DelayFilter(django_filters.FilterSet):
     severity = django_filters.ChoiceFilter(field_name="severity", choices=Severity.choices, label=_("严重程度"))
-    park = CodeFilter(
-        queryset=Park.objects.all(), to_field_name="code", method="filter_park", label=_("园区代码（含下级园区）")
-    )
-    industry = CodeFilter(
-        queryset=Industry.objects.all(),
-        to_field_name="code",
-        method="filter_industry",
-        label=_("产业代码（含下级产业）"),
-    )
+    park = park_filter()
+    industry = industry_filter()
     project = bounded_int(field_name="project_id", label=_("项目ID"))
 
     class Meta:

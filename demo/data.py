@@ -5,11 +5,18 @@ constants.
 
 The package, in the order the loader uses it:
 - demo/data.py (this module): literal data only.
-- demo/planner.py: the deterministic plan of the demo (a seeded random generator and a fixed
-  "today", 2026-11-22): the generated projects, their backward schedules, monthly reports and
-  annual plans, computed in memory.
-- demo/writer.py: the ORM writes of `load_demo`, idempotent (a second run leaves exactly the
-  same rows):
+- demo/planner.py: the deterministic plan of the demo for a given "today" (the day `load_demo`
+  runs, or its --today): the generated projects, their backward schedules, monthly reports and
+  annual plans, computed in memory. The project list and every project's schedule are drawn
+  once, on the base day DEMO_TODAY (2026-11-22), from seeded random generators (one per project
+  and purpose, so that no project's draws depend on another's), then moved to "today" by the
+  days between the two: a project 20 days overdue on the base day is 20 days overdue on any
+  day. A few named projects are pinned to a calendar day instead (Spec.pin: 晶澳 phase 1 went
+  into production on the last 26 September, phase 2 starts on the coming 26 February). The
+  reports run from January two years before the default period (the last full month before
+  "today", scheduling.rules.default_period) through that period.
+- demo/writer.py: the ORM writes of `load_demo`, idempotent (a second run on the same day leaves
+  exactly the same rows; a run on a later day only adds reports, see load_demo):
   1. Reference data (regions, parks, industries, users, schedule templates) is written with
      update_or_create / get_or_create on natural keys (codes, usernames, template names).
   2. Demo projects are identified by name. Only the planned projects not yet in the database
@@ -25,7 +32,8 @@ The demo reproduces the articles' 高新区 figures for 2023 exactly (石家庄�
 sub-parks, projects listed in 2023): 58 生物医药 projects totalling 5,120,000.00 万元, 38
 新一代电子信息 projects totalling 3,606,800.00 万元, 51 化工新材料 projects totalling
 4,918,900.00 万元; its 20 高新区 special-bond projects total 3,262,000.00 万元 with 2,475,000.00 万元
-of bonds; and its monthly reports give, for 2026-01..07 against 2025-01..07, 新一代电子信息
+of bonds; and its monthly reports give, for the year to date of the default period (and of
+every earlier month of its year) against the same months of the year before, 新一代电子信息
 +45.0% and the city +8.5% (36.5 percentage points apart), as the article's first seven months."""
 
 from __future__ import annotations
@@ -34,11 +42,13 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+# The base day: the schedules are drawn as seen from it, then moved to the day load_demo runs.
+# (The synthetic city of --projects N and the benchmarks use it as their fixed "today".)
 DEMO_TODAY = dt.date(2026, 11, 22)
 SEED = 20230915
 DEMO_PASSWORD = "demo12345"
-REPORT_FIRST = dt.date(2024, 1, 1)
-REPORT_LAST = dt.date(2026, 10, 1)  # the last full month before DEMO_TODAY
+# Calendar years of monthly reports: the default period's year and the two before it (from January).
+REPORT_YEARS = 3
 CENT = Decimal("0.01")
 HUNDRED = Decimal("100")
 ONE = Decimal("1")
@@ -186,6 +196,11 @@ class Spec:
     delay: int | None = None
     special_bond: Decimal | None = None
     extra: list[tuple[str, str, int]] = field(default_factory=list)  # (kind, name, days before target)
+    # (kind, "last" | "next", month, day): the kind's planned date (construction_start = start,
+    # production_start = target) is the last such day on or before "today", or the first after
+    # it; start and target move together. Without it, start and target are base-day dates.
+    pin: tuple[str, str, int, int] | None = None
+    keeps_reporting: bool = False  # reports through the default period after production starts
 
 
 def W(value: str) -> Decimal:
@@ -207,6 +222,9 @@ NAMED = [
         dt.date(2022, 6, 18),
         dt.date(2023, 9, 26),
         0,
+        # In production since the last 26 September; it keeps reporting as it ramps up.
+        pin=("production_start", "last", 9, 26),
+        keeps_reporting=True,
     ),
     Spec(
         "晶澳太阳能项目（二期）",
@@ -221,7 +239,8 @@ NAMED = [
         W("1050000"),
         dt.date(2024, 2, 26),
         dt.date(2026, 3, 30),
-        40,
+        0,
+        pin=("construction_start", "next", 2, 26),  # starts the coming February
     ),
     Spec(
         "森朗生物细胞治疗产品商业化生产基地项目",
@@ -253,6 +272,7 @@ NAMED = [
         dt.date(2023, 3, 10),
         dt.date(2024, 8, 20),
         0,
+        pin=("production_start", "last", 8, 20),  # in production since the last August
     ),
     Spec(
         "石药巨石生物抗体二期项目",
@@ -355,7 +375,7 @@ NAMED = [
         "建设智能装备研发、中试及产业赋能中心。",
         None,
         dt.date(2024, 5, 15),
-        dt.date(2026, 12, 30),
+        dt.date(2027, 6, 30),  # under construction (base-day dates, moved with the day)
         0,
     ),
     Spec(
@@ -422,18 +442,19 @@ GXQ_2023_TOTALS = {
     "CHEM": (51, Decimal("4918900.00")),
 }
 GXQ_SPECIAL_BONDS = (20, Decimal("3262000.00"), Decimal("2475000.00"))
-# Growth of each month's reported investment over the same month of the year before:
-# 新一代电子信息 +45% in 2026 (the article's first seven months) and the city +8.5%, 36.5
+# Growth of each month's reported investment over the same month of the year before, keyed by
+# the year relative to the default period's (0: its year, -1: the year before): 新一代电子信息
+# +45% in the default period's year (the article's first seven months) and the city +8.5%, 36.5
 # percentage points lower; the other clusters grow more slowly.
 GROUP_GROWTH = {
-    "EI": {2025: Decimal("1.38"), 2026: Decimal("1.45")},
-    "BIO": {2025: Decimal("1.051"), 2026: Decimal("1.062")},
-    "CHEM": {2025: Decimal("1.034"), 2026: Decimal("1.021")},
-    "EQUIP": {2025: Decimal("1.040"), 2026: Decimal("1.048")},
-    "FOOD": {2025: Decimal("1.026"), 2026: Decimal("1.033")},
-    "INFRA": {2025: Decimal("1.112"), 2026: Decimal("1.075")},
+    "EI": {-1: Decimal("1.38"), 0: Decimal("1.45")},
+    "BIO": {-1: Decimal("1.051"), 0: Decimal("1.062")},
+    "CHEM": {-1: Decimal("1.034"), 0: Decimal("1.021")},
+    "EQUIP": {-1: Decimal("1.040"), 0: Decimal("1.048")},
+    "FOOD": {-1: Decimal("1.026"), 0: Decimal("1.033")},
+    "INFRA": {-1: Decimal("1.112"), 0: Decimal("1.075")},
 }
-CITY_GROWTH_2026 = Decimal("1.085")
+CITY_GROWTH = Decimal("1.085")  # the city, in the default period's year
 
 PRODUCTS = {
     "BIO-DRUG": ["单克隆抗体产业化", "重组蛋白药物生产基地", "细胞治疗产品研发生产", "疫苗产业化", "生物类似药产业化"],

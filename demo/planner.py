@@ -1,6 +1,12 @@
-"""The demo's plan, computed in memory and deterministic (a seeded random generator, a fixed
-"today"): the projects generated around the articles' named ones, their backward schedules,
-their monthly spend calibrated to the articles' growth, the reports and the annual plans."""
+"""The demo's plan for a given "today", computed in memory and deterministic (seeded random
+generators): the projects generated around the articles' named ones, their backward schedules,
+their monthly spend calibrated to the articles' growth, the reports and the annual plans.
+
+The list of projects (names, parks, industries, years, totals) is the same on every day. Each
+project's schedule is drawn on the base day DEMO_TODAY from its own generator, then every date is
+moved by the days from DEMO_TODAY to "today" (or, for a pinned named project, to its calendar
+day): the same project is at the same stage, as many days late, on any day. The monthly spend and
+the reports are drawn from another generator of the project, on the real calendar months."""
 
 from __future__ import annotations
 
@@ -13,7 +19,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from demo.data import (
     BRAND_CHARS,
     CENT,
-    CITY_GROWTH_2026,
+    CITY_GROWTH,
     CONTACTS,
     DEMO_TODAY,
     GROUP_GROWTH,
@@ -30,12 +36,12 @@ from demo.data import (
     PARKS,
     PROBLEMS,
     PRODUCTS,
-    REPORT_FIRST,
-    REPORT_LAST,
+    REPORT_YEARS,
     SCHEDULE_KINDS,
     SEED,
     Spec,
 )
+from scheduling.rules import default_period
 
 
 def cluster_of(industry: str) -> str:
@@ -97,10 +103,22 @@ class ProjectPlan:
 
 
 class DemoPlanner:
-    def __init__(self):
-        self.rng = random.Random(SEED)
-        self.names: set[str] = {spec.name for spec in NAMED}
+    """The plan as of `today` (the base day DEMO_TODAY by default)."""
+
+    def __init__(self, today: dt.date = DEMO_TODAY):
+        self.today = today
+        self.shift = today - DEMO_TODAY  # base-day dates + shift = dates as of today
+        self.period = default_period(today)  # the last full month: the last report
+        self.first = dt.date(self.period.year - REPORT_YEARS + 1, 1, 1)  # the first report
+        self.rng = random.Random(SEED)  # the list of projects only (the same on every day)
+        self.names: set[str] = set()
         self.serial = 1000
+
+    @staticmethod
+    def project_rng(spec: Spec, purpose: str) -> random.Random:
+        """The generator of one project for one purpose ("schedule": day-independent draws;
+        "months": the monthly spend and reports, which depend on the calendar)."""
+        return random.Random(f"{SEED}/{spec.name}/{purpose}")
 
     # 1. the list of projects
     def specs(self) -> list[Spec]:
@@ -184,12 +202,21 @@ class DemoPlanner:
         )
 
     # 2. a backward schedule for one project
-    def schedule(self, spec: Spec) -> tuple[list[MilestonePlan], int]:
-        rng = self.rng
+    def base_dates(self, spec: Spec, rng: random.Random) -> tuple[dt.date, dt.date]:
+        """The construction start and production target as seen from the base day."""
+        if spec.pin is not None:
+            kind, when, month, day = spec.pin
+            anchor = spec.start if kind == "construction_start" else spec.target
+            move = pinned_day(self.today, when, month, day) - self.shift - anchor
+            return spec.start + move, spec.target + move
         start = spec.start or dt.date(spec.year, 1, 1) + dt.timedelta(days=rng.randint(40, 400))
         # Big projects take longer: 10亿元 and more build for two to three years.
         longest = 1100 if spec.total >= 100000 else 800
-        target = spec.target or start + dt.timedelta(days=rng.randint(380, longest))
+        return start, spec.target or start + dt.timedelta(days=rng.randint(380, longest))
+
+    def schedule(self, spec: Spec, rng: random.Random) -> tuple[list[MilestonePlan], int]:
+        """The milestones (drawn as seen from the base day, then moved to today) and the delay."""
+        start, target = self.base_dates(spec, rng)
         build = (target - start).days
         delay = spec.delay
         if delay is None:
@@ -213,98 +240,117 @@ class DemoPlanner:
             if recent:
                 delay = max(delay, (DEMO_TODAY - recent[0]).days + rng.randint(1, 20))
         replanned = delay > 30 and rng.random() < 0.4
-        result = []
-        for seq, (kind, planned) in enumerate(zip(SCHEDULE_KINDS, dates, strict=True)):
-            baseline = planned
-            if replanned and seq >= 6:  # the plan was moved once; the first date is kept
-                baseline = planned - dt.timedelta(days=30)
-            done = planned + dt.timedelta(days=delay)
-            result.append(MilestonePlan(kind, "", planned, baseline, done if done <= DEMO_TODAY else None, seq))
+        steps = [
+            (kind, "", planned, seq) for seq, (kind, planned) in enumerate(zip(SCHEDULE_KINDS, dates, strict=True))
+        ]
         extras = list(spec.extra)
         if cluster_of(spec.industry) == "BIO" and not extras:
             extras.append(("other", "GMP符合性检查", 30))
-        for kind, name, before in extras:
-            planned = target - dt.timedelta(days=before)
+        steps += [(kind, name, target - dt.timedelta(days=before), 10) for kind, name, before in extras]
+        result = []
+        for kind, name, planned, seq in steps:
+            baseline = planned
+            if replanned and kind != "other" and seq >= 6:  # the plan was moved once; the first date is kept
+                baseline = planned - dt.timedelta(days=30)
             done = planned + dt.timedelta(days=delay)
-            result.append(MilestonePlan(kind, name, planned, planned, done if done <= DEMO_TODAY else None, 10))
+            actual = done + self.shift if done <= DEMO_TODAY else None
+            result.append(MilestonePlan(kind, name, planned + self.shift, baseline + self.shift, actual, seq))
         return result, delay
 
     def plan(self) -> list[ProjectPlan]:
-        rng = self.rng
-        parks = {code: (centre, region) for code, _n, region, _p, _a, _i, centre in PARKS}
-        gb = {code: gbt for code, _n, _p, gbt in INDUSTRIES}
-        plans = []
-        for spec in self.specs():
-            milestones, delay = self.schedule(spec)
-            by_kind = {m.kind: m for m in milestones}
-            stage = stage_from(by_kind)
-            self.serial += 1
-            gb2 = "".join(ch for ch in gb[spec.industry] if ch.isdigit())[:2]
-            code = f"{spec.year}-{parks[spec.park][1]}-{gb2}-{rng.choice(['03', '03', '03', '02', '01'])}-{self.serial:06d}"
-            if stage in ("planning", "signed") and rng.random() < 0.5:
-                code = None  # 谋划 projects may not have a national code yet
-            (lat, lon) = parks[spec.park][0]
-            start_done = by_kind["construction_start"].actual
-            expected_start = by_kind["construction_start"].planned + dt.timedelta(days=delay)
-            expected_end = by_kind["production_start"].planned + dt.timedelta(days=delay)
-            months = self.construction_months(spec, expected_start, expected_end)
-            reports = []
-            if start_done:
-                last = min(REPORT_LAST, by_kind["production_start"].actual or REPORT_LAST)
-                for period in month_range(max(REPORT_FIRST, start_done.replace(day=1)), last):
-                    problems = rng.choice(PROBLEMS) if rng.random() < 0.12 else ""
-                    reports.append((period, progress_note(by_kind, period, delay), problems))
-            plans.append(
-                ProjectPlan(
-                    spec=spec,
-                    code=code,
-                    stage=stage,
-                    target=by_kind["production_start"].planned,
-                    latitude=Decimal(str(round(lat + rng.uniform(-0.03, 0.03), 6))),
-                    longitude=Decimal(str(round(lon + rng.uniform(-0.03, 0.03), 6))),
-                    leader=rng.choice(LEADERS),
-                    contact=rng.choice(CONTACTS),
-                    phone=f"0311-{rng.randint(80000000, 89999999)}",
-                    milestones=milestones,
-                    months=months,
-                    reports=reports,
-                )
-            )
+        self.rng, self.names, self.serial = random.Random(SEED), {spec.name for spec in NAMED}, 1000
+        plans = [self.plan_one(spec) for spec in self.specs()]
         self.calibrate_growth(plans)
         for plan in plans:
-            for year in (2024, 2025, 2026):
+            rng = self.project_rng(plan.spec, "plans")
+            for year in range(self.first.year, self.period.year + 1):
                 planned = sum((a for p, a in plan.months.items() if p.year == year), Decimal(0))
                 if planned:
                     factor = Decimal(str(round(rng.uniform(1.0, 1.25), 2)))
                     plan.annual_plans[year] = (planned * factor).quantize(ONE, rounding=ROUND_HALF_UP)
         return plans
 
-    def construction_months(self, spec: Spec, start: dt.date, end: dt.date) -> dict[dt.date, Decimal]:
+    def plan_one(self, spec: Spec) -> ProjectPlan:
+        """One project's plan, before the growth calibration scales its monthly spend."""
+        rng = self.project_rng(spec, "schedule")
+        centre, region = next((centre, region) for code, _n, region, _p, _a, _i, centre in PARKS if code == spec.park)
+        gbt = next(gbt for code, _n, _p, gbt in INDUSTRIES if code == spec.industry)
+        milestones, delay = self.schedule(spec, rng)
+        by_kind = {m.kind: m for m in milestones}
+        stage = stage_from(by_kind, self.today)
+        self.serial += 1
+        gb2 = "".join(ch for ch in gbt if ch.isdigit())[:2]
+        code = f"{spec.year}-{region}-{gb2}-{rng.choice(['03', '03', '03', '02', '01'])}-{self.serial:06d}"
+        if stage in ("planning", "signed") and rng.random() < 0.5:
+            code = None  # 谋划 projects may not have a national code yet
+        (lat, lon) = centre
+        expected_start = by_kind["construction_start"].planned + dt.timedelta(days=delay)
+        expected_end = by_kind["production_start"].planned + dt.timedelta(days=delay)
+        if spec.keeps_reporting:
+            expected_end = max(expected_end, self.period)
+        months_rng = self.project_rng(spec, "months")
+        return ProjectPlan(
+            spec=spec,
+            code=code,
+            stage=stage,
+            target=by_kind["production_start"].planned,
+            latitude=Decimal(str(round(lat + rng.uniform(-0.03, 0.03), 6))),
+            longitude=Decimal(str(round(lon + rng.uniform(-0.03, 0.03), 6))),
+            leader=rng.choice(LEADERS),
+            contact=rng.choice(CONTACTS),
+            phone=f"0311-{rng.randint(80000000, 89999999)}",
+            milestones=milestones,
+            months=self.construction_months(spec, expected_start, expected_end, months_rng),
+            reports=self.reports(spec, by_kind, delay, months_rng),
+        )
+
+    def reports(
+        self, spec: Spec, by_kind: dict[str, MilestonePlan], delay: int, rng: random.Random
+    ) -> list[tuple[dt.date, str, str]]:
+        """The months reported: from the construction start (or the first report month) to the
+        default period, or to production start unless the project keeps reporting."""
+        start_done = by_kind["construction_start"].actual
+        if not start_done:
+            return []
+        last = self.period
+        production = by_kind["production_start"].actual
+        if production and not spec.keeps_reporting:
+            last = min(last, production)
+        reports = []
+        for period in month_range(max(self.first, start_done.replace(day=1)), last):
+            problems = rng.choice(PROBLEMS) if rng.random() < 0.12 else ""
+            reports.append((period, progress_note(by_kind, period, delay), problems))
+        return reports
+
+    def construction_months(
+        self, spec: Spec, start: dt.date, end: dt.date, rng: random.Random
+    ) -> dict[dt.date, Decimal]:
         """The project's monthly spend over its construction, most of the total investment,
         rising with its cluster's trend (新一代电子信息 fastest) and dipping at Spring Festival."""
-        rng = self.rng
         trend = Decimal("1.45") if cluster_of(spec.industry) == "EI" else Decimal("1.04")
         periods = list(month_range(start, max(start, end)))
         weights = []
         for period in periods:
             season = Decimal("0.6") if period.month in (1, 2) else Decimal("1.2") if period.month == 12 else ONE
             noise = Decimal(str(round(rng.uniform(0.75, 1.25), 3)))
-            weights.append(trend ** (period.year - 2024) * season * noise)
+            weights.append(trend ** (period.year - self.first.year) * season * noise)
         share = Decimal(str(round(rng.uniform(0.55, 0.8), 3)))
         total_w = sum(weights)
         return {p: (spec.total * share * w / total_w).quantize(CENT) for p, w in zip(periods, weights, strict=True)}
 
     def calibrate_growth(self, plans: list[ProjectPlan]) -> None:
         """Scale each month's reported figures, per cluster, so that every month (hence every
-        year-to-date figure) grows as GROUP_GROWTH says, and 2026 over 2025 the city grows
-        exactly +8.5% while 新一代电子信息 grows +45.0% (36.5 percentage points apart, as in the
-        article's first seven months).
+        year-to-date figure) grows as GROUP_GROWTH says, and in the default period's year (Y)
+        the city grows exactly +8.5% over the year before while 新一代电子信息 grows +45.0%
+        (36.5 percentage points apart, as in the article's first seven months). Months
+        1..default period are reported in Y − 2, Y − 1 and Y, the later months in Y − 2 and
+        Y − 1: the year to date of the default period is exact, January's (one month) included.
 
-        1. For each calendar month, take what each cluster reports in 2024, 2025, 2026.
+        1. For each calendar month, take what each cluster reports in each of its years.
         2. Each cluster keeps the largest figures its growth targets allow (factors ≤ 1, so a
            project's reports never exceed its planned share of the total investment).
-        3. The city's +8.5% then fixes how large 新一代电子信息 is:
-           E25 × (1.45 − 1.085) = Σ other clusters' 2025 × (1.085 − their growth);
+        3. In Y, the city's +8.5% then fixes how large 新一代电子信息 is:
+           E(Y−1) × (1.45 − 1.085) = Σ other clusters' (Y−1) × (1.085 − their growth);
            if that is more than 新一代电子信息 has, the other clusters shrink with it."""
         raw: dict[tuple[str, int, int], Decimal] = {}
         for plan in plans:
@@ -314,28 +360,10 @@ class DemoPlanner:
                 raw[key] = raw.get(key, Decimal(0)) + plan.months.get(period, Decimal(0))
         factors: dict[tuple[str, int, int], Decimal] = {}
         for month in range(1, 13):
-            years = [2024, 2025, 2026] if month <= REPORT_LAST.month else [2024, 2025]
-            rel: dict[str, dict[int, Decimal]] = {}
-            top: dict[str, Decimal] = {}
-            for group, growth in GROUP_GROWTH.items():
-                rel[group] = {years[-1]: ONE}
-                for year in reversed(years[:-1]):
-                    rel[group][year] = rel[group][year + 1] / growth[year + 1]
-                if not all(raw.get((group, y, month)) for y in years):
-                    raise RuntimeError(f"demo calibration: {group} reports nothing in some month {month}")
-                top[group] = min(raw[(group, y, month)] / rel[group][y] for y in years)
-            if 2026 in years:
-                ei_growth, city_growth = GROUP_GROWTH["EI"][2026], CITY_GROWTH_2026
-                others = sum(
-                    top[g] * rel[g][2025] * (city_growth - GROUP_GROWTH[g][2026]) for g in GROUP_GROWTH if g != "EI"
-                )
-                need = ei_growth * others / (ei_growth - city_growth)  # 新一代电子信息 in 2026
-                shrink = min(ONE, top["EI"] / need)
-                for group in top:
-                    top[group] = need * shrink if group == "EI" else top[group] * shrink
-            for group in GROUP_GROWTH:
-                for year in years:
-                    factors[(group, year, month)] = top[group] * rel[group][year] / raw[(group, year, month)]
+            last = self.period.year if month <= self.period.month else self.period.year - 1
+            for group, top, rel in self.month_targets(raw, month, last):
+                for year, share in rel.items():
+                    factors[(group, year, month)] = top * share / raw[(group, year, month)]
         assert all(0 < k <= 1 for k in factors.values()), factors
         for plan in plans:
             group = growth_group(plan.spec.industry)
@@ -344,15 +372,48 @@ class DemoPlanner:
                 if k is not None:
                     plan.months[period] = (plan.months[period] * k).quantize(CENT)
 
+    def month_targets(self, raw: dict, month: int, last: int) -> list[tuple[str, Decimal, dict[int, Decimal]]]:
+        """Steps 2 and 3 for one calendar month reported from self.first's year to `last`:
+        (cluster, its figure in `last`, each year's figure relative to it)."""
+        current = self.period.year
+        years = list(range(self.first.year, last + 1))
+        rel: dict[str, dict[int, Decimal]] = {}
+        top: dict[str, Decimal] = {}
+        for group, growth in GROUP_GROWTH.items():
+            rel[group] = {last: ONE}
+            for year in reversed(years[:-1]):
+                rel[group][year] = rel[group][year + 1] / growth[year + 1 - current]
+            if not all(raw.get((group, y, month)) for y in years):
+                raise RuntimeError(f"demo calibration: {group} reports nothing in some month {month}")
+            top[group] = min(raw[(group, y, month)] / rel[group][y] for y in years)
+        if last == current:
+            ei_growth = GROUP_GROWTH["EI"][0]
+            others = sum(
+                top[g] * rel[g][current - 1] * (CITY_GROWTH - GROUP_GROWTH[g][0]) for g in GROUP_GROWTH if g != "EI"
+            )
+            need = ei_growth * others / (ei_growth - CITY_GROWTH)  # 新一代电子信息 in Y
+            shrink = min(ONE, top["EI"] / need)
+            for group in top:
+                top[group] = need * shrink if group == "EI" else top[group] * shrink
+        return [(group, top[group], rel[group]) for group in GROUP_GROWTH]
+
+
+def pinned_day(today: dt.date, when: str, month: int, day: int) -> dt.date:
+    """The last (month, day) on or before `today` ("last"), or the first after it ("next")."""
+    this_year = dt.date(today.year, month, day)
+    if when == "last":
+        return this_year if this_year <= today else this_year.replace(year=today.year - 1)
+    return this_year if this_year > today else this_year.replace(year=today.year + 1)
+
 
 def growth_group(industry: str) -> str:
     return cluster_of(industry)
 
 
-def stage_from(by_kind: dict[str, MilestonePlan]) -> str:
+def stage_from(by_kind: dict[str, MilestonePlan], today: dt.date) -> str:
     production = by_kind["production_start"].actual
     if production:
-        return "at_capacity" if production <= DEMO_TODAY - dt.timedelta(days=365) else "in_production"
+        return "at_capacity" if production <= today - dt.timedelta(days=365) else "in_production"
     if by_kind["completion"].actual:
         return "completed"
     if by_kind["construction_start"].actual:

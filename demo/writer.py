@@ -1,12 +1,16 @@
 """The ORM writes of `load_demo`: reference data on natural keys, then the planned demo projects
-not yet in the database, with their children and a first history version. Idempotent."""
+not yet in the database, with their children and a first history version, and the new months'
+reports of the demo projects already there. Idempotent on a given day (see load_demo)."""
 
 from __future__ import annotations
 
+import datetime as dt
+from collections import Counter
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Max, Sum
+from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from demo.data import DEMO_PASSWORD, INDUSTRIES, PARKS, REGIONS, TEMPLATES, USERS
@@ -70,22 +74,35 @@ def load_reference() -> dict:
 
 
 @transaction.atomic
-def load_demo(*, stdout=None) -> dict[str, int]:
-    """The demo city; returns how many projects were created this time."""
+def load_demo(*, today: dt.date | None = None, stdout=None) -> dict[str, int]:
+    """The demo city as of `today` (default: today in Asia/Shanghai); returns what was created.
+
+    What a run writes, precisely:
+    - reference data (regions, parks, industries, users, templates): update_or_create on their
+      natural keys, so the same values again;
+    - a planned project whose name is not in the database: inserted with its milestones, annual
+      plans and reports, as planned for `today`;
+    - a planned project already in the database (by name) that was still reporting at the last
+      load (later_reports): the planned reports for the months after its latest report, nothing
+      else. Its row, milestones, annual plans and existing reports are never changed, whoever
+      entered them.
+    So a second run on the same day writes nothing new, and a run on a later day only adds each
+    reporting demo project's reports for the months that ended since (amounts from the later
+    day's plan: the growth figures are exact for a database loaded in one run)."""
+    today = today or timezone.localdate()
     ref = load_reference()
     commission = ref["users"]["commission"]
-    submitter = {"GXQ": ref["users"]["gaoxin"], "LQ": ref["users"]["luquan"]}
-    plans = DemoPlanner().plan()
-    existing = set(Project.objects.filter(name__in=[p.spec.name for p in plans]).values_list("name", flat=True))
+    plans = DemoPlanner(today).plan()
+    existing = dict(Project.objects.filter(name__in=[p.spec.name for p in plans]).values_list("name", "pk"))
     todo = [p for p in plans if p.spec.name not in existing]
     projects = [new_project(p, ref) for p in todo]
     projects = bulk_create_with_history(projects, Project, batch_size=500, default_user=commission)
     milestones, reports, annual = [], [], []
     for plan, project in zip(todo, projects, strict=True):
         milestones.extend(new_milestones(plan, project))
-        user = submitter.get(plan.spec.park.split("-")[0], commission)
-        reports.extend(new_reports(plan, project, user))
+        reports.extend(new_reports(plan, project, submitter(plan, ref)))
         annual.extend(AnnualPlan(project=project, year=y, planned_investment=a) for y, a in plan.annual_plans.items())
+    reports.extend(later_reports([p for p in plans if p.spec.name in existing], existing, ref))
     bulk_create_with_history(milestones, Milestone, batch_size=1000, default_user=commission)
     bulk_create_with_history(annual, AnnualPlan, batch_size=1000, default_user=commission)
     bulk_create_with_history(reports, InvestmentReport, batch_size=1000, default_user=commission)
@@ -97,10 +114,44 @@ def load_demo(*, stdout=None) -> dict[str, int]:
     }
     if stdout:
         stdout.write(
-            f"demo: {len(plans)} projects in the plan, created {result['projects']} projects, "
-            f"{result['milestones']} milestones, {result['annual_plans']} annual plans, {result['reports']} reports"
+            f"demo as of {today:%Y-%m-%d}: {len(plans)} projects in the plan, created {result['projects']} "
+            f"projects, {result['milestones']} milestones, {result['annual_plans']} annual plans, "
+            f"{result['reports']} reports"
         )
     return result
+
+
+def submitter(plan: ProjectPlan, ref: dict) -> User:
+    """Who files a demo project's reports: its park's administrator, else the commission."""
+    users = ref["users"]
+    return {"GXQ": users["gaoxin"], "LQ": users["luquan"]}.get(plan.spec.park.split("-")[0], users["commission"])
+
+
+def later_reports(plans: list[ProjectPlan], existing: dict[str, int], ref: dict) -> list[InvestmentReport]:
+    """The planned reports of the demo projects already loaded that were still reporting at the
+    last load, for the months after each one's latest report.
+
+    The last load's month is the one in which most demo projects have their latest report
+    (those under construction then; finished projects stopped earlier, each in its own month).
+    A project whose latest report is in that month or later is still reporting; the others,
+    and projects without any report, get nothing (nothing is filled in behind a user)."""
+    latest = dict(
+        InvestmentReport.objects.filter(project_id__in=existing.values())
+        .values_list("project_id")
+        .annotate(last=Max("period"))
+        .order_by()
+    )
+    if not latest:
+        return []
+    counts = Counter(latest.values())
+    last_load = max(counts, key=lambda period: (counts[period], period))
+    reports = []
+    for plan in plans:
+        project = Project(pk=existing[plan.spec.name])
+        last = latest.get(project.pk)
+        if last is not None and last >= last_load:
+            reports.extend(new_reports(plan, project, submitter(plan, ref), after=last))
+    return reports
 
 
 def new_project(plan: ProjectPlan, ref: dict) -> Project:
@@ -145,8 +196,11 @@ def new_milestones(plan: ProjectPlan, project: Project) -> list[Milestone]:
     ]
 
 
-def new_reports(plan: ProjectPlan, project: Project, user: User) -> list[InvestmentReport]:
-    """The monthly reports actually submitted, by `user`, with the month's planned spend."""
+def new_reports(
+    plan: ProjectPlan, project: Project, user: User, after: dt.date | None = None
+) -> list[InvestmentReport]:
+    """The monthly reports actually submitted (for months after `after`, when given), by `user`,
+    with the month's planned spend."""
     return [
         InvestmentReport(
             project=project,
@@ -157,6 +211,7 @@ def new_reports(plan: ProjectPlan, project: Project, user: User) -> list[Investm
             submitted_by=user,
         )
         for period, progress, problems in plan.reports
+        if after is None or period > after
     ]
 
 

@@ -3,12 +3,14 @@ SimpleHistoryAdmin, so every earlier version (who, when, old → new) can be sho
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
+from . import services
 from .models import AnnualPlan, InvestmentReport, Project
 from .services import project_archive
 
@@ -112,10 +114,21 @@ class ProjectAdmin(SimpleHistoryAdmin):
         return deleted, model_count, perms_needed, protected
 
     def save_model(self, request, obj, form, change):
-        # The admin is a write path like the others: keep the optimistic version moving.
+        # The admin is a door like the others: the form has put its values on `obj`; the project
+        # services check scope and validation, bump the version and keep the history user.
         if change:
-            obj.version = (obj.version or 0) + 1
-        super().save_model(request, obj, form, change)
+            services.project_update(user=request.user, project=obj, data={})
+        else:
+            services.project_insert(user=request.user, project=obj)
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not AnnualPlan:
+            return super().save_formset(request, form, formset, change)
+        changes = services.plan_changes(formset)
+        done = services.annual_plans_save(user=request.user, project=form.instance, changes=changes)
+        # What the admin's change message and log read from a formset that it saves itself.
+        formset.new_objects, formset.deleted_objects = done["new"], done["deleted"]
+        formset.changed_objects = [(plan, ["year", "planned_investment"]) for plan in done["changed"]]
 
     @admin.action(description=_("归档"))
     def archive_selected(self, request, queryset):
@@ -142,9 +155,51 @@ class AnnualPlanAdmin(SimpleHistoryAdmin):
     list_select_related = ["project"]
     autocomplete_fields = ["project"]
 
+    def save_model(self, request, obj, form, change):
+        change = services.PlanChange(year=obj.year, planned_investment=obj.planned_investment, plan=obj)
+        services.annual_plans_save(user=request.user, project=obj.project, changes=[change])
+
+    def delete_model(self, request, obj):
+        change = services.PlanChange(year=obj.year, planned_investment=None, plan=obj, delete=True)
+        services.annual_plans_save(user=request.user, project=obj.project, changes=[change])
+
+
+class InvestmentReportAdminForm(forms.ModelForm):
+    """The admin's report form checks through projects.services.report_file (commit=False): the
+    same scope, archived, period, amount and one-per-month checks and messages as every door."""
+
+    user = None  # set by InvestmentReportAdmin.get_form
+
+    class Meta:
+        model = InvestmentReport
+        fields = ["project", "period", "amount", "progress", "problems", "status"]
+
+    def clean(self):
+        data = super().clean()
+        project = data.get("project") or getattr(self.instance, "project", None)
+        if self.errors or project is None:
+            return data
+        row = services.ReportRow(
+            project=project,
+            period=data.get("period", self.instance.period),
+            amount=data.get("amount"),
+            progress=data.get("progress", ""),
+            problems=data.get("problems", ""),
+        )
+        try:
+            services.report_file(
+                user=self.user, rows=[row], correct_existing=self.instance.pk is not None, commit=False
+            )
+        except services.RowsRefused as refused:
+            for bad in refused.rows:
+                for field, errors in bad.errors.items():
+                    self.add_error(field if field in self.fields else None, errors)
+        return data
+
 
 @admin.register(InvestmentReport)
 class InvestmentReportAdmin(SimpleHistoryAdmin):
+    form = InvestmentReportAdminForm
     list_display = ["project", "period_display", "amount", "status", "submitted_by", "submitted_at"]
     list_filter = ["status", ("project__park", admin.RelatedOnlyFieldListFilter), "project__industry"]
     date_hierarchy = "period"
@@ -157,6 +212,15 @@ class InvestmentReportAdmin(SimpleHistoryAdmin):
     @admin.display(description=_("报告期"), ordering="period")
     def period_display(self, obj):
         return obj.period.strftime("%Y-%m")
+
+    def get_readonly_fields(self, request, obj=None):
+        # Like the API: a report's project and month never change; a new month is a new report.
+        fields = list(super().get_readonly_fields(request, obj))
+        return fields + ["project", "period"] if obj is not None else fields
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        return type(form.__name__, (form,), {"user": request.user})
 
     def save_model(self, request, obj, form, change):
         if not change and obj.submitted_by_id is None:

@@ -7,15 +7,14 @@ import task and (through the functions named in ``__all__``) the API:
 - ``check_upload(file)``: refuses a file that is too big, is not an XLSX, or is a zip bomb,
   before openpyxl sees it;
 - ``run_import(user=, kind=, path=, commit=)``: parse → validate every row → (commit) write all
-  rows in one transaction, or nothing. The dry run is the same call with ``commit=False``;
-- ``reports_save(user=, period=, entries=)``: the monthly grid's all-or-nothing save;
-- ``projects_workbook(rows)``: the project list exported.
+  rows in one transaction, or nothing. The dry run is the same call with ``commit=False``.
 
-Why not a loop over ``projects.services.report_submit``: that costs several statements per row.
-Here every job costs a constant number of statements whatever the number of rows: parks and
-industries are loaded once, existing codes and reports are looked up with one ``IN`` query each,
-rows are validated with the models' own ``clean_fields``/``clean`` (the same rules the services
-apply), and written with ``bulk_create_with_history`` so the change history stays complete."""
+This module only reads the cells (with the one period and amount parsers of ``common``); the
+checks and the writes are the services' bulk functions, the same the API and the monthly grid
+use: ``projects.services.projects_create_bulk`` (project_create for many rows) and
+``projects.services.report_file``. Both are set-based: every job costs a constant number of
+statements whatever the number of rows, and write with ``bulk_create_with_history`` so the
+change history stays complete."""
 
 from __future__ import annotations
 
@@ -25,25 +24,24 @@ import io
 import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from common.money import WAN_DIGITS
-from common.spreadsheets import safe_text
+from common import money, periods
 from parks import access
 from parks.models import Industry, Park
 
+from . import services
 from .models import InvestmentReport, Level, Project, Stage
-from .selectors import parks_administered_by, projects_writable_by
+from .selectors import projects_writable_by
 
 __all__ = [
     "KINDS",
@@ -52,8 +50,6 @@ __all__ = [
     "RowError",
     "check_upload",
     "count_rows",
-    "projects_workbook",
-    "reports_save",
     "run_import",
     "template_workbook",
 ]
@@ -251,23 +247,11 @@ def read_rows(path, kind: str) -> list[tuple[int, dict[str, Any]]]:
 
 
 def parse_amount(value) -> Decimal:
-    if isinstance(value, bool):
-        raise ValueError(_("应为金额数字（万元）。"))
-    if isinstance(value, float):
-        value = repr(value)
+    """An amount cell, by the one amount rule (common.money)."""
     try:
-        amount = Decimal(str(value).strip().replace(",", "").replace("，", ""))
-    except (InvalidOperation, ValueError):
-        raise ValueError(_("“%(value)s”不是有效的金额（万元）。") % {"value": value})
-    if not amount.is_finite():
-        raise ValueError(_("“%(value)s”不是有效的金额（万元）。") % {"value": value})
-    if amount < 0:
-        raise ValueError(_("金额不能为负数。"))
-    if amount.as_tuple().exponent < -2 and amount != amount.quantize(Decimal("0.01")):
-        raise ValueError(_("金额最多保留两位小数（万元），系统不会自动舍入。"))
-    if amount >= Decimal(10) ** (WAN_DIGITS - 2):
-        raise ValueError(_("金额过大。"))
-    return amount.quantize(Decimal("0.01"))
+        return money.parse_amount(value, cell=True)
+    except money.AmountError as exc:
+        raise ValueError(exc.message) from None
 
 
 def parse_date(value) -> dt.date:
@@ -283,14 +267,8 @@ def parse_date(value) -> dt.date:
 
 
 def parse_period(value) -> dt.date:
-    if isinstance(value, dt.datetime | dt.date):
-        return dt.date(value.year, value.month, 1)
-    text = str(value).strip().replace("年", "-").replace("月", "").replace("/", "-").replace(".", "-")
-    try:
-        year, month = (int(p) for p in text.split("-")[:2])
-        return dt.date(year, month, 1)
-    except (ValueError, TypeError, OverflowError):
-        raise ValueError(_("“%(value)s”不是有效的报告期，应为 YYYY-MM，如 2026-03。") % {"value": value})
+    """A period cell (a date, or text such as 2026-03, 2026/3, 2026年3月), by common.periods."""
+    return periods.parse_period(value, cell=True)
 
 
 def parse_int(value) -> int:
@@ -299,7 +277,19 @@ def parse_int(value) -> int:
     try:
         return int(str(value).strip())
     except ValueError:
-        raise ValueError(_("“%(value)s”不是整数。") % {"value": value})
+        raise ValueError(_("“%(value)s”不是整数。") % {"value": value}) from None
+
+
+# The largest id the database can hold (a signed 64-bit integer).
+MAX_ID = 2**63 - 1
+
+
+def parse_id(value) -> int:
+    """A project id cell: a whole number the database can look up (10^30 is a row error)."""
+    number = parse_int(value)
+    if not 0 < number <= MAX_ID:
+        raise ValueError(_("项目ID %(value)s 不是有效的项目ID。") % {"value": _text(value)})
+    return number
 
 
 def _text(value) -> str:
@@ -346,15 +336,6 @@ def _progress_every(total: int) -> int:
     return max(total // 20, 50)
 
 
-def _model_errors(instance, exclude: list[str]) -> dict[str, list[str]]:
-    try:
-        instance.clean_fields(exclude=exclude)
-        instance.clean()
-    except ValidationError as exc:
-        return exc.message_dict
-    return {}
-
-
 def _header(columns, key) -> str:
     for c in columns:
         if c.key == key:
@@ -362,181 +343,147 @@ def _header(columns, key) -> str:
     return ""
 
 
-def validate_projects(
-    *, user, rows: list[tuple[int, dict]], progress: ProgressFn | None = None
-) -> tuple[list[Project], list[RowError]]:
-    columns = PROJECT_COLUMNS
+def _refused(columns, refused: services.RowsRefused) -> list[RowError]:
+    return [
+        RowError(r.ref, _header(columns, "project_id" if key == "project" else key), message)
+        for r in refused.rows
+        for key, messages in r.errors.items()
+        for message in messages
+    ]
+
+
+def _sorted(errors: list[RowError]) -> list[RowError]:
+    return sorted(errors, key=lambda e: e.row)
+
+
+def _project_cell(key: str, value, lookups: dict):
+    """One cell of a project row → its value; ValueError with the message."""
+    if key in ("park", "industry"):
+        found = lookups[key].get(_text(value))
+        if found is None:
+            message = _("园区“%(value)s”不存在。") if key == "park" else _("产业“%(value)s”不存在。")
+            raise ValueError(message % {"value": _text(value)})
+        return found
+    parsers = {
+        "level": lambda v: _choice(v, Level.choices),
+        "stage": lambda v: _choice(v, Stage.choices),
+        "year": parse_int,
+        "total_investment": parse_amount,
+        "target_date": parse_date,
+    }
+    return parsers.get(key, _text)(value)
+
+
+def _row_cells(columns, number: int, raw: dict, parse) -> tuple[dict[str, Any], list[RowError]]:
+    """Parse a row's cells with `parse(key, value)`: (values, errors); blank required cells are errors."""
+    data: dict[str, Any] = {}
     errors: list[RowError] = []
+    for column in columns:
+        value = raw.get(column.key)
+        if _blank(value):
+            if column.required:
+                errors.append(RowError(number, str(column.header), _("必填。")))
+            continue
+        try:
+            data[column.key] = parse(column.key, value)
+        except ValueError as exc:
+            errors.append(RowError(number, str(column.header), str(exc)))
+    return data, errors
+
+
+def validate_projects(
+    *, user, rows: list[tuple[int, dict]], progress: ProgressFn | None = None, commit: bool = False
+) -> tuple[list[Project], list[RowError]]:
+    """Parse the project rows, then validate (and with `commit` create) them all through
+    projects.services.projects_create_bulk, the bulk form of project_create."""
     parks = list(Park.objects.all())
     industries = list(Industry.objects.all())
-    parks_by = {p.code: p for p in parks} | {p.name: p for p in parks}
-    industries_by = {i.code: i for i in industries} | {i.name: i for i in industries}
-    writable = parks_administered_by(user)
-    codes_in_file = [_text(r.get("code")) for _n, r in rows if _text(r.get("code"))]
-    taken = set(Project.objects.filter(code__in=codes_in_file).values_list("code", flat=True))
-    seen_codes: dict[str, int] = {}
-    objs: list[Project] = []
+    lookups = {
+        "park": {p.code: p for p in parks} | {p.name: p for p in parks},
+        "industry": {i.code: i for i in industries} | {i.name: i for i in industries},
+    }
+    errors: list[RowError] = []
+    parsed: list[tuple[int, dict]] = []
     every = _progress_every(len(rows))
     for done, (number, raw) in enumerate(rows, start=1):
-        row_errors: list[RowError] = []
-
-        def err(key, message, number=number, row_errors=row_errors):
-            row_errors.append(RowError(number, _header(columns, key), str(message)))
-
-        data: dict[str, Any] = {}
-        for column in columns:
-            value = raw.get(column.key)
-            if _blank(value):
-                if column.required:
-                    err(column.key, _("必填。"))
-                continue
-            try:
-                if column.key == "park":
-                    park = parks_by.get(_text(value))
-                    if park is None:
-                        raise ValueError(_("园区“%(value)s”不存在。") % {"value": _text(value)})
-                    if writable is not None and park.pk not in writable:
-                        raise ValueError(_("您无权在园区“%(value)s”录入项目。") % {"value": park.name})
-                    data["park"] = park
-                elif column.key == "industry":
-                    industry = industries_by.get(_text(value))
-                    if industry is None:
-                        raise ValueError(_("产业“%(value)s”不存在。") % {"value": _text(value)})
-                    data["industry"] = industry
-                elif column.key == "level":
-                    data["level"] = _choice(value, Level.choices)
-                elif column.key == "stage":
-                    data["stage"] = _choice(value, Stage.choices)
-                elif column.key == "year":
-                    data["year"] = parse_int(value)
-                elif column.key == "total_investment":
-                    data["total_investment"] = parse_amount(value)
-                elif column.key == "target_date":
-                    data["target_date"] = parse_date(value)
-                else:
-                    data[column.key] = _text(value)
-            except ValueError as exc:
-                err(column.key, exc)
-        code = data.get("code") or None
-        if code:
-            if code in taken:
-                err("code", _("项目代码 %(code)s 已存在。") % {"code": code})
-            elif code in seen_codes:
-                err("code", _("项目代码 %(code)s 与第%(row)d行重复。") % {"code": code, "row": seen_codes[code]})
-            else:
-                seen_codes[code] = number
-        project = Project(**{**data, "code": code})
-        bad = {e.field for e in row_errors}
-        for key, messages in _model_errors(project, exclude=["park", "industry"]).items():
-            header = _header(columns, key)
-            if header in bad:
-                continue
-            for message in messages:
-                row_errors.append(RowError(number, header, message))
+        data, row_errors = _row_cells(PROJECT_COLUMNS, number, raw, lambda k, v: _project_cell(k, v, lookups))
         errors.extend(row_errors)
         if not row_errors:
-            objs.append(project)
+            parsed.append((number, data))
         if progress and done % every == 0:
             progress(done, len(rows))
+    try:
+        objs = services.projects_create_bulk(user=user, rows=parsed, commit=commit and not errors)
+    except services.RowsRefused as refused:
+        return [], _sorted(errors + _refused(PROJECT_COLUMNS, refused))
     return objs, errors
 
 
-def validate_reports(
-    *, user, rows: list[tuple[int, dict]], progress: ProgressFn | None = None
-) -> tuple[list[InvestmentReport], list[RowError]]:
-    columns = REPORT_COLUMNS
-    errors: list[RowError] = []
+def _report_projects(user, rows) -> tuple[dict[int, Project], dict[str, Project]]:
+    """The rows' projects by id and by code among those the user may write (two queries)."""
     ids: set[int] = set()
     codes: set[str] = set()
     for _n, raw in rows:
         if not _blank(raw.get("project_id")):
             with contextlib.suppress(ValueError):
-                ids.add(parse_int(raw["project_id"]))
+                ids.add(parse_id(raw["project_id"]))
         if _text(raw.get("code")):
             codes.add(_text(raw.get("code")))
-    writable = projects_writable_by(user).filter(archived_at__isnull=True)
+    writable = projects_writable_by(user)
     found = list(writable.filter(pk__in=ids)) + list(writable.filter(code__in=codes).exclude(pk__in=ids))
-    by_id = {p.pk: p for p in found}
-    by_code = {p.code: p for p in found if p.code}
-    periods: set[dt.date] = set()
-    for _n, raw in rows:
-        with contextlib.suppress(ValueError):
-            periods.add(parse_period(raw.get("period")))
-    existing = set(
-        InvestmentReport.objects.filter(project__in=found, period__in=periods).values_list("project_id", "period")
-    )
-    seen: dict[tuple[int, dt.date], int] = {}
-    objs: list[InvestmentReport] = []
+    return {p.pk: p for p in found}, {p.code: p for p in found if p.code}
+
+
+def _report_project(raw: dict, by_id: dict, by_code: dict) -> Project:
+    """The project a report row names (by ID, else by code); ValueError(key, message) if none."""
+    if not _blank(raw.get("project_id")):
+        try:
+            project = by_id.get(parse_id(raw["project_id"]))
+        except ValueError as exc:
+            raise ValueError("project_id", str(exc)) from None
+        if project is None:
+            message = _("项目ID %(value)s 不存在或不在您的管理范围内。") % {"value": _text(raw["project_id"])}
+            raise ValueError("project_id", message)
+        return project
+    if _text(raw.get("code")):
+        project = by_code.get(_text(raw["code"]))
+        if project is None:
+            message = _("项目代码 %(value)s 不存在或不在您的管理范围内。") % {"value": _text(raw["code"])}
+            raise ValueError("code", message)
+        return project
+    raise ValueError("project_id", _("请填写项目ID或项目代码。"))
+
+
+REPORT_PARSERS = {"period": parse_period, "amount": parse_amount, "progress": _text, "problems": _text}
+
+
+def validate_reports(
+    *, user, rows: list[tuple[int, dict]], progress: ProgressFn | None = None, commit: bool = False
+) -> tuple[list[InvestmentReport], list[RowError]]:
+    """Parse the report rows, then validate (and with `commit` file) them all through
+    projects.services.report_file, the same function as the API and the monthly grid."""
+    by_id, by_code = _report_projects(user, rows)
+    errors: list[RowError] = []
+    lines: list[services.ReportRow] = []
     every = _progress_every(len(rows))
-    submitter = user if getattr(user, "is_authenticated", False) else None
+    cells = [c for c in REPORT_COLUMNS if c.key in REPORT_PARSERS]
     for done, (number, raw) in enumerate(rows, start=1):
-        row_errors: list[RowError] = []
-
-        def err(key, message, number=number, row_errors=row_errors):
-            row_errors.append(RowError(number, _header(columns, key), str(message)))
-
-        project = None
-        if not _blank(raw.get("project_id")):
-            try:
-                project = by_id.get(parse_int(raw["project_id"]))
-            except ValueError as exc:
-                err("project_id", exc)
-            if project is None and not row_errors:
-                err(
-                    "project_id",
-                    _("项目ID %(value)s 不存在或不在您的管理范围内。") % {"value": _text(raw["project_id"])},
-                )
-        elif _text(raw.get("code")):
-            project = by_code.get(_text(raw["code"]))
-            if project is None:
-                err("code", _("项目代码 %(value)s 不存在或不在您的管理范围内。") % {"value": _text(raw["code"])})
-        else:
-            err("project_id", _("请填写项目ID或项目代码。"))
-        period = amount = None
-        if _blank(raw.get("period")):
-            err("period", _("必填。"))
-        else:
-            try:
-                period = parse_period(raw["period"])
-            except ValueError as exc:
-                err("period", exc)
-        if _blank(raw.get("amount")):
-            err("amount", _("必填。"))
-        else:
-            try:
-                amount = parse_amount(raw["amount"])
-            except ValueError as exc:
-                err("amount", exc)
-        if project is not None and period is not None:
-            key = (project.pk, period)
-            if key in existing:
-                err(
-                    "period",
-                    _("该项目 %(period)s 的月度报告已报送；如需更正，请在月度填报页修改。")
-                    % {"period": period.strftime("%Y-%m")},
-                )
-            elif key in seen:
-                err("period", _("与第%(row)d行是同一项目同一报告期。") % {"row": seen[key]})
-            else:
-                seen[key] = number
-        if not row_errors:
-            report = InvestmentReport(
-                project=project,
-                period=period,
-                amount=amount,
-                progress=_text(raw.get("progress")),
-                problems=_text(raw.get("problems")),
-                submitted_by=submitter,
-            )
-            for key, messages in _model_errors(report, exclude=["project", "submitted_by"]).items():
-                for message in messages:
-                    row_errors.append(RowError(number, _header(columns, key), message))
+        data, row_errors = _row_cells(cells, number, raw, lambda k, v: REPORT_PARSERS[k](v))
+        try:
+            project = _report_project(raw, by_id, by_code)
+        except ValueError as exc:
+            key, message = exc.args
+            row_errors.insert(0, RowError(number, _header(REPORT_COLUMNS, key), message))
         errors.extend(row_errors)
         if not row_errors:
-            objs.append(report)
+            lines.append(services.ReportRow(project=project, **data, ref=number))
         if progress and done % every == 0:
             progress(done, len(rows))
-    return objs, errors
+    try:
+        filing = services.report_file(user=user, rows=lines, commit=commit and not errors)
+    except services.RowsRefused as refused:
+        return [], _sorted(errors + _refused(REPORT_COLUMNS, refused))
+    return filing.created, errors
 
 
 def run_import(*, user, kind: str, path: str | Path, commit: bool, progress: ProgressFn | None = None) -> ImportResult:
@@ -551,81 +498,22 @@ def run_import(*, user, kind: str, path: str | Path, commit: bool, progress: Pro
     if not rows:
         raise ImportRefused(_("表格中没有数据行。"))
     validate = validate_projects if kind == "projects" else validate_reports
-    with transaction.atomic():
-        objs, errors = validate(user=user, rows=rows, progress=progress)
-        result.valid_rows = len(objs)
-        result.errors = errors
-        if commit and not errors:
-            model = Project if kind == "projects" else InvestmentReport
-            try:
-                with transaction.atomic():
-                    created = bulk_create_with_history(objs, model, batch_size=1000, default_user=user)
-            except IntegrityError:
-                # A concurrent import or form took a code or a report period in between.
-                result.errors = [
-                    RowError(0, "", _("导入时数据已被他人修改（项目代码或报告期重复），未导入任何数据，请重新检查。"))
-                ]
-                return result
-            result.created = len(created)
-            result.committed = True
+    try:
+        with transaction.atomic():
+            objs, result.errors = validate(user=user, rows=rows, progress=progress, commit=commit)
+    except (IntegrityError, ValidationError):
+        # A concurrent import or form took a code or a report period in between.
+        result.errors = [
+            RowError(0, "", _("导入时数据已被他人修改（项目代码或报告期重复），未导入任何数据，请重新检查。"))
+        ]
+        return result
+    result.valid_rows = len(objs)
+    if commit and not result.errors:
+        result.created = len(objs)
+        result.committed = True
     if progress:
         progress(len(rows), len(rows))
     return result
-
-
-# --- The monthly grid ------------------------------------------------------------------------
-
-
-@dataclass
-class ReportEntry:
-    project: Project
-    amount: Decimal | None
-    progress: str = ""
-    problems: str = ""
-    existing: InvestmentReport | None = None
-
-
-def reports_save(*, user, period: dt.date, entries: Iterable[ReportEntry]) -> tuple[int, int]:
-    """Save one park's month at once: new reports are created, changed ones corrected, all in
-    one transaction. Rows must have been validated by the form; returns (created, corrected)."""
-    writable = parks_administered_by(user)
-    new: list[InvestmentReport] = []
-    changed: list[InvestmentReport] = []
-    submitter = user if getattr(user, "is_authenticated", False) else None
-    for entry in entries:
-        if writable is not None and entry.project.park_id not in writable:
-            raise PermissionDenied(_("您无权在该园区录入或调整项目。"))
-        if entry.existing is not None:
-            report = entry.existing
-            if entry.amount is None:
-                continue  # the grid never deletes a report
-            if (report.amount, report.progress, report.problems) != (entry.amount, entry.progress, entry.problems):
-                report.amount, report.progress, report.problems = entry.amount, entry.progress, entry.problems
-                report.updated_at = timezone.now()
-                changed.append(report)
-        elif entry.amount is not None:
-            new.append(
-                InvestmentReport(
-                    project=entry.project,
-                    period=period,
-                    amount=entry.amount,
-                    progress=entry.progress,
-                    problems=entry.problems,
-                    submitted_by=submitter,
-                )
-            )
-    with transaction.atomic():
-        try:
-            with transaction.atomic():
-                if new:
-                    bulk_create_with_history(new, InvestmentReport, default_user=user)
-        except IntegrityError:
-            raise ValidationError(_("有项目的本月报告刚被他人报送，本次未保存任何数据，请刷新后重试。"))
-        if changed:
-            bulk_update_with_history(
-                changed, InvestmentReport, ["amount", "progress", "problems", "updated_at"], default_user=user
-            )
-    return len(new), len(changed)
 
 
 # --- Workbooks ---------------------------------------------------------------------------------
@@ -668,55 +556,6 @@ def template_workbook(kind: str, *, projects: Iterable[Project] = (), period: dt
     notes.append([_("导入时先试运行：任何一行有错误则全部不导入。")])
     notes.column_dimensions["A"].width = 22
     notes.column_dimensions["C"].width = 50
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
-
-
-def projects_workbook(rows: Iterable[dict], *, today: dt.date) -> bytes:
-    """The project list as filtered on the page; `rows` are dicts from the list queryset
-    (`.values()`-like), so writing costs no further query."""
-    import openpyxl
-
-    headers = [
-        _("项目ID"),
-        _("项目代码"),
-        _("项目名称"),
-        _("建设单位"),
-        _("所在园区"),
-        _("所属产业"),
-        _("项目级别"),
-        _("列入年度"),
-        _("建设阶段"),
-        _("总投资（万元）"),
-        _("节点状态"),
-        _("下一节点"),
-        _("计划日期"),
-        _("倒计时（天）"),
-    ]
-    wb = openpyxl.Workbook(write_only=True)
-    ws = wb.create_sheet(_("重点项目"))
-    ws.append(headers)
-    for r in rows:
-        next_date = r.get("next_date")
-        ws.append(
-            [
-                r["id"],
-                safe_text(r["code"] or ""),
-                safe_text(r["name"]),
-                safe_text(r["owner"]),
-                safe_text(r["park_name"]),
-                safe_text(r["industry_name"]),
-                r["level_label"],
-                r["year"],
-                r["stage_label"],
-                r["total_investment"],
-                r["status_label"],
-                safe_text(r["next_label"] or ""),
-                next_date,
-                (next_date - today).days if next_date else None,
-            ]
-        )
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

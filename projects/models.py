@@ -5,8 +5,6 @@ forms and the API) and by database constraints (for everything else)."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
@@ -15,7 +13,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from common.money import WAN_DIGITS
+from common.money import AmountModelField
+from common.periods import MAX_YEAR, MIN_YEAR, PeriodError, check_period
 from parks.models import Industry, Park
 
 PROJECT_CODE_RE = r"^\d{4}-\d{6}-\d{2}-0[123]-\d{6}$"
@@ -26,9 +25,8 @@ project_code_validator = RegexValidator(
 
 
 def amount_field(verbose_name, **kwargs):
-    """A non-negative 万元 amount with two decimals."""
-    kwargs.setdefault("validators", [MinValueValidator(0)])
-    return models.DecimalField(verbose_name, max_digits=WAN_DIGITS, decimal_places=2, **kwargs)
+    """A 万元 amount under the one amount rule (common.money)."""
+    return AmountModelField(verbose_name, **kwargs)
 
 
 class Level(models.TextChoices):
@@ -87,7 +85,7 @@ class Project(models.Model):
     level = models.CharField(_("项目级别"), max_length=16, choices=Level.choices)
     year = models.PositiveSmallIntegerField(
         _("列入年度"),
-        validators=[MinValueValidator(2000), MaxValueValidator(2100)],
+        validators=[MinValueValidator(MIN_YEAR), MaxValueValidator(MAX_YEAR)],
         help_text=_("项目列入重点项目清单的年份"),
     )
     stage = models.CharField(_("建设阶段"), max_length=24, choices=Stage.choices, default=Stage.PLANNING)
@@ -182,7 +180,9 @@ class AnnualPlan(models.Model):
     """年度计划投资: one figure per project per year."""
 
     project = models.ForeignKey(Project, verbose_name=_("项目"), on_delete=models.CASCADE, related_name="annual_plans")
-    year = models.PositiveSmallIntegerField(_("年度"), validators=[MinValueValidator(2000), MaxValueValidator(2100)])
+    year = models.PositiveSmallIntegerField(
+        _("年度"), validators=[MinValueValidator(MIN_YEAR), MaxValueValidator(MAX_YEAR)]
+    )
     planned_investment = amount_field(_("年度计划投资（万元）"))
     history = HistoricalRecords()
 
@@ -207,10 +207,6 @@ class ReportStatus(models.TextChoices):
     SUBMITTED = "submitted", _("已报送")
     RETURNED = "returned", _("已退回")
     APPROVED = "approved", _("已审核")
-
-
-def first_of_month(value: dt.date) -> dt.date:
-    return value.replace(day=1)
 
 
 class InvestmentReport(models.Model):
@@ -253,7 +249,8 @@ class InvestmentReport(models.Model):
 
     def clean(self):
         super().clean()
-        if self.period and self.period.day != 1:
-            self.period = first_of_month(self.period)
-        if self.period and self.period > dt.date(2100, 12, 1):
-            raise ValidationError({"period": _("报告期超出范围。")})
+        if self.period:
+            try:
+                self.period = check_period(self.period)
+            except PeriodError as exc:
+                raise ValidationError({"period": [exc.message]}, code=exc.code) from None

@@ -4,20 +4,26 @@ transaction each. The web forms, the API, the Excel import and the jobs all call
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from common.exceptions import VersionConflict
+from common.money import AmountError, check_amount, parse_amount
+from common.periods import PeriodError, parse_period
 from parks import access
 
-from .models import InvestmentReport, Project
-from .selectors import can_write_park
+from .models import AnnualPlan, InvestmentReport, Project
+from .selectors import can_write_park, projects_writable_by
 
 PROJECT_EDITABLE_FIELDS = [
     "code",
@@ -43,21 +49,82 @@ PROJECT_EDITABLE_FIELDS = [
 ]
 
 
+# Rows per INSERT of the set-based writes (reports and their history, imported projects).
+BULK_BATCH_SIZE = 1000
+PARK_NOT_WRITABLE = gettext_noop("您无权在该园区录入或调整项目。")
+
+
 def _check_park(user, park) -> None:
     if not can_write_park(user, getattr(park, "pk", None)):
-        raise PermissionDenied(_("您无权在该园区录入或调整项目。"))
+        raise PermissionDenied(_(PARK_NOT_WRITABLE))
 
 
-@transaction.atomic
-def project_create(*, user, data: dict[str, Any]) -> Project:
+def project_build(data: dict[str, Any]) -> Project:
     project = Project(**{k: v for k, v in data.items() if k in PROJECT_EDITABLE_FIELDS})
     if project.code == "":
         project.code = None
+    return project
+
+
+def project_create(*, user, data: dict[str, Any]) -> Project:
+    return project_insert(user=user, project=project_build(data))
+
+
+@transaction.atomic
+def project_insert(*, user, project: Project) -> Project:
+    """Store a new project built by a door (the API's and the form's data, or the admin's form
+    instance): scope, then the model's whole validation, then the insert with its history user."""
     _check_park(user, project.park)
     project.full_clean()
     project._history_user = user
     project.save()
     return project
+
+
+PARK_NOT_WRITABLE_NAMED = gettext_noop("您无权在园区“%(value)s”录入项目。")
+CODE_TAKEN = gettext_noop("项目代码 %(code)s 已存在。")
+CODE_REPEATED = gettext_noop("项目代码 %(code)s 与第%(row)d行重复。")
+
+
+def projects_create_bulk(*, user, rows: Sequence[tuple[Any, dict[str, Any]]], commit: bool = True) -> list[Project]:
+    """project_create for many rows at once (the Excel import), all or nothing: the same model
+    validation, scope and code uniqueness, set-based. `rows` are (ref, data); raises RowsRefused
+    naming each bad row by its ref."""
+    built = [(ref, project_build(data)) for ref, data in rows]
+    codes = [p.code for _ref, p in built if p.code]
+    taken = set(Project.objects.filter(code__in=codes).values_list("code", flat=True))
+    writable = {pk: can_write_park(user, pk) for pk in {p.park_id for _ref, p in built}}
+    seen: dict[str, Any] = {}
+    problems: list[RowErrors] = []
+    for ref, project in built:
+        errors = project_errors(project, exclude=["park", "industry"])
+        if not writable[project.park_id]:
+            errors.setdefault("park", []).append(_(PARK_NOT_WRITABLE_NAMED) % {"value": project.park.name})
+        if project.code in taken:
+            errors.setdefault("code", []).append(_(CODE_TAKEN) % {"code": project.code})
+        elif project.code in seen:
+            errors.setdefault("code", []).append(_(CODE_REPEATED) % {"code": project.code, "row": seen[project.code]})
+        elif project.code:
+            seen[project.code] = ref
+        if errors:
+            problems.append(RowErrors(ref, None, errors))
+    if problems:
+        raise RowsRefused(problems)
+    projects = [p for _ref, p in built]
+    if commit:
+        with transaction.atomic():
+            projects = bulk_create_with_history(projects, Project, batch_size=BULK_BATCH_SIZE, default_user=user)
+    return projects
+
+
+def project_errors(project: Project, *, exclude: Sequence[str] = ()) -> dict[str, list[str]]:
+    """The model's own field and record validation, without uniqueness (no query per row)."""
+    try:
+        project.clean_fields(exclude=list(exclude))
+        project.clean()
+    except ValidationError as exc:
+        return exc.message_dict
+    return {}
 
 
 @transaction.atomic
@@ -84,18 +151,49 @@ def project_update(*, user, project: Project, data: dict[str, Any], expected_ver
 
 
 def normalize_period(value: dt.date | str) -> dt.date:
-    """'YYYY-MM' or a date → the first day of that month."""
-    if isinstance(value, dt.date):
-        return value.replace(day=1)
+    """'YYYY-MM' or a date → the first day of that month (common.periods), as a form error."""
     try:
-        year, month = str(value).split("-")
-        return dt.date(int(year), int(month), 1)
-    except (ValueError, TypeError):
-        raise ValidationError({"period": [_("报告期格式应为 YYYY-MM，如 2026-03。")]})
+        return parse_period(value)
+    except PeriodError as exc:
+        raise ValidationError({"period": [exc.message]}, code=exc.code) from None
 
 
-# Marked for makemessages here, translated where it is raised (API and service alike).
+# --- Monthly reports: the checks, one place each ---------------------------------------------
+
+# Marked for makemessages here, translated where it is raised (every door alike).
 DUPLICATE_REPORT = gettext_noop("该项目 %(period)s 的月度报告已报送；如需更正，请修改原报告。")
+REPEATED_IN_REQUEST = gettext_noop("同一项目同一报告期在本次报送中出现了多次。")
+NOT_IN_SCOPE = gettext_noop("项目不存在或不在您的管辖范围内。")
+ARCHIVED = gettext_noop("该项目已归档，不能再报送或更正月报。")
+FILED_MEANWHILE = gettext_noop("本月部分项目的月报已由他人同时报送，本次报送未保存，请刷新后重试。")
+
+
+def duplicate_message(period: dt.date) -> str:
+    return _(DUPLICATE_REPORT) % {"period": period.strftime("%Y-%m")}
+
+
+def _report_value_errors(*, period, amount) -> tuple[dt.date | None, Decimal | None, dict[str, list[str]]]:
+    """The period range and the amount rule, as {field: [message]}."""
+    errors: dict[str, list[str]] = {}
+    try:
+        period = parse_period(period)
+    except PeriodError as exc:
+        errors["period"] = [exc.message]
+        period = None
+    try:
+        amount = check_amount(amount) if isinstance(amount, Decimal) else parse_amount(amount)
+    except AmountError as exc:
+        errors["amount"] = [exc.message]
+        amount = None
+    return period, amount, errors
+
+
+def _archived_error(project: Project) -> dict[str, list[str]]:
+    return {"project": [_(ARCHIVED)]} if project.archived_at is not None else {}
+
+
+def _submitter(user):
+    return user if getattr(user, "is_authenticated", False) else None
 
 
 @transaction.atomic
@@ -105,13 +203,17 @@ def report_submit(
     """File one month's report. A second report for the same project and month is refused
     (the unique constraint decides, so concurrent submissions cannot both land)."""
     _check_park(user, project.park)
+    period, amount, errors = _report_value_errors(period=period, amount=amount)
+    errors = errors or _archived_error(project)
+    if errors:
+        raise ValidationError(errors)
     report = InvestmentReport(
         project=project,
-        period=normalize_period(period),
+        period=period,
         amount=amount,
         progress=progress or "",
         problems=problems or "",
-        submitted_by=user if getattr(user, "is_authenticated", False) else None,
+        submitted_by=_submitter(user),
     )
     report.full_clean(validate_unique=False, validate_constraints=False)
     report._history_user = user
@@ -119,14 +221,21 @@ def report_submit(
         with transaction.atomic():
             report.save()
     except IntegrityError:
-        raise ValidationError({"period": [_(DUPLICATE_REPORT) % {"period": report.period.strftime("%Y-%m")}]})
+        raise ValidationError({"period": [duplicate_message(report.period)]}) from None
     return report
 
 
 @transaction.atomic
 def report_correct(*, user, report: InvestmentReport, data: dict[str, Any]) -> InvestmentReport:
     _check_park(user, report.project.park)
-    for key in ("amount", "progress", "problems"):
+    if "amount" in data:
+        _period, amount, errors = _report_value_errors(period=report.period, amount=data["amount"])
+        if errors.get("amount"):
+            raise ValidationError({"amount": errors["amount"]})
+        report.amount = amount
+    if errors := _archived_error(report.project):
+        raise ValidationError(errors)
+    for key in ("progress", "problems"):
         if key in data:
             setattr(report, key, data[key] if data[key] is not None else "")
     report.full_clean(validate_unique=False, validate_constraints=False)
@@ -135,11 +244,205 @@ def report_correct(*, user, report: InvestmentReport, data: dict[str, Any]) -> I
     return report
 
 
+@dataclass
+class ReportRow:
+    """One row of a filing: `project` is a Project or an id (looked up in the caller's scope);
+    `period` defaults to the filing's. `ref` is the caller's name for the row (an index, an Excel
+    row number), given back with its errors."""
+
+    project: Project | int | None
+    amount: Decimal | str | None
+    progress: str = ""
+    problems: str = ""
+    period: dt.date | str | None = None
+    ref: Any = None
+
+
+@dataclass
+class RowErrors:
+    ref: Any
+    project: int | None
+    errors: dict[str, list[str]]
+
+
+class RowsRefused(ValidationError):
+    """Some rows of a bulk write are refused (nothing was stored): `rows` names each with its errors."""
+
+    def __init__(self, rows: list[RowErrors]):
+        self.rows = rows
+        super().__init__({"rows": [f"{r.ref}: {m}" for r in rows for messages in r.errors.values() for m in messages]})
+
+
+@dataclass
+class Filing:
+    created: list[InvestmentReport] = field(default_factory=list)
+    corrected: list[InvestmentReport] = field(default_factory=list)
+
+
+def report_file(
+    *,
+    user,
+    rows: Sequence[ReportRow],
+    period: dt.date | str | None = None,
+    correct_existing: bool = False,
+    commit: bool = True,
+) -> Filing:
+    """File many monthly reports at once, all or nothing: every check of a single filing (scope,
+    archived, period range, amount rule, one report per project and month), each in one place and
+    set-based (a constant number of statements whatever the number of rows). With
+    `correct_existing` (the monthly grid) a row whose month is already filed corrects it; a row
+    without an amount is skipped (the grid never deletes a report). Otherwise an existing report
+    is the duplicate error. Raises RowsRefused; with `commit=False` only validates."""
+    projects = _projects_in_scope(user, rows)
+    periods = {p for p in (_period_or_none(r.period or period) for r in rows) if p is not None}
+    existing = {
+        (r.project_id, r.period): r
+        for r in InvestmentReport.objects.filter(project_id__in=list(projects), period__in=periods)
+    }
+    filing, problems, seen = Filing(), [], set()
+    for row in rows:
+        if row.amount is None and correct_existing:
+            continue
+        report, errors = _check_row(row, period, projects, existing, seen, correct_existing, user)
+        if errors:
+            pk = row.project.pk if isinstance(row.project, Project) else row.project
+            problems.append(RowErrors(row.ref, pk, errors))
+        elif report is not None and report.pk is None:
+            filing.created.append(report)
+        elif report is not None:
+            filing.corrected.append(report)
+    if problems:
+        raise RowsRefused(problems)
+    if commit:
+        filing_write(user=user, filing=filing)
+    return filing
+
+
+def _period_or_none(value) -> dt.date | None:
+    try:
+        return parse_period(value)
+    except PeriodError:
+        return None
+
+
+def _projects_in_scope(user, rows: Sequence[ReportRow]) -> dict[int, Project]:
+    """The rows' projects the user may write (the one scope check, one query)."""
+    ids = {r.project.pk if isinstance(r.project, Project) else r.project for r in rows}
+    ids = {pk for pk in ids if isinstance(pk, int) and not isinstance(pk, bool) and 0 < pk < 2**63}
+    given = {r.project.pk: r.project for r in rows if isinstance(r.project, Project)}
+    found = projects_writable_by(user).filter(pk__in=ids)
+    if len(given) == len(ids):
+        return {pk: given[pk] for pk in found.values_list("pk", flat=True)}
+    return {p.pk: p for p in found.select_related("park")}
+
+
+def _check_row(row, period, projects, existing, seen, correct_existing, user):
+    pk = row.project.pk if isinstance(row.project, Project) else row.project
+    project = projects.get(pk)
+    if project is None:
+        return None, {"project": [_(NOT_IN_SCOPE)]}
+    month, amount, errors = _report_value_errors(period=row.period or period, amount=row.amount)
+    errors = errors or _archived_error(project)
+    if errors:
+        return None, errors
+    key = (project.pk, month)
+    if key in seen:
+        return None, {"period": [_(REPEATED_IN_REQUEST)]}
+    seen.add(key)
+    report = existing.get(key)
+    if report is not None and not correct_existing:
+        return None, {"period": [duplicate_message(month)]}
+    if report is None:
+        report = InvestmentReport(project=project, period=month, submitted_by=_submitter(user))
+    elif (report.amount, report.progress, report.problems) == (amount, row.progress or "", row.problems or ""):
+        return None, {}
+    report.amount, report.progress, report.problems = amount, row.progress or "", row.problems or ""
+    return report, {}
+
+
+def filing_write(*, user, filing: Filing) -> None:
+    """Store a filing validated by report_file(commit=False): one transaction, set-based."""
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                if filing.created:
+                    filing.created = bulk_create_with_history(
+                        filing.created, InvestmentReport, batch_size=BULK_BATCH_SIZE, default_user=user
+                    )
+        except IntegrityError:
+            raise ValidationError({"period": [_(FILED_MEANWHILE)]}) from None
+        if filing.corrected:
+            now = timezone.now()
+            for report in filing.corrected:
+                report.updated_at = now
+            bulk_update_with_history(
+                filing.corrected,
+                InvestmentReport,
+                ["amount", "progress", "problems", "updated_at"],
+                batch_size=BULK_BATCH_SIZE,
+                default_user=user,
+            )
+
+
+# --- Annual plans ----------------------------------------------------------------------------
+
+
+@dataclass
+class PlanChange:
+    """One annual plan of a project: `plan` the stored one (None for a new one); `delete` removes it."""
+
+    year: int | None
+    planned_investment: Decimal | None
+    plan: AnnualPlan | None = None
+    delete: bool = False
+
+
+def plan_changes(formset) -> list[PlanChange]:
+    """The filled rows of an AnnualPlan formset (the web card's or the admin's inline) that add,
+    change or delete a plan, as changes for annual_plans_save."""
+    forms = [f for f in formset.forms if getattr(f, "cleaned_data", None)]
+    return [
+        PlanChange(
+            year=form.cleaned_data.get("year"),
+            planned_investment=form.cleaned_data.get("planned_investment"),
+            plan=form.instance if form.instance.pk else None,
+            delete=formset._should_delete_form(form),
+        )
+        for form in forms
+        if formset._should_delete_form(form) or not form.instance.pk or form.has_changed()
+    ]
+
+
+@transaction.atomic
+def annual_plans_save(*, user, project: Project, changes: Sequence[PlanChange]) -> dict[str, list[AnnualPlan]]:
+    """Create, change and delete annual plans of one project (scope checked, the amount rule and
+    the model's validation; one plan per project and year). Returns the plans by what happened
+    to them ("new", "changed", "deleted"), for the doors that report it (the admin's log)."""
+    _check_park(user, project.park)
+    done: dict[str, list[AnnualPlan]] = {"new": [], "changed": [], "deleted": []}
+    for change in changes:
+        plan = change.plan
+        if change.delete:
+            if plan is not None and plan.pk:
+                plan._history_user = user
+                plan.delete()
+                done["deleted"].append(plan)
+            continue
+        done["changed" if plan is not None and plan.pk else "new"].append(plan := plan or AnnualPlan(project=project))
+        plan.project, plan.year, plan.planned_investment = project, change.year, change.planned_investment
+        plan.full_clean(validate_unique=False)
+        plan._history_user = user
+        try:
+            with transaction.atomic():
+                plan.save()
+        except IntegrityError:
+            raise ValidationError({"year": [_("%(year)d 年的计划已在上面填写。") % {"year": change.year}]}) from None
+    return done
+
+
 @transaction.atomic
 def project_archive(*, user, project: Project) -> Project:
     """Projects are archived, never deleted, so their reports and history stay; commission only."""
-    from django.utils import timezone
-
     if not access.is_commission(user):
         raise PermissionDenied(_("只有发改委可以归档项目。"))
     project.archived_at = timezone.now()

@@ -20,6 +20,7 @@ from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from . import services
 from .imports import ImportRefused, run_import
 
 STATE = "state.json"
@@ -149,6 +150,4 @@ def purge_import_jobs(older_than_days: int = 7) -> int:
 
 @shared_task(name="projects.compact_park_counts")
 def compact_park_counts() -> int:
-    from .services import compact_park_counts as compact
-
-    return compact()
+    return services.compact_park_counts()

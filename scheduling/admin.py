@@ -115,17 +115,7 @@ class IndustryGrowthInline(admin.TabularInline):
     model = IndustryGrowth
     extra = 0
     can_delete = False
-    fields = [
-        "industry",
-        "ytd",
-        "prior_ytd",
-        "growth_pct",
-        "diff_pp",
-        "project_count",
-        "listed_investment",
-        "prior_listed_investment",
-        "listed_growth_pct",
-    ]
+    fields = ["industry", *IndustryGrowth.FIGURES]
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):

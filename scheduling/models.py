@@ -343,6 +343,18 @@ class GrowthSnapshot(models.Model):
 
 
 class IndustryGrowth(models.Model):
+    # The figures of one industry's row, in the order the statistics API and the admin show them.
+    FIGURES = [
+        "ytd",
+        "prior_ytd",
+        "growth_pct",
+        "diff_pp",
+        "project_count",
+        "listed_investment",
+        "prior_listed_investment",
+        "listed_growth_pct",
+    ]
+
     snapshot = models.ForeignKey(GrowthSnapshot, on_delete=models.CASCADE, related_name="industries")
     industry = models.ForeignKey(Industry, verbose_name=_("产业"), on_delete=models.CASCADE, related_name="+")
     ytd = models.DecimalField(_("本年累计"), max_digits=WAN_DIGITS + 2, decimal_places=2)

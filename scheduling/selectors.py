@@ -8,8 +8,10 @@ import datetime as dt
 from decimal import Decimal
 
 from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common import periods
 from common.money import CENT, growth_pct
 from parks.models import Industry, Park, descendants_of_each
 from projects.models import InvestmentReport, Level, Project, Stage
@@ -86,33 +88,19 @@ def slip_days(milestone: Milestone) -> int:
 
 # --- Periods ----------------------------------------------------------------------------------
 
-MIN_YEAR, MAX_YEAR = 2000, 2100
+MIN_YEAR, MAX_YEAR = periods.MIN_YEAR, periods.MAX_YEAR
 
 
 def parse_period(value: str | dt.date | None, *, today: dt.date | None = None) -> dt.date:
     """'YYYY-MM' → first of that month; None → the default period. Raises ValueError with a
     message for people on bad input."""
-    from django.utils import timezone
-
     if value is None or value == "":
         return default_period(today or timezone.localdate())
-    if isinstance(value, dt.date):
-        return value.replace(day=1)
-    try:
-        year_s, month_s = str(value).strip().split("-")
-        if len(year_s) != 4 or len(month_s) != 2:
-            raise ValueError
-        month = dt.date(int(year_s), int(month_s), 1)
-    except ValueError:
-        raise ValueError(_("报告期“%(value)s”格式不正确，应为 YYYY-MM，例如 2026-05。") % {"value": value}) from None
-    _check_year(month)
-    return month
+    return periods.parse_period(value)
 
 
 def parse_as_of(value: str | dt.date | None) -> dt.date:
     """'YYYY-MM-DD' → date; None → today in Asia/Shanghai. Raises ValueError on bad input."""
-    from django.utils import timezone
-
     if value is None or value == "":
         return timezone.localdate()
     if isinstance(value, dt.date):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,6 +14,7 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from projects.models import AnnualPlan, InvestmentReport, Project
 from projects.selectors import can_write_park
 
 from . import rules
@@ -29,6 +31,7 @@ from .models import (
     SchedulingSettings,
     milestone_order_errors,
 )
+from .selectors import compute_growth_figures, jsonable
 
 logger = logging.getLogger(__name__)
 
@@ -79,6 +82,42 @@ def milestone_delete(*, user, milestone: Milestone) -> None:
     _refresh_after_commit(project_id)
 
 
+@dataclass
+class MilestoneChange:
+    """One row of a project's milestone table: `milestone` the stored one (None for a new one),
+    `data` its new values (kind, name, planned_date, actual_date); `delete` removes it."""
+
+    milestone: Milestone | None
+    data: dict[str, Any] = field(default_factory=dict)
+    delete: bool = False
+
+
+@transaction.atomic
+def milestones_save(*, user, project, changes: list[MilestoneChange]) -> None:
+    """Apply a whole table of milestone changes of one project in the order that keeps the order
+    rule satisfied after every single write: deletions first; then the dates that move later in
+    descending order and those that move earlier in ascending order; new ones last, by date."""
+    _check(user, project)
+    later, earlier, new = [], [], []
+    moved = [c for c in changes if c.milestone is not None and c.milestone.pk and not c.delete]
+    stored = dict(Milestone.objects.filter(pk__in=[c.milestone.pk for c in moved]).values_list("pk", "planned_date"))
+    for change in changes:
+        if change.delete:
+            if change.milestone is not None and change.milestone.pk:
+                milestone_delete(user=user, milestone=change.milestone)
+        elif change.milestone is None or change.milestone.pk is None:
+            new.append(change.data)
+        else:
+            goes_later = change.data["planned_date"] >= stored[change.milestone.pk]
+            (later if goes_later else earlier).append(change)
+    for change in sorted(later, key=lambda c: c.data["planned_date"], reverse=True):
+        milestone_update(user=user, milestone=change.milestone, data=change.data)
+    for change in sorted(earlier, key=lambda c: c.data["planned_date"]):
+        milestone_update(user=user, milestone=change.milestone, data=change.data)
+    for data in sorted(new, key=lambda d: d["planned_date"]):
+        milestone_create(user=user, project=project, data=data)
+
+
 # --- Delay detection (flag_delays) ------------------------------------------------------------
 
 # One flag_delays at a time on PostgreSQL: a second run (beat plus a manual one) waits for the
@@ -104,8 +143,6 @@ def job_session_settings() -> None:
 
 
 def _tables() -> dict[str, str]:
-    from projects.models import AnnualPlan, InvestmentReport, Project
-
     return {
         "m": Milestone._meta.db_table,
         "dr": DelayRecord._meta.db_table,
@@ -361,8 +398,6 @@ def compute_industry_growth(*, period: dt.date) -> GrowthSnapshot:
     `computed_at` keeps the time they were produced); otherwise the snapshot is updated in place
     and its industry rows replaced. One transaction, one run at a time (advisory lock on
     PostgreSQL; the unique period settles any race elsewhere); a constant number of statements."""
-    from .selectors import compute_growth_figures
-
     period = period.replace(day=1)
     with transaction.atomic():
         _advisory_lock(GROWTH_LOCK)
@@ -371,8 +406,6 @@ def compute_industry_growth(*, period: dt.date) -> GrowthSnapshot:
 
 
 def _store_growth(*, period: dt.date, figures: dict) -> GrowthSnapshot:
-    from .selectors import jsonable
-
     city = figures["city"]
     breakdowns = {
         **figures["breakdowns"],

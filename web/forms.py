@@ -4,7 +4,6 @@ monthly reporting grid and the Excel upload. Validation messages are Chinese sou
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -12,6 +11,8 @@ from django.forms import BaseInlineFormSet, inlineformset_factory
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from common.money import AmountFormField
+from common.periods import parse_period_or
 from parks.access import writable_parks
 from parks.models import Industry, Park
 from projects.imports import KIND_LABELS, ImportRefused, check_upload
@@ -175,28 +176,16 @@ class ProjectFilterForm(forms.Form):
 
 
 def parse_period_param(value: str | None, default: dt.date) -> dt.date:
-    if not value:
-        return default
-    try:
-        year, month = (int(p) for p in value.split("-")[:2])
-        return dt.date(year, month, 1)
-    except (ValueError, TypeError):
-        return default
+    """A page's ?period=YYYY-MM (common.periods); a missing or bad one gives `default`."""
+    return parse_period_or(value, default)
 
 
 class GridRowForm(forms.Form):
     """One project's row in the monthly grid."""
 
-    amount = forms.DecimalField(
+    amount = AmountFormField(
         required=False,
-        min_value=Decimal(0),
-        max_digits=14,
-        decimal_places=2,
         label=gettext_lazy("当月完成投资（万元）"),
-        error_messages={
-            "max_decimal_places": gettext_lazy("金额最多保留两位小数（万元），系统不会自动舍入。"),
-            "invalid": gettext_lazy("请输入金额数字（万元）。"),
-        },
         widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 10}),
     )
     progress = forms.CharField(required=False, label=gettext_lazy("形象进度"), widget=forms.Textarea(attrs={"rows": 2}))

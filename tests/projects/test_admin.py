@@ -243,3 +243,65 @@ def test_user_admin_refuses_park_admin_without_park(client, filled, city):
     assert response.status_code == 302
     user = User.objects.get(username="zhao")
     assert (user.role, user.park) == ("park_admin", city.park_b)
+
+
+def _project_post(project, **extra):
+    data = {
+        "code": project.code or "",
+        "name": project.name,
+        "owner": project.owner,
+        "park": project.park_id,
+        "industry": project.industry_id,
+        "level": project.level,
+        "year": project.year,
+        "stage": project.stage,
+        "phase": project.phase,
+        "total_investment": str(project.total_investment),
+        "construction_content": "",
+        "annual_output": "",
+        "target_date": "",
+        "is_special_bond": "",
+        "special_bond_amount": "",
+        "leader": "",
+        "contact_person": "",
+        "contact_phone": "",
+        "latitude": "",
+        "longitude": "",
+        "annual_plans-MIN_NUM_FORMS": "0",
+        "annual_plans-MAX_NUM_FORMS": "1000",
+    }
+    data.update(extra)
+    return data
+
+
+@pytest.mark.django_db
+def test_admin_inline_annual_plans_are_saved_with_history_and_logged(client, officer, filled):
+    """The admin saves the project and its inline plans through the project and plan services
+    (projects.services.project_update, annual_plans_save): one version step, the history user,
+    and the admin's own log still names the added plan."""
+    project = filled["project"]
+    plan = project.annual_plans.get()
+    url = reverse("admin:projects_project_change", args=[project.pk])
+    same_year = _project_post(
+        project,
+        **{
+            "annual_plans-TOTAL_FORMS": "2",
+            "annual_plans-INITIAL_FORMS": "1",
+            "annual_plans-0-id": plan.pk,
+            "annual_plans-0-project": project.pk,
+            "annual_plans-0-year": "2026",
+            "annual_plans-0-planned_investment": str(plan.planned_investment),
+            "annual_plans-1-project": project.pk,
+            "annual_plans-1-year": "2027",
+            "annual_plans-1-planned_investment": "1234.50",
+        },
+    )
+    response = client.post(url, same_year)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    added = project.annual_plans.get(year=2027)
+    assert added.planned_investment == Decimal("1234.50")
+    assert added.history.latest().history_user == officer
+    project.refresh_from_db()
+    assert project.version == 2  # the project service bumped it once
+    entry = admin.models.LogEntry.objects.filter(object_id=str(project.pk)).latest("action_time")
+    assert "2027" in entry.get_change_message()

@@ -1,23 +1,29 @@
-"""`load_demo`: idempotent, reproduces the articles' figures, shows delays and growth; and
-`load_demo --projects N` builds the synthetic city for the benchmarks."""
+"""`load_demo`: idempotent, reproduces the articles' figures, shows delays and growth, on any
+day it runs (--today); and `load_demo --projects N` builds the synthetic city for the benchmarks."""
 
 import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.core.management import call_command
-from django.db.models import Count, F, Sum
+from django.core.management import CommandError, call_command
+from django.db.models import Count, F, Max, Min, Sum
 
 from common.money import growth_pct
 from demo import synthetic as syn
-from demo.planner import month_add
+from demo.data import DEMO_TODAY
+from demo.planner import DemoPlanner, cluster_of, month_add
 from demo.writer import demo_checksum
 from parks.models import Industry, Park, User
 from projects.models import AnnualPlan, InvestmentReport, Project
 from scheduling.models import Milestone, ScheduleTemplate, milestone_order_errors
-from scheduling.selectors import due_soon_milestones, overdue_milestones
+from scheduling.selectors import default_period, due_soon_milestones, industry_growth, overdue_milestones
 
 TODAY = dt.date(2026, 11, 22)
+# Three days the demo may be loaded on: December (period 2026-11), February (period 2027-01: a
+# year to date of one month) and the end of July (period 2027-06).
+DAYS = [dt.date(2026, 12, 2), dt.date(2027, 2, 10), dt.date(2027, 7, 31)]
+JINAO_1 = "晶澳太阳能项目（一期）"
+JINAO_2 = "晶澳太阳能项目（二期）"
 
 
 def in_tree(model, code):
@@ -43,15 +49,8 @@ def growth(year, month, industry_ids=None):
 
 @pytest.mark.django_db
 @pytest.mark.slow
-def test_load_demo_twice_leaves_the_same_rows_and_reproduces_the_article_totals():
-    call_command("load_demo")
-    first = demo_checksum()
-    ids = list(Project.objects.order_by("pk").values_list("pk", "name", "total_investment", "version"))
-    call_command("load_demo")
-    assert demo_checksum() == first
-    assert list(Project.objects.order_by("pk").values_list("pk", "name", "total_investment", "version")) == ids
-
-    # 高新区 2023 (with its sub-parks), as the article reports them.
+def assert_gaoxin_2023_figures():
+    """高新区 2023 (with its sub-parks) and its special bonds, as the article reports them."""
     assert gaoxin_2023("BIO") == {"n": 58, "total": Decimal("5120000.00")}
     assert gaoxin_2023("EI") == {"n": 38, "total": Decimal("3606800.00")}
     assert gaoxin_2023("CHEM") == {"n": 51, "total": Decimal("4918900.00")}
@@ -59,7 +58,26 @@ def test_load_demo_twice_leaves_the_same_rows_and_reproduces_the_article_totals(
         n=Count("id"), total=Sum("total_investment"), bonds=Sum("special_bond_amount")
     )
     assert bonds == {"n": 20, "total": Decimal("3262000.00"), "bonds": Decimal("2475000.00")}
-    jinao = Project.objects.get(name="晶澳太阳能项目（一期）")
+
+
+def report_rows():
+    return set(InvestmentReport.objects.values_list("pk", "project_id", "period", "amount", "progress", "problems"))
+
+
+@pytest.mark.django_db
+@pytest.mark.slow
+def test_load_demo_twice_on_a_day_leaves_the_same_rows_and_reproduces_the_article_totals():
+    call_command("load_demo", today=DAYS[0])
+    first = demo_checksum()
+    ids = list(Project.objects.order_by("pk").values_list("pk", "name", "total_investment", "version"))
+    reports = report_rows()
+    call_command("load_demo", today=DAYS[0])
+    assert demo_checksum() == first
+    assert list(Project.objects.order_by("pk").values_list("pk", "name", "total_investment", "version")) == ids
+    assert report_rows() == reports
+
+    assert_gaoxin_2023_figures()
+    jinao = Project.objects.get(name=JINAO_1)
     assert (jinao.total_investment, jinao.annual_output, jinao.park.code) == (
         Decimal("1020000.00"),
         Decimal("1000000.00"),
@@ -84,7 +102,7 @@ def test_load_demo_twice_leaves_the_same_rows_and_reproduces_the_article_totals(
 @pytest.mark.django_db
 @pytest.mark.slow
 def test_demo_shows_growth_delays_due_soon_and_keeps_its_history():
-    call_command("load_demo")
+    call_command("load_demo", today=TODAY)
     ei = in_tree(Industry, "EI")
     # The article's first seven months: 新一代电子信息 +45%, 36.5 points above the city (+8.5%).
     assert growth(2026, 7, ei) == Decimal("45.0")
@@ -112,6 +130,130 @@ def test_demo_shows_growth_delays_due_soon_and_keeps_its_history():
     assert Project.history.count() == Project.objects.count()
     assert set(InvestmentReport.history.values_list("history_user__username", flat=True)) == {"commission"}
     assert Milestone.history.count() == Milestone.objects.count()
+
+
+@pytest.mark.django_db
+@pytest.mark.slow
+@pytest.mark.parametrize("today", DAYS, ids=str)
+def test_on_any_day_the_default_period_has_the_articles_growth_and_flagships(today):
+    call_command("load_demo", "--today", today.isoformat())
+    period = default_period(today)
+    # What the API and the dashboard show by default: the year to date of the last full month.
+    figures = industry_growth(period=period)
+    ei = next(row for row in figures["industries"] if row["industry"] == "EI")
+    assert (figures["source"], figures["period"]) == ("live", f"{period:%Y-%m}")
+    assert (ei["growth_pct"], figures["city"]["growth_pct"], ei["diff_pp"]) == (
+        Decimal("45.0"),
+        Decimal("8.5"),
+        Decimal("36.5"),
+    )
+    assert_gaoxin_2023_figures()
+    # Reports from January two years before through the default period, none later.
+    assert InvestmentReport.objects.aggregate(first=Min("period"), last=Max("period")) == {
+        "first": dt.date(period.year - 2, 1, 1),
+        "last": period,
+    }
+
+    # 晶澳 phase 1: completed, in production since the last 26 September, reporting.
+    jinao = Project.objects.get(name=JINAO_1)
+    production = jinao.milestones.get(kind="production_start")
+    last_september = dt.date(today.year if today >= dt.date(today.year, 9, 26) else today.year - 1, 9, 26)
+    assert (jinao.stage, production.planned_date, production.actual_date) == (
+        "in_production",
+        last_september,
+        last_september,
+    )
+    assert jinao.milestones.get(kind="completion").actual_date < last_september
+    assert jinao.reports.filter(period=period, amount__gt=0).exists()
+    assert jinao.annual_plans.filter(year=period.year, planned_investment__gt=0).exists()
+    # Phase 2 starts on the coming 26 February.
+    phase_2 = Project.objects.get(name=JINAO_2)
+    start = phase_2.milestones.get(kind="construction_start")
+    coming_february = dt.date(today.year if today < dt.date(today.year, 2, 26) else today.year + 1, 2, 26)
+    assert phase_2.stage in ("signed", "planning")
+    assert (start.planned_date, start.actual_date) == (coming_february, None)
+    kangyu = Project.objects.get(name="康誉医疗介入类医用高值耗材产业园项目")
+    assert kangyu.stage == "in_production"
+    senlang = Project.objects.get(name="森朗生物细胞治疗产品商业化生产基地项目")
+    assert senlang.milestones.filter(kind="other", name="GMP厂房验证", actual_date__lt=today).exists()
+    assert Project.objects.get(name="陆源科技智能装备产业赋能中心项目").stage == "under_construction"
+    # The schedules moved with the day: delays and countdowns as on the base day.
+    assert set(overdue_milestones(as_of=today).values_list("severity", flat=True)) == {"red", "yellow"}
+    assert overdue_milestones(as_of=today).count() >= 20
+    assert due_soon_milestones(as_of=today).count() >= 5
+
+
+@pytest.mark.django_db
+@pytest.mark.slow
+def test_a_later_run_only_adds_the_months_since_and_keeps_what_was_entered():
+    call_command("load_demo", today=dt.date(2026, 12, 2))
+    edited = InvestmentReport.objects.get(project__name=JINAO_1, period=dt.date(2026, 11, 1))
+    edited.amount = Decimal("1234.56")
+    edited.progress = "用户修改的进展"
+    edited.save()
+    reports = report_rows()
+    projects = set(Project.objects.values_list("pk", "name", "stage", "target_date", "version"))
+    milestones = set(Milestone.objects.values_list("pk", "planned_date", "baseline_date", "actual_date"))
+    plans = set(AnnualPlan.objects.values_list("pk", "year", "planned_investment"))
+
+    later = dt.date(2027, 1, 15)
+    call_command("load_demo", today=later)
+    after = report_rows()
+    assert reports <= after  # every existing report as it was, the edited one included
+    edited.refresh_from_db()
+    assert (edited.amount, edited.progress) == (Decimal("1234.56"), "用户修改的进展")
+    added = after - reports
+    assert {period for _pk, _p, period, *_rest in added} == {dt.date(2026, 12, 1)}
+    assert len(added) > 50  # the projects still under construction report the new month
+    assert InvestmentReport.objects.filter(project__name=JINAO_1, period=dt.date(2026, 12, 1)).exists()
+    assert set(Project.objects.values_list("pk", "name", "stage", "target_date", "version")) == projects
+    assert set(Milestone.objects.values_list("pk", "planned_date", "baseline_date", "actual_date")) == milestones
+    assert set(AnnualPlan.objects.values_list("pk", "year", "planned_investment")) == plans
+    # And again on that later day: nothing more.
+    checksum = demo_checksum()
+    call_command("load_demo", today=later)
+    assert demo_checksum() == checksum
+
+
+@pytest.mark.slow
+def test_the_plan_is_the_same_city_moved_to_any_day():
+    """In memory, over days of six years: every project not pinned to a calendar day is at the
+    same stage with its milestones as many days from today, and the default period's year to
+    date of the reports is exactly +45.0% (新一代电子信息) and +8.5% (the city)."""
+
+    def offsets(planner):
+        return {
+            p.spec.name: (p.stage, [(m.planned - planner.today).days for m in p.milestones])
+            for p in planner.plan()
+            if p.spec.pin is None
+        }
+
+    base = offsets(DemoPlanner(DEMO_TODAY))
+    for today in [DEMO_TODAY + dt.timedelta(days=n) for n in range(9, 6 * 365, 173)]:
+        planner = DemoPlanner(today)
+        plans = planner.plan()
+        assert offsets(planner) == base, today
+        period = planner.period
+
+        def ytd(year, ei_only, plans=plans, period=period):
+            return sum(
+                (
+                    p.months.get(month, Decimal(0))
+                    for p in plans
+                    if not ei_only or cluster_of(p.spec.industry) == "EI"
+                    for month, _progress, _problems in p.reports
+                    if month.year == year and month.month <= period.month
+                ),
+                Decimal(0),
+            )
+
+        assert growth_pct(ytd(period.year, True), ytd(period.year - 1, True)) == Decimal("45.0"), today
+        assert growth_pct(ytd(period.year, False), ytd(period.year - 1, False)) == Decimal("8.5"), today
+
+
+def test_load_demo_refuses_a_malformed_day():
+    with pytest.raises(CommandError, match="YYYY-MM-DD"):
+        call_command("load_demo", "--today", "2026-13-01")
 
 
 @pytest.mark.django_db

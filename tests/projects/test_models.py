@@ -90,7 +90,7 @@ def test_negative_project_amounts_are_refused(city, commission_user, field):
 @pytest.mark.django_db
 def test_amount_with_more_than_two_decimals_is_refused_not_rounded(city, commission_user):
     errors = refused(commission_user, project_data(city, total_investment=Decimal("100.005")))
-    assert errors["total_investment"] == ["确认小数不超过 2 位."]
+    assert errors["total_investment"] == ["金额最多保留两位小数（万元），系统不会自动舍入。"]  # the one amount rule
     assert not Project.objects.exists()
 
 

@@ -237,5 +237,5 @@ def test_default_period_and_parsing():
         with pytest.raises(ValueError, match="YYYY-MM"):
             parse_period(bad)
     for far in ("0001-01", "1999-12", "2101-01"):
-        with pytest.raises(ValueError, match="2000 年至 2100 年之间"):
+        with pytest.raises(ValueError, match="报告期应在 2000-01 至 2100-12 之间"):
             parse_period(far)

@@ -18,7 +18,8 @@ from parks.access import can_write_anything
 from projects import services
 from projects.models import Project
 from projects.selectors import can_write_park, projects_visible_to
-from scheduling.models import Milestone
+from scheduling.models import ScheduleTemplate
+from scheduling.services import MilestoneChange, apply_template, milestones_save, template_dates
 from web.forms import (
     AnnualPlanFormSet,
     MilestoneFormSet,
@@ -27,66 +28,36 @@ from web.forms import (
 from web.templatetags.board import kind_label
 
 
-def _save_milestones(user, project, formset) -> None:
-    """Apply the milestone formset through scheduling.services. Deletions first; then the dates
-    that move later in descending order and the ones that move earlier in ascending order, so
-    that each single write keeps the order rule satisfied on the way to a consistent end."""
-    from scheduling import services as ms
+def _filled_forms(formset):
+    return [f for f in formset.forms if hasattr(f, "cleaned_data") and f.cleaned_data]
 
-    later, earlier, new = [], [], []
-    for form in formset.forms:
-        if not hasattr(form, "cleaned_data") or not form.cleaned_data:
-            continue
-        instance = form.instance
+
+def _save_milestones(user, project, formset) -> None:
+    """The milestone formset as changes for scheduling.services.milestones_save (which owns the
+    order of the writes)."""
+    changes = []
+    for form in _filled_forms(formset):
+        instance = form.instance if form.instance.pk else None
         if formset._should_delete_form(form):
-            if instance.pk:
-                ms.milestone_delete(user=user, milestone=instance)
-            continue
-        data = {k: form.cleaned_data.get(k) for k in ("kind", "name", "planned_date", "actual_date")}
-        data["name"] = data["name"] or ""
-        if instance.pk is None:
-            new.append(data)
-        elif form.has_changed():
-            old = Milestone.objects.get(pk=instance.pk)
-            (later if data["planned_date"] >= old.planned_date else earlier).append((instance, data))
-    for instance, data in sorted(later, key=lambda t: t[1]["planned_date"], reverse=True):
-        ms.milestone_update(user=user, milestone=instance, data=data)
-    for instance, data in sorted(earlier, key=lambda t: t[1]["planned_date"]):
-        ms.milestone_update(user=user, milestone=instance, data=data)
-    for data in sorted(new, key=lambda d: d["planned_date"]):
-        ms.milestone_create(user=user, project=project, data=data)
+            changes.append(MilestoneChange(milestone=instance, delete=True))
+        elif instance is None or form.has_changed():
+            data = {k: form.cleaned_data.get(k) for k in ("kind", "name", "planned_date", "actual_date")}
+            data["name"] = data["name"] or ""
+            changes.append(MilestoneChange(milestone=instance, data=data))
+    milestones_save(user=user, project=project, changes=changes)
 
 
 def _save_plans(user, project, formset) -> None:
-    # No service exists for annual plans yet; this is the one write path for them in the web UI.
-    for form in formset.forms:
-        if not hasattr(form, "cleaned_data") or not form.cleaned_data:
-            continue
-        if formset._should_delete_form(form):
-            if form.instance.pk:
-                form.instance._history_user = user
-                form.instance.delete()
-            continue
-        if form.instance.pk and not form.has_changed():
-            continue
-        obj = form.save(commit=False)
-        obj.project = project
-        obj._history_user = user
-        obj.full_clean(validate_unique=False)
-        obj.save()
+    """The annual plan formset as changes for projects.services.annual_plans_save."""
+    services.annual_plans_save(user=user, project=project, changes=services.plan_changes(formset))
 
 
 def _apply_template(user, project, template, target) -> int:
-    from scheduling import services as ms
-
-    apply = getattr(ms, "apply_template", None)
-    if apply is None:
-        raise ValidationError(_("倒排工期模板功能暂不可用。"))
     try:
-        created = apply(user=user, project=project, template=template, target_date=target)
+        created = apply_template(user=user, project=project, template=template, target_date=target)
     except ValidationError as exc:
         raise ValidationError({"template_target": exc.messages})
-    return len(created) if hasattr(created, "__len__") else 0
+    return len(created)
 
 
 @login_required
@@ -94,9 +65,6 @@ def _apply_template(user, project, template, target) -> int:
 def template_preview(request):
     """The dates a countdown template gives for a target date, for the form's script to fill the
     milestone rows before saving (the same computation as scheduling.services.apply_template)."""
-    from scheduling.models import ScheduleTemplate
-    from scheduling.services import template_dates
-
     template = (
         ScheduleTemplate.objects.filter(pk=request.GET.get("template") or 0).first()
         if (request.GET.get("template", "").isdigit())
@@ -129,6 +97,63 @@ def _shown(name: str, value):
     return value
 
 
+def _save_all(user, project, form, ms_formset, plan_formset) -> tuple[Project, int]:
+    """The project, its plans, its milestones and the template's, in one transaction; returns
+    (the saved project, the milestones the template made)."""
+    fields = {k: form.cleaned_data.get(k) for k in ProjectForm.Meta.fields}
+    with transaction.atomic():
+        if project is None:
+            saved = services.project_create(user=user, data=fields)
+        else:
+            saved = services.project_update(
+                user=user,
+                project=Project.objects.get(pk=project.pk),
+                data=fields,
+                expected_version=form.cleaned_data["version"],
+            )
+        ms_formset.instance = saved
+        plan_formset.instance = saved
+        _save_plans(user, saved, plan_formset)
+        _save_milestones(user, saved, ms_formset)
+        applied = 0
+        if form.cleaned_data.get("template"):
+            applied = _apply_template(user, saved, form.cleaned_data["template"], form.cleaned_data["template_target"])
+    return saved, applied
+
+
+def _conflict(exc: VersionConflict, project: Project, form) -> dict:
+    """What the page shows when someone saved the project meanwhile: mine against theirs."""
+    current = Project.objects.select_related("park", "industry").get(pk=project.pk)
+    conflict = {
+        "message": exc.message_dict["version"][0],
+        "rows": [
+            {
+                "label": Project._meta.get_field(f).verbose_name,
+                "mine": _shown(f, form.cleaned_data.get(f)),
+                "theirs": _shown(f, getattr(current, f)),
+                "differs": form.cleaned_data.get(f) != getattr(current, f),
+            }
+            for f in CONFLICT_FIELDS
+        ],
+        "version": current.version,
+        "milestones": list(current.milestones.order_by("planned_date")),
+    }
+    # The user has now seen the saved values: a deliberate second save may replace them.
+    form.data = form.data.copy()
+    form.data["version"] = current.version
+    return conflict
+
+
+def _show_errors(form, exc: ValidationError | PermissionDenied) -> None:
+    if isinstance(exc, PermissionDenied):
+        form.add_error("park", str(exc) or _("您无权在该园区录入或调整项目。"))
+    elif hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def project_edit(request, pk: int | None = None):
@@ -147,54 +172,12 @@ def project_edit(request, pk: int | None = None):
     plan_formset = AnnualPlanFormSet(data, instance=instance, prefix="plan")
     conflict = None
     if request.method == "POST" and form.is_valid() and ms_formset.is_valid() and plan_formset.is_valid():
-        fields = {k: form.cleaned_data.get(k) for k in ProjectForm.Meta.fields}
         try:
-            with transaction.atomic():
-                if project is None:
-                    saved = services.project_create(user=user, data=fields)
-                else:
-                    saved = services.project_update(
-                        user=user,
-                        project=Project.objects.get(pk=project.pk),
-                        data=fields,
-                        expected_version=form.cleaned_data["version"],
-                    )
-                ms_formset.instance = saved
-                plan_formset.instance = saved
-                _save_plans(user, saved, plan_formset)
-                _save_milestones(user, saved, ms_formset)
-                applied = 0
-                if form.cleaned_data.get("template"):
-                    applied = _apply_template(
-                        user, saved, form.cleaned_data["template"], form.cleaned_data["template_target"]
-                    )
+            saved, applied = _save_all(user, project, form, ms_formset, plan_formset)
         except VersionConflict as exc:
-            current = Project.objects.select_related("park", "industry").get(pk=project.pk)
-            conflict = {
-                "message": exc.message_dict["version"][0],
-                "rows": [
-                    {
-                        "label": Project._meta.get_field(f).verbose_name,
-                        "mine": _shown(f, form.cleaned_data.get(f)),
-                        "theirs": _shown(f, getattr(current, f)),
-                        "differs": form.cleaned_data.get(f) != getattr(current, f),
-                    }
-                    for f in CONFLICT_FIELDS
-                ],
-                "version": current.version,
-                "milestones": list(current.milestones.order_by("planned_date")),
-            }
-            # The user has now seen the saved values: a deliberate second save may replace them.
-            form.data = form.data.copy()
-            form.data["version"] = current.version
-        except ValidationError as exc:
-            if hasattr(exc, "error_dict"):
-                for field, errors in exc.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
-            else:
-                form.add_error(None, exc.messages)
-        except PermissionDenied as exc:
-            form.add_error("park", str(exc) or _("您无权在该园区录入或调整项目。"))
+            conflict = _conflict(exc, project, form)
+        except (ValidationError, PermissionDenied) as exc:
+            _show_errors(form, exc)
         else:
             if applied:
                 messages.success(request, _("已保存，并按模板生成 %(n)d 个节点。") % {"n": applied})

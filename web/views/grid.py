@@ -19,8 +19,7 @@ from django.views.decorators.http import require_http_methods
 
 from parks.access import writable_parks
 from parks.models import Park
-from projects import imports
-from projects.imports import ReportEntry
+from projects import services
 from projects.models import AnnualPlan, InvestmentReport
 from projects.selectors import can_write_park, projects_visible_to
 from web.forms import (
@@ -49,41 +48,22 @@ def _grid_url(park, period: dt.date, page_number: int = 1) -> str:
     return f"{reverse('web:grid')}?{urlencode(params)}"
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def report_grid(request):
-    """One park's month, GRID_PAGE_SIZE projects a page. A save posts the rows of the displayed
-    page (their ids travel in the hidden `rows` field) and stores them all or none; the summary
-    of who has not reported yet covers the whole park with one aggregate."""
-    user = request.user
-    as_of = today()
-    period = parse_period_param(request.GET.get("period"), as_of.replace(day=1))
+def _grid_park(user, park_id: str | None):
+    """(the parks the user may pick, the chosen park)."""
     if user.is_park_admin:
         parks = writable_parks(user)
         default_park = user.park
     else:
         parks = Park.objects.filter(parent__isnull=True)
         default_park = parks.first()
-    park_id = request.GET.get("park")
     park = parks.filter(pk=park_id).first() if park_id and park_id.isdigit() else default_park
     if park is None:
         raise Http404(_("没有可填报的园区。"))
-    writable = can_write_park(user, park.pk)
-    if request.method == "POST" and not writable:
-        raise PermissionDenied(_("您无权填报该园区的月度投资。"))
-    ordering = ("park__sort_order", "park__code", "name", "id")
-    in_park = projects_visible_to(user).filter(park_id__in=Park.objects.descendant_ids([park.pk]))
-    reported = InvestmentReport.objects.filter(project=OuterRef("pk"), period=period)
-    summary = in_park.aggregate(total=Count("pk"), missing=Count("pk", filter=~Q(Exists(reported))))
-    paginator = Paginator(in_park.select_related("park").order_by(*ordering), GRID_PAGE_SIZE)
-    paginator.count = summary["total"]  # already counted above: no second COUNT
-    page = paginator.get_page(request.GET.get("page"))
-    if request.method == "POST" and "rows" in request.POST:
-        # Exactly the rows the user saw, even if projects were added or removed meanwhile.
-        ids = [int(x) for x in request.POST["rows"].split(",") if x.strip().isdigit()][:GRID_PAGE_SIZE]
-        projects = list(in_park.filter(pk__in=ids).select_related("park").order_by(*ordering))
-    else:
-        projects = list(page.object_list)
+    return parks, park
+
+
+def _grid_rows(request, projects: list, period: dt.date) -> list[dict]:
+    """One row per project: its report of the month, its form, year to date and annual plan."""
     existing = {r.project_id: r for r in InvestmentReport.objects.filter(project__in=projects, period=period)}
     ytd = dict(
         InvestmentReport.objects.filter(project__in=projects, period__gte=period.replace(month=1), period__lt=period)
@@ -111,31 +91,80 @@ def report_grid(request):
         for field in form.fields.values():
             field.widget.attrs["aria-label"] = f"{p.name} {field.label}"
         rows.append({"project": p, "report": report, "form": form, "ytd": ytd.get(p.pk), "plan": plans.get(p.pk)})
-    if request.method == "POST":
-        if all(r["form"].is_valid() for r in rows):
-            entries = [
-                ReportEntry(
-                    project=r["project"],
-                    amount=r["form"].cleaned_data["amount"],
-                    progress=r["form"].cleaned_data["progress"],
-                    problems=r["form"].cleaned_data["problems"],
-                    existing=r["report"],
-                )
-                for r in rows
-            ]
-            try:
-                created, corrected = imports.reports_save(user=user, period=period, entries=entries)
-            except ValidationError as exc:
-                messages.error(request, " ".join(exc.messages))
-            else:
-                messages.success(
-                    request,
-                    _("%(period)s 月度投资已保存：新报送 %(c)d 个项目，更正 %(u)d 个项目。")
-                    % {"period": period.strftime("%Y-%m"), "c": created, "u": corrected},
-                )
-                return redirect(_grid_url(park, period, page.number))
-        else:
-            messages.error(request, _("有填写错误的行（已标红），本次未保存任何数据。"))
+    return rows
+
+
+def _grid_save(request, rows: list[dict], period: dt.date, asked: str | None) -> bool:
+    """The posted rows through projects.services.report_file (the same checks and messages as
+    the API and the Excel import), all or none; True when saved. Errors go to the rows' forms
+    and the page's messages."""
+    if not all(r["form"].is_valid() for r in rows):
+        messages.error(request, _("有填写错误的行（已标红），本次未保存任何数据。"))
+        return False
+    lines = [
+        services.ReportRow(
+            project=r["project"],
+            amount=r["form"].cleaned_data["amount"],
+            progress=r["form"].cleaned_data["progress"],
+            problems=r["form"].cleaned_data["problems"],
+            ref=r["project"].pk,
+        )
+        for r in rows
+    ]
+    try:
+        # The month goes to the service as asked for: a month out of range is the service's message.
+        filing = services.report_file(user=request.user, period=asked or period, rows=lines, correct_existing=True)
+    except services.RowsRefused as refused:
+        forms_by_project = {r["project"].pk: r["form"] for r in rows}
+        shown: list[str] = []
+        for bad in refused.rows:
+            form = forms_by_project[bad.ref]
+            for field, errors in bad.errors.items():
+                form.add_error(field if field in form.fields else None, errors)
+                shown += [e for e in errors if e not in shown]
+        messages.error(request, " ".join(shown))
+        return False
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return False
+    messages.success(
+        request,
+        _("%(period)s 月度投资已保存：新报送 %(c)d 个项目，更正 %(u)d 个项目。")
+        % {"period": period.strftime("%Y-%m"), "c": len(filing.created), "u": len(filing.corrected)},
+    )
+    return True
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def report_grid(request):
+    """One park's month, GRID_PAGE_SIZE projects a page. A save posts the rows of the displayed
+    page (their ids travel in the hidden `rows` field) and stores them all or none; the summary
+    of who has not reported yet covers the whole park with one aggregate."""
+    user = request.user
+    as_of = today()
+    asked = request.GET.get("period")
+    period = parse_period_param(asked, as_of.replace(day=1))
+    parks, park = _grid_park(user, request.GET.get("park"))
+    writable = can_write_park(user, park.pk)
+    if request.method == "POST" and not writable:
+        raise PermissionDenied(_("您无权填报该园区的月度投资。"))
+    ordering = ("park__sort_order", "park__code", "name", "id")
+    in_park = projects_visible_to(user).filter(park_id__in=Park.objects.descendant_ids([park.pk]))
+    reported = InvestmentReport.objects.filter(project=OuterRef("pk"), period=period)
+    summary = in_park.aggregate(total=Count("pk"), missing=Count("pk", filter=~Q(Exists(reported))))
+    paginator = Paginator(in_park.select_related("park").order_by(*ordering), GRID_PAGE_SIZE)
+    paginator.count = summary["total"]  # already counted above: no second COUNT
+    page = paginator.get_page(request.GET.get("page"))
+    if request.method == "POST" and "rows" in request.POST:
+        # Exactly the rows the user saw, even if projects were added or removed meanwhile.
+        ids = [int(x) for x in request.POST["rows"].split(",") if x.strip().isdigit()][:GRID_PAGE_SIZE]
+        projects = list(in_park.filter(pk__in=ids).select_related("park").order_by(*ordering))
+    else:
+        projects = list(page.object_list)
+    rows = _grid_rows(request, projects, period)
+    if request.method == "POST" and _grid_save(request, rows, period, asked):
+        return redirect(_grid_url(park, period, page.number))
     missing = list(in_park.filter(~Exists(reported)).order_by(*ordering).only("id", "name")[:GRID_MISSING_SHOWN])
     due = report_due_date(period)
     prev_month = (period - dt.timedelta(days=1)).replace(day=1)

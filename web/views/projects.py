@@ -13,12 +13,12 @@ from django.shortcuts import get_object_or_404, render
 
 from parks.access import can_write_anything, visible_parks
 from parks.models import Industry, Park
-from projects import imports
 from projects.models import Level, Stage, Status
 from projects.selectors import can_write_park, projects_visible_to
 from scheduling import rules
 from scheduling.models import SchedulingSettings
 from web.charts import timeline
+from web.exports import projects_workbook
 from web.forms import (
     ProjectFilterForm,
 )
@@ -119,7 +119,7 @@ def project_export(qs, as_of: dt.date) -> HttpResponse:
                 "next_label": kind_label(r["next_kind"], r["next_name"]) if r["next_date"] else "",
             }
         )
-    content = imports.projects_workbook(rows, today=as_of)
+    content = projects_workbook(rows, today=as_of)
     response = HttpResponse(content, content_type=XLSX)
     name = f"projects-{as_of:%Y%m%d}.xlsx"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
