@@ -6,7 +6,7 @@ from rest_framework.routers import DefaultRouter
 
 from api.auth import TokenView
 from api.docs import OfflineRedocView
-from api.parks import IndustryViewSet, ParkViewSet
+from api.parks import IndustryViewSet, ParkViewSet, RegionViewSet
 from api.projects import InvestmentReportViewSet, ProjectViewSet
 from api.reports import WeeklyReportViewSet
 from api.scheduling import DelayViewSet, IndustryInvestmentView, MilestoneViewSet
@@ -16,6 +16,7 @@ app_name = "api"
 router = DefaultRouter()
 router.register("parks", ParkViewSet, basename="park")
 router.register("industries", IndustryViewSet, basename="industry")
+router.register("regions", RegionViewSet, basename="region")
 router.register("projects", ProjectViewSet, basename="project")
 router.register("milestones", MilestoneViewSet, basename="milestone")
 router.register("investment-reports", InvestmentReportViewSet, basename="investmentreport")

@@ -234,6 +234,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Two choice sets are called `level` (a project's, a region's): name each enum explicitly.
+    "ENUM_NAME_OVERRIDES": {
+        "LevelEnum": "projects.models.Level",
+        "RegionLevelEnum": "parks.models.RegionLevel",
+    },
 }
 
 # --- Celery ---------------------------------------------------------------------------------
