@@ -584,7 +584,7 @@ def run_import(
             RowError(0, "", _("导入时数据已被他人修改（项目代码或报告期重复），未导入任何数据，请重新检查。"))
         ]
         return result
-    result.preview = preview
+    result.preview = [] if result.errors else preview  # with an error nothing is written
     result.valid_rows = len(preview)
     actions = [row["action"] for row in preview]
     result.created = actions.count(services.CREATE)

@@ -126,7 +126,7 @@ def projects_insert_bulk(*, user, projects: list[Project]) -> list[Project]:
 # --- Many rows that may name projects already stored (the Excel import) ----------------------
 
 MATCHES_EXISTING = gettext_noop("与已有项目重复：%(name)s（ID %(id)d）")
-MATCHES_ROW = gettext_noop("与第%(row)s行是同一项目（项目代码相同，或项目名称、建设单位、园区相同）。")
+MATCHES_ROW = gettext_noop("与第%(row)s行重复（项目代码相同，或项目名称、建设单位、园区相同）。")
 ARCHIVED_PROJECT = gettext_noop("已有项目 %(name)s（ID %(id)d）已归档，不能通过导入更新。")
 CREATE, UPDATE, UNCHANGED = "create", "update", "unchanged"
 
