@@ -211,17 +211,19 @@ def project_changes(project: Project, data: dict[str, Any]) -> dict[str, tuple[A
     return changes
 
 
-def _update_errors(user, project: Project, changes: dict[str, tuple[Any, Any]]) -> dict[str, list[str]]:
-    """The checks of project_update without its queries: scope (stored and new park) and the
-    model's validation of the changed project."""
+def _update_errors(writable, project: Project, changes: dict[str, tuple[Any, Any]]) -> dict[str, list[str]]:
+    """The checks of project_update without its queries: scope (stored and new park, `writable`
+    the user's parks_writable_by) and the model's validation of the changed project."""
     if project.archived_at is not None:
         return {"": [_(ARCHIVED_PROJECT) % {"name": project.name, "id": project.pk}]}
     changed = copy.copy(project)
     for key, (_old, new) in changes.items():
         setattr(changed, key, new)
     errors = project_errors(changed, exclude=["park", "industry"])
-    if not (can_write_park(user, project.park_id) and can_write_park(user, changed.park_id)):
-        errors.setdefault("park", []).append(_(PARK_NOT_WRITABLE_NAMED) % {"value": changed.park.name})
+    for park in (project.park, changed.park):
+        if writable is not None and park.pk not in writable:
+            errors.setdefault("park", []).append(_(PARK_NOT_WRITABLE_NAMED) % {"value": park.name})
+            break
     return errors
 
 
@@ -236,6 +238,7 @@ def projects_save_bulk(
     number of statements per row). Raises RowsRefused; with `commit=False` only validates."""
     matches = projects_matching(rows)
     repeated = _repeated_rows(rows)
+    writable = access.parks_writable_by(user) if matches else None
     problems: list[RowErrors] = []
     plans: list[RowPlan] = []
     new_rows = []
@@ -249,7 +252,7 @@ def projects_save_bulk(
             message = _(MATCHES_EXISTING) % {"name": project.name, "id": project.pk}
             problems.append(RowErrors(ref, project.pk, {"": [message]}))
         elif changes := project_changes(project, data):
-            if errors := _update_errors(user, project, changes):
+            if errors := _update_errors(writable, project, changes):
                 problems.append(RowErrors(ref, project.pk, errors))
             plans.append(RowPlan(ref, UPDATE, project, changes))
         else:

@@ -212,3 +212,38 @@ def test_rows_naming_the_same_project_inside_one_file(client_a, city):
         assert [(e["row"], e["message"]) for e in result["errors"]] == expected
         assert result["preview"] == []
     assert Project.objects.count() == 0
+
+
+def test_update_existing_keeps_to_the_users_parks(client_a, city):
+    other = factories.ProjectFactory(code=CODE, name="鹿泉项目", park=city.park_b, industry=city.bio_drug)
+    row = [CODE, "鹿泉项目（改）", "某某有限公司", "GXQ-BIO", "BIO-DRUG", "省重点", 2026, "在建", 100]
+    token = upload(client_a, xlsx([row]), update_existing=True)
+    assert [(e["field"], e["message"]) for e in job_read(token)["result"]["errors"]] == [
+        ("园区代码", "您无权在园区“鹿泉经济开发区”录入项目。")
+    ]
+    other.refresh_from_db()
+    assert (other.name, other.version) == ("鹿泉项目", 1)
+
+
+def test_the_dry_run_of_updates_is_constant_in_statements(city, park_a_admin, tmp_path):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from projects.imports import run_import
+
+    def statements(n: int) -> int:
+        Project.objects.all().delete()
+        rows = good_rows(n)
+        for i, row in enumerate(rows):
+            row[0] = f"2026-130171-27-03-{i:06d}"
+            factories.ProjectFactory(
+                code=row[0], name=row[1], owner=row[2], park=city.park_a_sub, industry=city.bio_drug
+            )
+        path = tmp_path / f"{n}.xlsx"
+        path.write_bytes(xlsx(rows))
+        with CaptureQueriesContext(connection) as queries:
+            result = run_import(user=park_a_admin, kind="projects", path=path, commit=False, update_existing=True)
+        assert (result.errors, result.updated) == ([], n)
+        return len(queries)
+
+    assert statements(3) == statements(30)
