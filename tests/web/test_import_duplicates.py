@@ -31,6 +31,13 @@ def upload(client, content: bytes, *, update_existing=False) -> str:
     return response["Location"].rstrip("/").split("/")[-1]
 
 
+def stored_project(city, **fields) -> Project:
+    """A stored project as the import template describes it (park GXQ-BIO, industry BIO-DRUG)."""
+    defaults = {"owner": "某某有限公司", "park": city.park_a_sub, "industry": city.bio_drug, "level": "provincial",
+                "year": 2026, "stage": "under_construction"}  # fmt: skip
+    return factories.ProjectFactory(**(defaults | fields))
+
+
 def imported(client, content: bytes) -> list[Project]:
     token = upload(client, content)
     client.post(f"/imports/{token}/commit/")
@@ -70,19 +77,10 @@ def test_the_same_workbook_twice_creates_nothing_the_second_time(client_a, city)
 
 
 def test_update_existing_changes_exactly_the_changed_fields(client_a, city, park_a_admin):
-    stored = factories.ProjectFactory(
-        code=CODE,
-        name="老项目",
-        owner="某某有限公司",
-        park=city.park_a_sub,
-        industry=city.bio_drug,
-        level="provincial",
-        year=2026,
-        stage="signed",
-        total_investment=Decimal("1000.00"),
-        leader="张三",
+    stored = stored_project(
+        city, code=CODE, name="老项目", stage="signed", total_investment=Decimal("1000.00"), leader="张三",
         construction_content="原建设内容",
-    )
+    )  # fmt: skip
     before = Project.history.filter(id=stored.pk).count()
     row = [CODE, "老项目", "某某有限公司", "GXQ-BIO", "BIO-DRUG", "省重点", 2026, "在建", 1200.5]
     token = upload(client_a, xlsx([row]), update_existing=True)
@@ -133,17 +131,7 @@ def test_a_row_without_a_code_matches_by_name_owner_and_park(client_a, city):
 
 def test_the_preview_lists_every_row(client_a, city):
     kept, changed = (
-        factories.ProjectFactory(
-            code=f"2026-130171-27-03-00010{i}",
-            name=f"已有{i}",
-            owner="某某有限公司",
-            park=city.park_a_sub,
-            industry=city.bio_drug,
-            level="provincial",
-            year=2026,
-            stage="under_construction",
-            total_investment=Decimal("500.00"),
-        )
+        stored_project(city, code=f"2026-130171-27-03-00010{i}", name=f"已有{i}", total_investment=Decimal("500.00"))
         for i in range(2)
     )
     rows = [
