@@ -586,7 +586,7 @@ def run_import(
         return result
     result.preview = [] if result.errors else preview  # with an error nothing is written
     result.valid_rows = len(preview)
-    actions = [row["action"] for row in preview]
+    actions = [row["action"] for row in result.preview]
     result.created = actions.count(services.CREATE)
     result.updated = actions.count(services.UPDATE)
     result.unchanged = actions.count(services.UNCHANGED)
