@@ -187,7 +187,7 @@ class ProjectSerializer(serializers.ModelSerializer):
     status = serializers.CharField(
         read_only=True,
         label=_lazy("节点状态"),
-        help_text=h("节点状态（颜色）：green/due_soon/yellow/red", "Milestone status colour"),
+        help_text=h("节点状态（颜色）：green/due_soon/yellow/red/no_schedule（无节点）", "Milestone status colour"),
     )
     investment_status = serializers.CharField(
         read_only=True,

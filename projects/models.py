@@ -44,12 +44,14 @@ class Stage(models.TextChoices):
 
 
 class Status(models.TextChoices):
-    """A project's colour on the wall chart: its worst open milestone (set by flag_delays)."""
+    """A project's colour on the wall chart: its worst open milestone, or no_schedule without
+    any milestone (set by flag_delays and refresh_project_status, scheduling.rules)."""
 
     ON_TRACK = "green", _("正常")
     DUE_SOON = "due_soon", _("临期")
     YELLOW = "yellow", _("黄色滞后")
     RED = "red", _("红色滞后")
+    NO_SCHEDULE = "no_schedule", _("无节点")
 
 
 class InvestmentStatus(models.TextChoices):
@@ -117,7 +119,7 @@ class Project(models.Model):
     special_bond_amount = amount_field(_("申请专项债（万元）"), null=True, blank=True)
     # Derived by the scheduling jobs; never typed in.
     status = models.CharField(
-        _("节点状态"), max_length=16, choices=Status.choices, default=Status.ON_TRACK, editable=False
+        _("节点状态"), max_length=16, choices=Status.choices, default=Status.NO_SCHEDULE, editable=False
     )
     investment_status = models.CharField(
         _("投资状态"), max_length=16, choices=InvestmentStatus.choices, default=InvestmentStatus.NO_PLAN, editable=False

@@ -52,7 +52,7 @@ def job_dir(token: str) -> Path:
     return jobs_root() / token
 
 
-def job_create(*, user, kind: str, upload, filename: str) -> str:
+def job_create(*, user, kind: str, upload, filename: str, update_existing: bool = False) -> str:
     token = new_job_token()
     directory = job_dir(token)
     directory.mkdir(parents=True, exist_ok=False)
@@ -66,6 +66,7 @@ def job_create(*, user, kind: str, upload, filename: str) -> str:
             "user_id": user.pk,
             "kind": kind,
             "filename": filename,
+            "update_existing": bool(update_existing),
             "status": "queued",
             "phase": "dry_run",
             "processed": 0,
@@ -110,7 +111,12 @@ def job_run(token: str, *, commit: bool) -> dict:
 
     try:
         result = run_import(
-            user=user, kind=state["kind"], path=job_dir(token) / UPLOAD, commit=commit, progress=progress
+            user=user,
+            kind=state["kind"],
+            path=job_dir(token) / UPLOAD,
+            commit=commit,
+            progress=progress,
+            update_existing=state.get("update_existing", False),
         )
     except ImportRefused as exc:
         return job_update(token, status="failed", message=exc.message)
@@ -132,8 +138,8 @@ def job_run(token: str, *, commit: bool) -> dict:
 @shared_task(name="projects.import_file")
 def import_file(token: str, commit: bool = False) -> None:
     """Thin wrapper: the job's dry run or import in the worker. Re-running it is safe: an
-    import that already landed fails its re-run on the duplicate codes/periods and stores
-    nothing."""
+    import that already landed fails its re-run on the duplicate projects/periods (or, updating
+    existing projects, finds every row unchanged) and stores nothing."""
     state = job_read(token)
     if commit and state.get("result", {}) and state["result"].get("committed"):
         return

@@ -208,6 +208,14 @@ class GridRowForm(forms.Form):
 class ImportUploadForm(forms.Form):
     kind = forms.ChoiceField(choices=list(KIND_LABELS.items()), label=gettext_lazy("导入内容"))
     file = forms.FileField(label=gettext_lazy("Excel 文件（.xlsx）"))
+    update_existing = forms.BooleanField(
+        required=False,
+        label=gettext_lazy("更新已有项目"),
+        help_text=gettext_lazy(
+            "项目导入时，与已有项目相同（项目代码相同，或无代码时项目名称、建设单位、园区相同）的行更新该项目"
+            "（只改有变化的字段，空单元格不改）；不勾选时这些行作为重复报错。"
+        ),
+    )
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
