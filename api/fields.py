@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 from django.utils.translation import gettext_lazy as _
@@ -85,6 +86,19 @@ def strict_id(data) -> int | None:
     if isinstance(data, int) and 0 < data <= MAX_ID:
         return data
     return None
+
+
+INTEGER_TEXT = re.compile(r"-?[0-9]+")
+
+
+class StrictIntegerField(serializers.IntegerField):
+    """An integer as JSON sends it, or a string of ASCII digits: never coerced from a float or
+    from "1.0" (DRF's IntegerField reads 1.5 and "1.0" as 1)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool | float) or (isinstance(data, str) and not INTEGER_TEXT.fullmatch(data)):
+            self.fail("invalid")
+        return super().to_internal_value(data)
 
 
 class CodeRelatedField(serializers.SlugRelatedField):

@@ -9,7 +9,7 @@ from rest_framework import serializers, viewsets
 from rest_framework.permissions import IsAuthenticated
 
 from api.export import ExportMixin
-from api.fields import CodeRelatedField, h
+from api.fields import CodeRelatedField, StrictIntegerField, h
 from api.filters import RegionFilter
 from api.permissions import ReadAllWriteCommission
 from parks.models import Industry, Park, Region, RegionLevel, check_region_usable, region_code_validator
@@ -65,7 +65,7 @@ class ParkSerializer(TreeParentMixin, serializers.ModelSerializer):
         label=_("面积（亩）"),
         help_text=h("面积（亩）", "Area (mu)"),
     )
-    sort_order = serializers.IntegerField(
+    sort_order = StrictIntegerField(
         min_value=0, max_value=32767, required=False, label=_("排序"), help_text=h("排序", "Sort order")
     )
 
@@ -147,7 +147,7 @@ class IndustrySerializer(TreeParentMixin, serializers.ModelSerializer):
         ),
         error_messages={"invalid": _("国民经济行业分类代码格式如 C27。")},
     )
-    sort_order = serializers.IntegerField(
+    sort_order = StrictIntegerField(
         min_value=0, max_value=32767, required=False, label=_("排序"), help_text=h("排序", "Sort order")
     )
 

@@ -40,7 +40,7 @@ from rest_framework.response import Response
 
 from api.exceptions import StructuredValidationError
 from api.export import ExportMixin
-from api.fields import AmountField, CodeRelatedField, PeriodField, h, strict_id
+from api.fields import AmountField, CodeRelatedField, PeriodField, StrictIntegerField, h, strict_id
 from api.permissions import ProjectDataPermission
 from api.values import ValuesListMixin
 from common.money import round_half_up
@@ -106,7 +106,7 @@ class ProjectSerializer(serializers.ModelSerializer):
     level = serializers.ChoiceField(
         Level.choices, label=_lazy("项目级别"), help_text=h("项目级别：provincial 省重点 / municipal 市重点", "Level")
     )
-    year = serializers.IntegerField(
+    year = StrictIntegerField(
         min_value=MIN_YEAR,
         max_value=MAX_YEAR,
         label=_lazy("列入年度"),
@@ -194,7 +194,7 @@ class ProjectSerializer(serializers.ModelSerializer):
         label=_lazy("投资状态"),
         help_text=h("投资状态：green/yellow/red/none", "Investment status against the annual plan"),
     )
-    version = serializers.IntegerField(
+    version = StrictIntegerField(
         required=False,
         min_value=1,
         max_value=2**31 - 1,
@@ -471,7 +471,7 @@ class InvestmentReportSerializer(serializers.ModelSerializer):
 
 
 class BulkRowSerializer(serializers.Serializer):
-    project = serializers.IntegerField(
+    project = StrictIntegerField(
         min_value=1, max_value=2**63 - 1, help_text=h("项目ID", "Project id"), label=_lazy("项目ID")
     )
     amount = AmountField(

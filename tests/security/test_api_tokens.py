@@ -13,6 +13,8 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from projects.models import InvestmentReport
+from tests import factories
 from tests.factories import PASSWORD, UserFactory
 
 TOKEN = "/api/v1/auth/token/"
@@ -212,3 +214,26 @@ def test_default_ttl_is_thirty_days():
     from config.settings import base
 
     assert base.API_TOKEN_TTL_HOURS == 720
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("value", [1.5, 1.0, "1.0", " 1", "１", True])
+def test_integers_are_never_coerced_in_any_writable_field(value, commission_user, city):
+    """Every writable integer of the API (bulk rows' project, a project's year and version, a
+    milestone's sequence, a park's sort order) refuses a float or a decimal string: a 400 on that
+    field, nothing stored."""
+    project = factories.ProjectFactory(park=city.park_a, industry=city.ei)
+    client = APIClient()
+    client.force_authenticate(commission_user)
+    bulk = client.post(
+        "/api/v1/investment-reports/bulk/",
+        {"period": "2026-10", "rows": [{"project": value, "amount": "1.00"}]},
+        format="json",
+    )
+    assert bulk.status_code == 400
+    assert "project" in bulk.json()["rows"][0]["errors"]
+    assert not InvestmentReport.objects.exists()
+    patch = client.patch(f"/api/v1/projects/{project.pk}/", {"year": value}, format="json")
+    assert patch.status_code == 400 and "year" in patch.json()
+    project.refresh_from_db()
+    assert project.version == 1
