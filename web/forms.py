@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 
 from common.money import AmountFormField
 from common.periods import parse_period_or
+from common.text import LONG_TEXT, TextFormField, clean_text
 from parks.access import writable_parks
 from parks.models import Industry, Park
 from projects.imports import KIND_LABELS, ImportRefused, check_upload
@@ -188,8 +189,20 @@ class GridRowForm(forms.Form):
         label=gettext_lazy("当月完成投资（万元）"),
         widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 10}),
     )
-    progress = forms.CharField(required=False, label=gettext_lazy("形象进度"), widget=forms.Textarea(attrs={"rows": 2}))
-    problems = forms.CharField(required=False, label=gettext_lazy("存在问题"), widget=forms.Textarea(attrs={"rows": 2}))
+    progress = TextFormField(
+        multiline=True,
+        max_length=LONG_TEXT,
+        required=False,
+        label=gettext_lazy("形象进度"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    problems = TextFormField(
+        multiline=True,
+        max_length=LONG_TEXT,
+        required=False,
+        label=gettext_lazy("存在问题"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
     def __init__(self, *args, has_report=False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -211,6 +224,7 @@ class ImportUploadForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
+        clean_text(upload.name, max_length=255)  # the job's display name, by the text rule
         try:
             check_upload(upload, name=upload.name)
         except ImportRefused as exc:
