@@ -84,6 +84,22 @@ def parse_date_param(value: str | None, *, name: str) -> dt.date | None:
         raise serializers.ValidationError({name: [_("日期格式应为 YYYY-MM-DD，如 2026-05-31。")]}) from None
 
 
+MAX_ID = 2**63 - 1  # the largest id a bigint primary key holds
+
+
+def strict_id(data) -> int | None:
+    """An id as JSON or a form sends it: an integer (not a bool) or a string of ASCII digits.
+    Anything else is None: a float (1.5 was read as 1), "1.0", " 1", full-width digits, and ids
+    out of the key's range, so no value is ever coerced into some other record's id."""
+    if isinstance(data, bool):
+        return None
+    if isinstance(data, str) and data.isascii() and data.isdigit():
+        data = int(data)
+    if isinstance(data, int) and 0 < data <= MAX_ID:
+        return data
+    return None
+
+
 class CodeRelatedField(serializers.SlugRelatedField):
     """A park or industry referenced by its code. A value no code can have (NUL bytes, absurd
     length, not a string) is "does not exist" like any unknown code, never a database error."""

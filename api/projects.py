@@ -1,4 +1,4 @@
-"""`/api/v1/projects/`, `/api/v1/investment-reports/` (with `bulk/`) and `/api/v1/auth/token/`.
+"""`/api/v1/projects/` and `/api/v1/investment-reports/` (with `bulk/`).
 
 Scoping: every queryset starts from `projects.selectors.projects_visible_to(user)`, so another
 park's project (or its report) is a 404 exactly like a missing one. Writes go through
@@ -34,14 +34,13 @@ from drf_spectacular.utils import (
     inline_serializer,
 )
 from rest_framework import mixins, serializers, status, viewsets
-from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from api.exceptions import StructuredValidationError
 from api.export import ExportMixin
-from api.fields import AmountField, CleanTextField, CodeRelatedField, PeriodField, h
+from api.fields import AmountField, CleanTextField, CodeRelatedField, PeriodField, h, strict_id
 from api.permissions import ProjectDataPermission
 from api.values import ValuesListMixin
 from common.money import round_half_up
@@ -388,9 +387,12 @@ class ScopedProjectField(serializers.PrimaryKeyRelatedField):
         return projects_visible_to(request.user) if request is not None else Project.objects.none()
 
     def to_internal_value(self, data):
-        if isinstance(data, bool) or (isinstance(data, int) and not 0 < data < 2**63):
-            self.fail("does_not_exist", pk_value=data)
-        return super().to_internal_value(data)
+        pk = strict_id(data)
+        if pk is None and isinstance(data, int) and not isinstance(data, bool):
+            self.fail("does_not_exist", pk_value=data)  # an integer no key can hold
+        if pk is None:
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        return super().to_internal_value(pk)
 
 
 class InvestmentReportSerializer(serializers.ModelSerializer):
@@ -605,26 +607,6 @@ class InvestmentReportViewSet(
         ids = [r.project_id for r in created]
         reports = self.get_queryset().filter(project_id__in=ids, period=period).order_by("project_id")
         return Response(InvestmentReportSerializer(reports, many=True).data, status=status.HTTP_201_CREATED)
-
-
-class TokenView(ObtainAuthToken):
-    """POST {"username", "password"} → {"token"}; send it as `Authorization: Token <token>`."""
-
-    @extend_schema(
-        request=inline_serializer(
-            "TokenRequest",
-            {
-                "username": serializers.CharField(help_text=h("用户名", "Username")),
-                "password": serializers.CharField(help_text=h("密码", "Password")),
-            },
-        ),
-        responses={
-            200: inline_serializer("TokenResponse", {"token": serializers.CharField(help_text=h("令牌", "Token"))})
-        },
-        summary="获取令牌 / Obtain a token",
-    )
-    def post(self, request, *args, **kwargs):
-        return super().post(request, *args, **kwargs)
 
 
 def _as_of() -> dt.date:

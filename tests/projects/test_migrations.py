@@ -61,7 +61,7 @@ def test_the_data_migrations_remove_stored_control_characters(city):
 
     executor = MigrationExecutor(connection)
     migrations = [
-        ("parks", "0003_clean_control_characters"),
+        ("parks", "0005_clean_control_characters"),
         ("projects", "0008_clean_control_characters"),
         ("scheduling", "0006_clean_control_characters"),
     ]

@@ -195,6 +195,7 @@ def hostile_city(report_city):  # noqa: F811
     put(InvestmentReport.objects.filter(project=senlang, period=dt.date(2026, 5, 1)), problems="problems")
     put(type(senlang.park).objects.filter(pk=senlang.park_id), name="park")
     put(type(senlang.industry).objects.filter(pk=senlang.industry_id), name="industry")
+    put(type(senlang.park.region).objects.filter(pk=senlang.park.region_id), name="region")
     for i, char in enumerate(_stored_chars()):  # every illegal character somewhere
         factories.ReportFactory(
             project=report_city.kangyu, period=dt.date(2020 + i // 12, 1 + i % 12, 1), problems=f"@{char}{i}"
@@ -222,7 +223,7 @@ def test_every_api_export_is_safe(hostile_city, fmt):
         assert response.status_code == 200, (prefix, response.content[:300])
         seen += (assert_safe_xlsx if fmt == "xlsx" else assert_safe_csv)(response.content, prefix)
     text = "\n".join(seen)
-    for label in ("name", "owner", "leader", "milestone", "progress", "problems", "park", "industry"):
+    for label in ("name", "owner", "leader", "milestone", "progress", "problems", "park", "industry", "region"):
         assert label in text, label  # the hostile values were exported (neutralised), not dropped
     name = hostile_city.values["name"]
     assert "'" + ILLEGAL.sub("\ufffd", name) in seen  # quoted, the illegal character replaced

@@ -21,7 +21,7 @@ def clean_control_characters(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("parks", "0002_text_rule"),
+        ("parks", "0004_text_rule"),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("parks", "0001_initial"),
+        ("parks", "0003_gbt2260_regions"),
     ]
 
     operations = [
