@@ -126,3 +126,15 @@ def clean_stored_text(model, *, single_line=(), multi_line=(), connection) -> in
             model._default_manager.filter(pk=pk).update(**{name: strip_control(value, multiline=multiline)})
             changed += 1
     return changed
+
+
+def clean_models(apps, schema_editor, app_label: str, fields: dict) -> int:
+    """A data migration's body: `fields` maps a model name of `app_label` to (one-line fields,
+    multi-line fields), each cleaned by ``clean_stored_text``."""
+    changed = 0
+    for model_name, (single_line, multi_line) in fields.items():
+        model = apps.get_model(app_label, model_name)
+        changed += clean_stored_text(
+            model, single_line=single_line, multi_line=multi_line, connection=schema_editor.connection
+        )
+    return changed

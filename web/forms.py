@@ -181,6 +181,13 @@ def parse_period_param(value: str | None, default: dt.date) -> dt.date:
     return parse_period_or(value, default)
 
 
+def long_text_field(label) -> TextFormField:
+    """An optional multi-line text by the text rule (common.text), at most LONG_TEXT characters."""
+    return TextFormField(
+        multiline=True, max_length=LONG_TEXT, required=False, label=label, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
 class GridRowForm(forms.Form):
     """One project's row in the monthly grid."""
 
@@ -189,20 +196,8 @@ class GridRowForm(forms.Form):
         label=gettext_lazy("当月完成投资（万元）"),
         widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 10}),
     )
-    progress = TextFormField(
-        multiline=True,
-        max_length=LONG_TEXT,
-        required=False,
-        label=gettext_lazy("形象进度"),
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
-    problems = TextFormField(
-        multiline=True,
-        max_length=LONG_TEXT,
-        required=False,
-        label=gettext_lazy("存在问题"),
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
+    progress = long_text_field(gettext_lazy("形象进度"))
+    problems = long_text_field(gettext_lazy("存在问题"))
 
     def __init__(self, *args, has_report=False, **kwargs):
         super().__init__(*args, **kwargs)

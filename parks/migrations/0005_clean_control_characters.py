@@ -4,7 +4,7 @@ REGEXP_REPLACE per field on PostgreSQL, a loop over the few bad rows on SQLite."
 
 from django.db import migrations
 
-from common.text import clean_stored_text
+from common.text import clean_models
 
 FIELDS = {
     "Region": (("name",), ()),
@@ -14,9 +14,7 @@ FIELDS = {
 
 
 def clean_control_characters(apps, schema_editor):
-    for model_name, (single_line, multi_line) in FIELDS.items():
-        model = apps.get_model("parks", model_name)
-        clean_stored_text(model, single_line=single_line, multi_line=multi_line, connection=schema_editor.connection)
+    clean_models(apps, schema_editor, "parks", FIELDS)
 
 
 class Migration(migrations.Migration):

@@ -4,7 +4,7 @@ REGEXP_REPLACE per field on PostgreSQL, a loop over the few bad rows on SQLite."
 
 from django.db import migrations
 
-from common.text import clean_stored_text
+from common.text import clean_models
 
 FIELDS = {
     "Project": (
@@ -16,9 +16,7 @@ FIELDS = {
 
 
 def clean_control_characters(apps, schema_editor):
-    for model_name, (single_line, multi_line) in FIELDS.items():
-        model = apps.get_model("projects", model_name)
-        clean_stored_text(model, single_line=single_line, multi_line=multi_line, connection=schema_editor.connection)
+    clean_models(apps, schema_editor, "projects", FIELDS)
 
 
 class Migration(migrations.Migration):

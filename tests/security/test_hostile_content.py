@@ -28,6 +28,7 @@ from tests import factories
 from tests.api.conftest import token_client
 from tests.reports.conftest import WEEK, report_city, run_report  # noqa: F401 (fixtures)
 from tests.web.helpers import form_data
+from tests.web.test_edit import new_project_data
 
 pytestmark = pytest.mark.django_db
 
@@ -371,24 +372,6 @@ def test_the_api_message_is_english_when_asked(city, park_a_admin):
     assert response.status_code == 400 and CONTROL_EN in response.json()["leader"][0]
 
 
-def web_project_data(client, city, **overrides):
-    data = form_data(client.get("/projects/new/"), "project-form")
-    data.update(
-        {
-            "name": "康誉医疗介入耗材产业园",
-            "owner": "康誉医疗器械有限公司",
-            "park": str(city.park_a.pk),
-            "industry": str(city.bio.pk),
-            "level": "provincial",
-            "year": "2026",
-            "stage": "signed",
-            "total_investment": "100",
-        }
-    )
-    data.update(overrides)
-    return data
-
-
 WEB_CASES = cases(PROJECT_FIELDS) + [
     pytest.param("ms-0-name", p, m, id=f"milestone-{i}") for i, (p, m) in enumerate(refused_payloads("name", 100))
 ]
@@ -398,7 +381,7 @@ WEB_CASES = cases(PROJECT_FIELDS) + [
 def test_web_project_form_refuses(client, city, park_a_admin, field, payload, message):
     client.force_login(park_a_admin)
     extra = {"ms-0-kind": "other", "ms-0-planned_date": "2026-06-01"} if field.startswith("ms-") else {}
-    response = client.post("/projects/new/", web_project_data(client, city, **extra, **{field: payload}))
+    response = client.post("/projects/new/", new_project_data(client, city, **extra, **{field: payload}))
     assert response.status_code == 200
     assert message in page_errors(response)
     assert not Project.objects.exists() and not Milestone.objects.exists()
