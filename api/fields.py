@@ -12,11 +12,24 @@ from rest_framework import serializers
 
 from common.money import AMOUNT_PLACES, WAN_DIGITS, AmountError, parse_amount
 from common.periods import PeriodError, parse_period
+from common.text import LONG_TEXT, TextRule
 
 
 def h(zh: str, en: str) -> str:
     """A schema description in both languages: "总投资（万元）/ Total investment (10^4 yuan)"."""
     return f"{zh} / {en}"
+
+
+class CleanTextField(serializers.CharField):
+    """A free-text field by the one text rule (common.text): control characters refused (a
+    multi-line field keeps tab, LF and CR); a multi-line field is at most LONG_TEXT characters
+    unless told otherwise (the model's limit)."""
+
+    def __init__(self, *, multiline: bool = False, **kwargs):
+        if multiline:
+            kwargs.setdefault("max_length", LONG_TEXT)
+        super().__init__(**kwargs)
+        self.validators.append(TextRule(multiline=multiline))
 
 
 class AmountField(serializers.DecimalField):

@@ -9,7 +9,7 @@ from rest_framework import serializers, viewsets
 from rest_framework.permissions import IsAuthenticated
 
 from api.export import ExportMixin
-from api.fields import CodeRelatedField, StrictIntegerField, h
+from api.fields import CleanTextField, CodeRelatedField, StrictIntegerField, h
 from api.filters import RegionFilter
 from api.permissions import ReadAllWriteCommission
 from parks.models import Industry, Park, Region, RegionLevel, check_region_usable, region_code_validator
@@ -36,7 +36,7 @@ class ParkSerializer(TreeParentMixin, serializers.ModelSerializer):
         help_text=h("园区代码（唯一，字母数字、-、_）", "Park code (unique; letters, digits, - and _)"),
         error_messages={"invalid": _("园区代码只能包含字母、数字、“-”和“_”，最长32位。")},
     )
-    name = serializers.CharField(max_length=100, label=_("名称"), help_text=h("园区名称", "Park name"))
+    name = CleanTextField(max_length=100, label=_("名称"), help_text=h("园区名称", "Park name"))
     region_code = CodeRelatedField(
         source="region",
         slug_field="code",
@@ -127,7 +127,7 @@ class IndustrySerializer(TreeParentMixin, serializers.ModelSerializer):
         help_text=h("产业代码（唯一）", "Industry code (unique)"),
         error_messages={"invalid": _("产业代码只能包含字母、数字、“-”和“_”，最长32位。")},
     )
-    name = serializers.CharField(max_length=100, label=_("名称"), help_text=h("产业名称", "Industry name"))
+    name = CleanTextField(max_length=100, label=_("名称"), help_text=h("产业名称", "Industry name"))
     parent = CodeRelatedField(
         slug_field="code",
         queryset=Industry.objects.all(),

@@ -40,7 +40,7 @@ from rest_framework.response import Response
 
 from api.exceptions import StructuredValidationError
 from api.export import ExportMixin
-from api.fields import AmountField, CodeRelatedField, PeriodField, StrictIntegerField, h, strict_id
+from api.fields import AmountField, CleanTextField, CodeRelatedField, PeriodField, StrictIntegerField, h, strict_id
 from api.permissions import ProjectDataPermission
 from api.values import ValuesListMixin
 from common.money import round_half_up
@@ -81,8 +81,8 @@ class ProjectSerializer(serializers.ModelSerializer):
             )
         },
     )
-    name = serializers.CharField(max_length=200, label=_lazy("项目名称"), help_text=h("项目名称", "Project name"))
-    owner = serializers.CharField(
+    name = CleanTextField(max_length=200, label=_lazy("项目名称"), help_text=h("项目名称", "Project name"))
+    owner = CleanTextField(
         max_length=200, label=_lazy("建设单位"), help_text=h("建设单位", "Owner (sponsoring enterprise)")
     )
     park = CodeRelatedField(
@@ -121,16 +121,16 @@ class ProjectSerializer(serializers.ModelSerializer):
             "Stage",
         ),
     )
-    phase = serializers.CharField(
+    phase = CleanTextField(
         max_length=50, required=False, allow_blank=True, label=_lazy("期次"), help_text=h("期次，如 一期", "Phase")
     )
     total_investment = AmountField(
         label=_lazy("总投资（万元）"), help_text=h("总投资（万元）", "Total investment (10^4 yuan)")
     )
-    construction_content = serializers.CharField(
+    construction_content = CleanTextField(
+        multiline=True,
         required=False,
         allow_blank=True,
-        max_length=20000,
         label=_lazy("建设内容"),
         help_text=h("建设内容", "Construction content"),
     )
@@ -146,13 +146,13 @@ class ProjectSerializer(serializers.ModelSerializer):
         label=_lazy("目标日期"),
         help_text=h("倒排工期的目标日期 YYYY-MM-DD", "Target date of the backward schedule"),
     )
-    leader = serializers.CharField(
+    leader = CleanTextField(
         max_length=100, required=False, allow_blank=True, label=_lazy("包联领导"), help_text=h("包联领导", "Leader")
     )
-    contact_person = serializers.CharField(
+    contact_person = CleanTextField(
         max_length=50, required=False, allow_blank=True, label=_lazy("联系人"), help_text=h("联系人", "Contact")
     )
-    contact_phone = serializers.CharField(
+    contact_phone = CleanTextField(
         max_length=30, required=False, allow_blank=True, label=_lazy("联系电话"), help_text=h("联系电话", "Phone")
     )
     latitude = serializers.DecimalField(
@@ -414,13 +414,13 @@ class InvestmentReportSerializer(serializers.ModelSerializer):
     amount = AmountField(
         label=_lazy("当月完成投资（万元）"), help_text=h("当月完成投资（万元）", "Completed in the month (10^4 yuan)")
     )
-    progress = serializers.CharField(
-        required=False, allow_blank=True, max_length=20000, label=_lazy("形象进度"), help_text=h("形象进度", "Progress")
+    progress = CleanTextField(
+        multiline=True, required=False, allow_blank=True, label=_lazy("形象进度"), help_text=h("形象进度", "Progress")
     )
-    problems = serializers.CharField(
+    problems = CleanTextField(
+        multiline=True,
         required=False,
         allow_blank=True,
-        max_length=20000,
         label=_lazy("存在问题"),
         help_text=h("存在问题", "Problems reported"),
     )
@@ -477,12 +477,8 @@ class BulkRowSerializer(serializers.Serializer):
     amount = AmountField(
         help_text=h("当月完成投资（万元）", "Completed in the month"), label=_lazy("当月完成投资（万元）")
     )
-    progress = serializers.CharField(
-        required=False, allow_blank=True, max_length=20000, help_text=h("形象进度", "Progress")
-    )
-    problems = serializers.CharField(
-        required=False, allow_blank=True, max_length=20000, help_text=h("存在问题", "Problems")
-    )
+    progress = CleanTextField(multiline=True, required=False, allow_blank=True, help_text=h("形象进度", "Progress"))
+    problems = CleanTextField(multiline=True, required=False, allow_blank=True, help_text=h("存在问题", "Problems"))
 
 
 BULK_MAX_ROWS = 5000

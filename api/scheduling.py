@@ -22,7 +22,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.export import ExportMixin
-from api.fields import StrictIntegerField, h, parse_date_param
+from api.fields import CleanTextField, StrictIntegerField, h, parse_date_param
 from api.permissions import ProjectDataPermission
 from api.projects import EXPORT_PARAMETER, ScopedProjectField
 from common.money import CENT
@@ -67,7 +67,7 @@ class MilestoneSerializer(serializers.ModelSerializer):
             "Milestone kind",
         ),
     )
-    name = serializers.CharField(
+    name = CleanTextField(
         max_length=100,
         required=False,
         allow_blank=True,

@@ -9,6 +9,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from common.text import TextRule
+
 region_code_validator = RegexValidator(r"^\d{6}$", _("行政区划代码应为6位数字（GB/T 2260）。"))
 
 
@@ -39,7 +41,7 @@ class Region(models.Model):
     source no longer lists is marked abolished, never deleted, so old records keep it."""
 
     code = models.CharField(_("行政区划代码"), max_length=6, unique=True, validators=[region_code_validator])
-    name = models.CharField(_("名称"), max_length=100)
+    name = models.CharField(_("名称"), max_length=100, validators=[TextRule()])
     parent = models.ForeignKey(
         "self", verbose_name=_("上级"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
     )
@@ -114,7 +116,7 @@ class Industry(models.Model):
     by), optionally mapped to the national GB/T 4754-2017 code (what statistics use)."""
 
     code = models.CharField(_("产业代码"), max_length=32, unique=True)
-    name = models.CharField(_("名称"), max_length=100)
+    name = models.CharField(_("名称"), max_length=100, validators=[TextRule()])
     parent = models.ForeignKey(
         "self", verbose_name=_("上级产业"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
     )
@@ -136,7 +138,7 @@ class Park(models.Model):
     """An industrial park; sub-parks (高新区 → 国际生物医药园) point to their parent."""
 
     code = models.CharField(_("园区代码"), max_length=32, unique=True)
-    name = models.CharField(_("名称"), max_length=100)
+    name = models.CharField(_("名称"), max_length=100, validators=[TextRule()])
     region = models.ForeignKey(Region, verbose_name=_("行政区划"), on_delete=models.PROTECT, related_name="parks")
     parent = models.ForeignKey(
         "self", verbose_name=_("上级园区"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"

@@ -36,6 +36,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from common import money, periods
+from common.spreadsheets import safe_row
 from parks import access
 from parks.models import Industry, Park
 
@@ -604,7 +605,7 @@ def _styled_sheet(wb, title: str, columns: list[Column]):
 
     ws = wb.active
     ws.title = title
-    ws.append([str(c.header) + ("*" if c.required else "") for c in columns])
+    ws.append(safe_row([str(c.header) + ("*" if c.required else "") for c in columns]))
     for i, c in enumerate(columns, start=1):
         cell = ws.cell(row=1, column=i)
         cell.font = Font(bold=True)
@@ -626,14 +627,14 @@ def template_workbook(kind: str, *, projects: Iterable[Project] = (), period: dt
     if kind == "reports":
         label = period.strftime("%Y-%m") if period else ""
         for p in projects:
-            ws.append([p.pk, p.code or "", p.name, label, None, "", ""])
+            ws.append(safe_row([p.pk, p.code or "", p.name, label, None, "", ""]))
     notes = wb.create_sheet(_("填写说明"))
-    notes.append([_("列"), _("必填"), _("说明")])
+    notes.append(safe_row([_("列"), _("必填"), _("说明")]))
     for c in columns:
-        notes.append([str(c.header), _("是") if c.required else "", str(c.note)])
+        notes.append(safe_row([c.header, _("是") if c.required else "", c.note]))
     notes.append([])
-    notes.append([_("金额单位为万元，最多两位小数；系统不会自动舍入。")])
-    notes.append([_("导入时先试运行：任何一行有错误则全部不导入。")])
+    notes.append(safe_row([_("金额单位为万元，最多两位小数；系统不会自动舍入。")]))
+    notes.append(safe_row([_("导入时先试运行：任何一行有错误则全部不导入。")]))
     notes.column_dimensions["A"].width = 22
     notes.column_dimensions["C"].width = 50
     out = io.BytesIO()

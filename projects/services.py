@@ -356,6 +356,17 @@ def _report_value_errors(*, period, amount) -> tuple[dt.date | None, Decimal | N
     return period, amount, errors
 
 
+def _report_text_errors(row) -> dict[str, list[str]]:
+    """Progress and problems by their model fields' text rule (common.text), as {field: [message]}."""
+    errors: dict[str, list[str]] = {}
+    for name in ("progress", "problems"):
+        try:
+            InvestmentReport._meta.get_field(name).run_validators(getattr(row, name) or "")
+        except ValidationError as exc:
+            errors[name] = exc.messages
+    return errors
+
+
 def _archived_error(project: Project) -> dict[str, list[str]]:
     return {"project": [_(ARCHIVED)]} if project.archived_at is not None else {}
 
@@ -510,7 +521,7 @@ def _check_row(row, period, projects, existing, seen, correct_existing, user):
     if project is None:
         return None, {"project": [_(NOT_IN_SCOPE)]}
     month, amount, errors = _report_value_errors(period=row.period or period, amount=row.amount)
-    errors = errors or _archived_error(project)
+    errors = {**errors, **_report_text_errors(row)} or _archived_error(project)
     if errors:
         return None, errors
     key = (project.pk, month)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 
 from common.money import AmountFormField
 from common.periods import parse_period_or
+from common.text import LONG_TEXT, TextFormField, clean_text
 from parks.access import writable_parks
 from parks.models import Industry, Park
 from projects.imports import KIND_LABELS, ImportRefused, check_upload
@@ -180,6 +181,13 @@ def parse_period_param(value: str | None, default: dt.date) -> dt.date:
     return parse_period_or(value, default)
 
 
+def long_text_field(label) -> TextFormField:
+    """An optional multi-line text by the text rule (common.text), at most LONG_TEXT characters."""
+    return TextFormField(
+        multiline=True, max_length=LONG_TEXT, required=False, label=label, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
 class GridRowForm(forms.Form):
     """One project's row in the monthly grid."""
 
@@ -188,8 +196,8 @@ class GridRowForm(forms.Form):
         label=gettext_lazy("当月完成投资（万元）"),
         widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 10}),
     )
-    progress = forms.CharField(required=False, label=gettext_lazy("形象进度"), widget=forms.Textarea(attrs={"rows": 2}))
-    problems = forms.CharField(required=False, label=gettext_lazy("存在问题"), widget=forms.Textarea(attrs={"rows": 2}))
+    progress = long_text_field(gettext_lazy("形象进度"))
+    problems = long_text_field(gettext_lazy("存在问题"))
 
     def __init__(self, *args, has_report=False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -219,6 +227,7 @@ class ImportUploadForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
+        clean_text(upload.name, max_length=255)  # the job's display name, by the text rule
         try:
             check_upload(upload, name=upload.name)
         except ImportRefused as exc:
