@@ -193,7 +193,9 @@ class MilestoneSerializer(serializers.ModelSerializer):
             planned_date=attrs.get("planned_date", getattr(instance, "planned_date", None)),
         )
         siblings = list(
-            Milestone.objects.filter(project=project).exclude(pk=getattr(instance, "pk", None)).only("kind", "planned_date")
+            Milestone.objects.filter(project=project)
+            .exclude(pk=getattr(instance, "pk", None))
+            .only("kind", "planned_date")
         )
         before = milestone_order_errors(siblings)
         after = milestone_order_errors([candidate, *siblings])

@@ -15,8 +15,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
-from types import SimpleNamespace
 from decimal import ROUND_HALF_UP, Decimal
+from types import SimpleNamespace
 
 from django.db.models import DecimalField, F, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
@@ -507,16 +507,27 @@ def _order_rows(*, as_of: dt.date) -> list[OrderRow]:
         SimpleNamespace(pk=r[0], project_id=r[1], kind=r[2], actual_date=r[3], row=r)
         for r in _active_milestones()
         .filter(actual_date__lte=as_of)
-        .order_by("project__park__sort_order", "project__park__code", "project__name", "project_id", "actual_date", "pk")
+        .order_by(
+            "project__park__sort_order", "project__park__code", "project__name", "project_id", "actual_date", "pk"
+        )
         .values_list(
-            "pk", "project_id", "kind", "actual_date", "project__name", "project__park_id", "project__park__name", "name"
+            "pk",
+            "project_id",
+            "kind",
+            "actual_date",
+            "project__name",
+            "project__park_id",
+            "project__park__name",
+            "name",
         )
     ]
     rows = []
     for m in rules.set_order_warnings(nodes):
         if m.order_warning:
             pk, project_id, kind, actual, project, park_id, park, name = m.row
-            rows.append(OrderRow(pk, project_id, project, park_id, park, milestone_label(kind, name), actual, m.order_warning))
+            rows.append(
+                OrderRow(pk, project_id, project, park_id, park, milestone_label(kind, name), actual, m.order_warning)
+            )
     return rows
 
 

@@ -32,7 +32,6 @@ import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import connection
-from django.utils.translation import gettext as _
 from django.db.models import (
     Case,
     CharField,
@@ -48,9 +47,10 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
 from django.db.models.expressions import ExpressionWrapper, Func
+from django.db.models.functions import Coalesce
 from django.db.models.lookups import LessThan
+from django.utils.translation import gettext as _
 
 from projects.models import InvestmentReport
 

@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from reports.rendering import render_html
-from reports.selectors import weekly_report_data, week_of
+from reports.selectors import week_of, weekly_report_data
 from scheduling import rules
 from scheduling.models import Milestone, SchedulingSettings
 from tests import factories
@@ -154,7 +154,9 @@ def spender(city):
     factories.MilestoneFactory(project=project, kind="signing", planned_date=D(2024, 1, 1), actual_date=D(2024, 1, 2))
     for kind in ("land", "construction_start", "completion"):
         factories.MilestoneFactory(project=project, kind=kind, planned_date=D(2030, 1, 1))
-    factories.MilestoneFactory(project=project, kind="other", name="环评", planned_date=D(2024, 1, 1), actual_date=D(2024, 1, 1))
+    factories.MilestoneFactory(
+        project=project, kind="other", name="环评", planned_date=D(2024, 1, 1), actual_date=D(2024, 1, 1)
+    )
     factories.ReportFactory(project=project, period=D(2024, 1, 1), amount=Decimal("300.00"))
     factories.ReportFactory(project=project, period=D(2024, 2, 1), amount=Decimal("99.00"))
     return project
