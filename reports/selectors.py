@@ -476,6 +476,17 @@ def _due_rows(*, as_of: dt.date, thresholds: SchedulingSettings) -> list[DueRow]
     return due_soon
 
 
+def _project_fields(project: Project) -> dict:
+    """The project columns of a project row of the report (park and industry selected)."""
+    return {
+        "project_id": project.pk,
+        "project": project.name,
+        "park_id": project.park_id,
+        "park": project.park.name,
+        "industry": project.industry.name,
+    }
+
+
 def _lag_rows(*, as_of: dt.date, thresholds: SchedulingSettings) -> tuple[dt.date, list[LagRow]]:
     """The projects whose investment lags, with expected figure, progress and severity (one query)."""
     month, lag = investment_lagging(as_of=as_of, settings=thresholds)
@@ -485,11 +496,7 @@ def _lag_rows(*, as_of: dt.date, thresholds: SchedulingSettings) -> tuple[dt.dat
         pct = (ytd * 100 / expected) if expected else Decimal(0)
         lagging.append(
             LagRow(
-                project_id=project.pk,
-                project=project.name,
-                park_id=project.park_id,
-                park=project.park.name,
-                industry=project.industry.name,
+                **_project_fields(project),
                 plan=plan,
                 expected=expected.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP),
                 ytd=ytd,
@@ -545,11 +552,7 @@ def _spend_rows(*, as_of: dt.date, thresholds: SchedulingSettings) -> list[Spend
     )
     return [
         SpendRow(
-            project_id=p.pk,
-            project=p.name,
-            park_id=p.park_id,
-            park=p.park.name,
-            industry=p.industry.name,
+            **_project_fields(p),
             total=p.total_investment,
             cumulative=p.spend_cumulative,
             spend_pct=_pct(Decimal(p.spend_cumulative) * 100 / p.total_investment),
