@@ -15,11 +15,11 @@
   nodes' order (MILESTONE_RANK) carries a warning naming the node it conflicts with. Planned
   dates keep the order rule as an error (scheduling.models.milestone_order_errors).
 - Spending ahead of building (投资与形象进度不匹配): spend % = cumulative completed investment
-  (the monthly reports of periods up to D) / total_investment × 100; schedule % = the project's standard nodes (every kind
-  but “other”) completed on D / its standard nodes × 100, each node weighted equally. The gap
-  spend % − schedule % is undefined without a total investment or a standard node; the project
-  is spending ahead when the gap exceeds spend_ahead_pp points. Compared without division:
-  cum × 100 × n − done × 100 × total > pp × total × n.
+  (the monthly reports of periods up to D) / total_investment × 100; schedule % = the project's
+  standard nodes (every kind but “other”, each weighted equally) completed on D / its standard
+  nodes × 100. The gap spend % − schedule % is undefined without a total investment or a
+  standard node; the project is spending ahead when the gap exceeds spend_ahead_pp points.
+  Compared without division: cum × 100 × n − done × 100 × total > pp × total × n.
 
 Each rule is written here as an ORM form (Q objects and expressions for selectors, filters, the
 API and the pages), a SQL fragment for the jobs' raw statements (named parameters from
@@ -307,7 +307,8 @@ def spend_ahead_of(project, settings) -> tuple[Decimal | None, bool]:
 def spend_ahead_annotations(as_of: dt.date) -> dict:
     """The inputs of the spend-ahead rule for each project of a queryset, as correlated
     subqueries (one statement whatever the number of projects): spend_cumulative (the reports
-    of periods up to `as_of`), spend_nodes (standard nodes), spend_done (of those, completed on `as_of`)."""
+    of periods up to `as_of`), spend_nodes (standard nodes), spend_done (of those, completed on
+    `as_of`)."""
     reports = InvestmentReport.objects.filter(project=OuterRef("pk"), period__lte=as_of).order_by().values("project")
     nodes = Milestone.objects.filter(project=OuterRef("pk"), kind__in=STANDARD_KINDS).order_by().values("project")
     done = nodes.filter(actual_date__lte=as_of)

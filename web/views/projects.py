@@ -153,7 +153,8 @@ def project_detail(request, pk: int):
         r.plan_pct = (r.cumulative / plan * 100).quantize(Decimal("0.1")) if plan else None
     total_done = sum((r.amount for r in reports), Decimal(0))
     standard = [m for m in milestones if rules.is_standard(m.kind)]
-    spend = (total_done, project.total_investment, sum(rules.is_done(m, as_of) for m in standard), len(standard))
+    spent = sum((r.amount for r in reports if r.period <= as_of), Decimal(0))  # as the ORM form
+    spend = (spent, project.total_investment, sum(rules.is_done(m, as_of) for m in standard), len(standard))
     return render(
         request,
         "projects/project_detail.html",
