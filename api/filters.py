@@ -126,10 +126,12 @@ class ProjectFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=Status.choices, label=_("节点状态（颜色）"))
     delayed = StrictBooleanFilter(method="filter_delayed", label=_("仅滞后项目（黄色或红色）"))
     is_special_bond = StrictBooleanFilter(label=_("申报专项债"))
+    # On the view's queryset annotated by scheduling.selectors.with_spend_ahead.
+    spend_ahead = StrictBooleanFilter(field_name="spend_ahead", label=_("投资与形象进度不匹配"))
 
     class Meta:
         model = Project
-        fields = ["park", "industry", "level", "stage", "year", "status", "delayed", "is_special_bond"]
+        fields = ["park", "industry", "level", "stage", "year", "status", "delayed", "is_special_bond", "spend_ahead"]
 
     def filter_park(self, queryset, name, value):
         return filter_park_tree(queryset, "park_id", value)

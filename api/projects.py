@@ -49,8 +49,9 @@ from parks.models import Industry, Park
 from projects import services
 from projects.models import PROJECT_CODE_RE, AnnualPlan, InvestmentReport, Level, Project, Stage
 from projects.selectors import can_write_park, projects_visible_to, visible_project_count
-from scheduling.models import Milestone
-from scheduling.selectors import attach_countdowns
+from scheduling import rules
+from scheduling.models import Milestone, SchedulingSettings
+from scheduling.selectors import attach_countdowns, with_spend_ahead
 
 from .filters import InvestmentReportFilter, ProjectFilter
 
@@ -244,6 +245,10 @@ class MilestoneBriefSerializer(serializers.Serializer):
         help_text=h("距计划日期天数（逾期为负）", "Days left (negative = overdue)")
     )
     workdays_left = serializers.SerializerMethodField(help_text=h("距计划日期工作日数", "Working days left"))
+    order_warning = serializers.CharField(
+        allow_null=True,
+        help_text=h("实际日期与节点顺序不符时的提示，顺序正常为 null", "Warning when the actual date breaks the order"),
+    )
 
     def get_days_left(self, obj) -> int | None:
         return obj.countdown["days"]
@@ -277,6 +282,18 @@ class ProjectDetailSerializer(ProjectSerializer):
     annual_plan_pct = serializers.SerializerMethodField(
         help_text=h("本年累计占年度计划的百分比（一位小数，无计划为null）", "Year to date as % of the annual plan")
     )
+    spend_ahead_pp = serializers.SerializerMethodField(
+        help_text=h(
+            "投资进度（累计完成/总投资）减形象进度（标准节点完成比例）的百分点（一位小数；无总投资或无标准节点为null）",
+            "Spend % (cumulative / total investment) minus schedule % (standard nodes done), in points; or null",
+        )
+    )
+    spend_ahead = serializers.SerializerMethodField(
+        help_text=h(
+            "投资与形象进度不匹配：差值超过预警阈值 spend_ahead_pp（默认15个百分点）",
+            "Spending ahead of building: the gap exceeds the settings' spend_ahead_pp (default 15 points)",
+        )
+    )
 
     class Meta(ProjectSerializer.Meta):
         fields = [
@@ -288,6 +305,8 @@ class ProjectDetailSerializer(ProjectSerializer):
             "cumulative_investment",
             "annual_plan",
             "annual_plan_pct",
+            "spend_ahead_pp",
+            "spend_ahead",
         ]
 
     def get_as_of(self, obj) -> str:
@@ -295,7 +314,7 @@ class ProjectDetailSerializer(ProjectSerializer):
 
     @extend_schema_field(MilestoneBriefSerializer(many=True))
     def get_milestones(self, obj):
-        items = attach_countdowns(obj.milestones.all(), as_of=self.context["as_of"])
+        items = rules.set_order_warnings(attach_countdowns(obj.milestones.all(), as_of=self.context["as_of"]))
         return MilestoneBriefSerializer(items, many=True).data
 
     @extend_schema_field(LatestReportSerializer(allow_null=True))
@@ -307,6 +326,23 @@ class ProjectDetailSerializer(ProjectSerializer):
         if not obj.annual_plan:
             return None
         return str(round_half_up(Decimal(obj.ytd_investment) / Decimal(obj.annual_plan) * 100))
+
+    def get_spend_ahead_pp(self, obj) -> str | None:
+        gap = rules.spend_ahead_of(obj, self.context["settings"])[0]
+        return None if gap is None else str(gap)
+
+    def get_spend_ahead(self, obj) -> bool:
+        return rules.spend_ahead_of(obj, self.context["settings"])[1]
+
+
+def spend_ahead_fields(values, settings) -> dict:
+    """The list's spend_ahead_pp and spend_ahead from (total, cumulative, done, nodes)."""
+    total, cumulative, done, nodes = values
+    gap = rules.spend_ahead_gap(cumulative, total, done, nodes)
+    return {
+        "spend_ahead_pp": None if gap is None else str(gap),
+        "spend_ahead": rules.is_spend_ahead(cumulative, total, done, nodes, settings),
+    }
 
 
 def with_investment(queryset, *, as_of: dt.date):
@@ -340,8 +376,13 @@ class ProjectViewSet(ExportMixin, ValuesListMixin, viewsets.ModelViewSet):
     ordering = ["-year", "id"]
     export_name = "projects"
 
+    SPEND_PATHS = ("total_investment", "spend_cumulative", "spend_done", "spend_nodes")
+
     def get_queryset(self):
         qs = projects_visible_to(self.request.user).select_related("park", "industry")
+        if getattr(self, "swagger_fake_view", False):  # the schema: no settings read, no database
+            return qs
+        qs = with_spend_ahead(qs, as_of=_as_of(), settings=self._settings())
         if self.action == "retrieve":
             qs = with_investment(qs, as_of=_as_of()).prefetch_related(
                 Prefetch("milestones", queryset=Milestone.objects.order_by("planned_date", "sequence", "id"))
@@ -360,8 +401,17 @@ class ProjectViewSet(ExportMixin, ValuesListMixin, viewsets.ModelViewSet):
             return visible_project_count(self.request.user)
         return queryset.count()
 
+    def _settings(self) -> SchedulingSettings:
+        if not hasattr(self, "_scheduling_settings"):
+            self._scheduling_settings = SchedulingSettings.load()
+        return self._scheduling_settings
+
+    def values_extra(self):
+        settings = self._settings()
+        return self.SPEND_PATHS, lambda item, values: item.update(spend_ahead_fields(values, settings))
+
     def get_serializer_context(self):
-        return {**super().get_serializer_context(), "as_of": _as_of()}
+        return {**super().get_serializer_context(), "as_of": _as_of(), "settings": self._settings()}
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)

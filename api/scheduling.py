@@ -30,7 +30,14 @@ from projects.selectors import projects_visible_to
 from scheduling import rules, services
 from scheduling.calendar import WorkCalendar
 from scheduling.models import IndustryGrowth, Milestone, MilestoneKind, SchedulingSettings, milestone_order_errors
-from scheduling.selectors import countdown, default_period, industry_growth, overdue_milestones, parse_period
+from scheduling.selectors import (
+    countdown,
+    default_period,
+    industry_growth,
+    overdue_milestones,
+    parse_period,
+    with_order_warnings,
+)
 
 from .scheduling_filters import DelayFilter, MilestoneFilter
 
@@ -106,6 +113,13 @@ class MilestoneSerializer(serializers.ModelSerializer):
     status = serializers.SerializerMethodField(
         label=_lazy("状态"), help_text=h("状态：open 未完成 / done 已完成 / overdue 已逾期", "open / done / overdue")
     )
+    order_warning = serializers.SerializerMethodField(
+        label=_lazy("顺序异常"),
+        help_text=h(
+            "实际日期与节点顺序不符时的提示（如承诺制下先开工后取得施工许可证），顺序正常为 null",
+            "Warning when the actual date breaks the nodes' order (e.g. started before the permit), else null",
+        ),
+    )
 
     class Meta:
         model = Milestone
@@ -123,6 +137,7 @@ class MilestoneSerializer(serializers.ModelSerializer):
             "days_left",
             "workdays_left",
             "status",
+            "order_warning",
         ]
         validators: list = []
 
@@ -149,6 +164,11 @@ class MilestoneSerializer(serializers.ModelSerializer):
             return "done"
         return "overdue" if rules.is_overdue(obj, as_of) else "open"
 
+    def get_order_warning(self, obj) -> str | None:
+        if not hasattr(obj, "order_warning"):
+            with_order_warnings([obj])
+        return obj.order_warning
+
     def validate(self, attrs):
         kind = attrs.get("kind", getattr(self.instance, "kind", None))
         name = attrs.get("name", getattr(self.instance, "name", ""))
@@ -160,9 +180,10 @@ class MilestoneSerializer(serializers.ModelSerializer):
         return attrs
 
     def _check_order(self, attrs) -> None:
-        """The nodes must keep their order (签约 ≤ 供地 ≤ 四证 ≤ 开工 …). The model checks whether
-        this node comes too early; this also catches it coming too late for a node that must
-        follow it, reporting only conflicts this write introduces (not older ones)."""
+        """A plan must keep the nodes' order (签约 ≤ 供地 ≤ 四证 ≤ 开工 …): a 400 on planned_date.
+        The model checks whether this node is planned too early; this also catches it planned
+        too late for a node that must follow it, reporting only conflicts this write introduces
+        (not older ones). Actual dates are facts, accepted in any order (`order_warning`)."""
         instance = self.instance
         project = attrs.get("project") or getattr(instance, "project", None)
         if project is None:
@@ -170,12 +191,11 @@ class MilestoneSerializer(serializers.ModelSerializer):
         candidate = SimpleNamespace(
             kind=attrs.get("kind", getattr(instance, "kind", None)),
             planned_date=attrs.get("planned_date", getattr(instance, "planned_date", None)),
-            actual_date=attrs.get("actual_date", getattr(instance, "actual_date", None)),
         )
         siblings = list(
             Milestone.objects.filter(project=project)
             .exclude(pk=getattr(instance, "pk", None))
-            .only("kind", "planned_date", "actual_date")
+            .only("kind", "planned_date")
         )
         before = milestone_order_errors(siblings)
         after = milestone_order_errors([candidate, *siblings])
@@ -214,6 +234,12 @@ class MilestoneViewSet(ExportMixin, viewsets.ModelViewSet):
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         request_as_of(request)
+
+    def get_serializer(self, *args, **kwargs):
+        # A page (or an export's queryset): every row's order warning from one query.
+        if kwargs.get("many") and args:
+            args = (with_order_warnings(args[0]), *args[1:])
+        return super().get_serializer(*args, **kwargs)
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)

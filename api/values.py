@@ -247,13 +247,28 @@ class ValuesListMixin:
     def list_count(self, queryset) -> int:
         return queryset.count()
 
+    def values_extra(self) -> tuple[tuple[str, ...], Callable | None]:
+        """Columns a view adds to each row besides the serializer's: (ORM paths read after the
+        plan's, function(item, values) that sets the keys computed from them)."""
+        return (), None
+
     def list(self, request, *args, **kwargs):
         plan = values_plan(self.get_serializer_class())
         if plan is None:
             return super().list(request, *args, **kwargs)
         queryset = self.filter_queryset(self.get_queryset())
-        rows = queryset.values_list(*plan.paths)
+        extra_paths, add_extra = self.values_extra()
+        rows = queryset.values_list(*plan.paths, *extra_paths)
         page = self.paginate_queryset(_Rows(lambda: self.list_count(queryset), rows))
-        if page is None:
-            return Response(plan.rows(rows))
-        return self.get_paginated_response(plan.rows(page))
+        data = self._values_rows(plan, rows if page is None else page, add_extra)
+        return Response(data) if page is None else self.get_paginated_response(data)
+
+    @staticmethod
+    def _values_rows(plan: ValuesPlan, tuples, add_extra: Callable | None) -> list[dict]:
+        if add_extra is None:
+            return plan.rows(tuples)
+        tuples, width = list(tuples), len(plan.paths)
+        items = plan.rows(t[:width] for t in tuples)
+        for item, values in zip(items, tuples, strict=True):
+            add_extra(item, values[width:])
+        return items

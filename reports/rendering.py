@@ -107,6 +107,29 @@ def lag_columns() -> list[Column]:
     ]
 
 
+def order_columns() -> list[Column]:
+    return [
+        Column(_("项目名称"), 40, lambda r: r.project),
+        Column(_("所在园区"), 14, lambda r: r.park),
+        Column(_("节点"), 12, lambda r: r.milestone),
+        Column(_("实际完成日期"), 12, lambda r: r.actual_date, number_format="yyyy-mm-dd"),
+        Column(_("顺序异常"), 50, lambda r: r.warning),
+    ]
+
+
+def spend_columns() -> list[Column]:
+    return [
+        Column(_("项目名称"), 40, lambda r: r.project),
+        Column(_("所在园区"), 14, lambda r: r.park),
+        Column(_("所属产业"), 12, lambda r: r.industry),
+        Column(_("总投资（万元）"), 16, lambda r: r.total, align="right", number_format="#,##0.00"),
+        Column(_("累计完成（万元）"), 16, lambda r: r.cumulative, align="right", number_format="#,##0.00"),
+        Column(_("投资进度（%）"), 12, lambda r: r.spend_pct, align="right", number_format="0.0"),
+        Column(_("形象进度（%）"), 12, lambda r: r.schedule_pct, align="right", number_format="0.0"),
+        Column(_("差值（百分点）"), 12, lambda r: r.gap, align="right", number_format="0.0"),
+    ]
+
+
 def summary_columns() -> list[Column]:
     return [
         Column(_("名称"), 20, lambda r: r["name"]),
@@ -195,6 +218,7 @@ def render_html(data: ReportData, *, generated_at: dt.datetime, compact: bool | 
         # One decision for the whole document, so a big report is compact throughout.
         limit = getattr(settings, "REPORTS_PDF_TABLE_MAX_ROWS", 1000)
         size = len(data.delays) + len(data.newly) + len(data.resolved) + len(data.due_soon) + len(data.lagging)
+        size += len(data.order_warnings) + len(data.spend_ahead)
         compact = size > limit
 
     def lst(columns, rows, **kw):
@@ -218,6 +242,8 @@ def render_html(data: ReportData, *, generated_at: dt.datetime, compact: bool | 
         "due_soon": lst(due_columns(), data.due_soon),
         "lagging": lst(lag_columns(), data.lagging),
         "lag_month": data.lag_month,
+        "order_warnings": lst(order_columns(), data.order_warnings),
+        "spend_ahead": lst(spend_columns(), data.spend_ahead),
     }
     return render_to_string("reports/weekly_body.html", context)
 
@@ -248,6 +274,8 @@ def summary_totals(data: ReportData, summary: dict) -> list[tuple[str, int]]:
         (_("本周销号节点"), summary["resolved"]),
         (due_soon_heading(data.due_soon_days), summary["due_soon"]),
         (_("投资滞后项目"), summary["investment_lagging"]),
+        (_("顺序异常节点"), summary["order_warnings"]),
+        (_("投资与形象进度不匹配项目"), summary["spend_ahead"]),
     ]
 
 
@@ -349,6 +377,8 @@ def render_xlsx(data: ReportData, *, generated_at: dt.datetime) -> bytes:
     writer.table_sheet(_("本周销号"), resolved_columns(), data.resolved)
     writer.table_sheet(_("临期节点"), due_columns(), data.due_soon)
     writer.table_sheet(_("投资滞后"), lag_columns(), data.lagging)
+    writer.table_sheet(_("顺序异常"), order_columns(), data.order_warnings)
+    writer.table_sheet(_("投资与形象进度不匹配"), spend_columns(), data.spend_ahead)
     buffer = io.BytesIO()
     writer.wb.save(buffer)
     return buffer.getvalue()

@@ -5,7 +5,9 @@
 2. the milestone ids overdue a week earlier, with enough to say why they left the list;
 3. milestones due in the next `due_soon_days` days (due_soon_milestones) with their countdown;
 4. projects whose year-to-date investment lags the annual plan pro rata (one annotated query);
-5. the park and industry trees (one query each) to roll sub-parks and sub-industries up.
+5. the park and industry trees (one query each) to roll sub-parks and sub-industries up;
+6. the completed nodes whose actual dates break the nodes' order (顺序异常, one query);
+7. the projects spending ahead of their schedule (投资与形象进度不匹配, one annotated query).
 Everything after that (summaries, per-park sections) is arithmetic on those rows in memory."""
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from types import SimpleNamespace
 
 from django.db.models import DecimalField, F, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
@@ -23,7 +26,7 @@ from parks.models import Industry, Park, descendants
 from projects.models import AnnualPlan, InvestmentReport, Project
 from scheduling import rules
 from scheduling.models import Milestone, SchedulingSettings, milestone_label
-from scheduling.selectors import default_period, due_soon_milestones, overdue_milestones
+from scheduling.selectors import default_period, due_soon_milestones, overdue_milestones, with_spend_ahead
 
 WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
 
@@ -119,6 +122,36 @@ class LagRow:
         return _("投资严重滞后") if self.severity == "red" else _("投资偏慢")
 
 
+@dataclass(slots=True)
+class OrderRow:
+    """A completed node whose actual date breaks the nodes' order (顺序异常)."""
+
+    milestone_id: int
+    project_id: int
+    project: str
+    park_id: int
+    park: str
+    milestone: str
+    actual_date: dt.date
+    warning: str
+
+
+@dataclass(slots=True)
+class SpendRow:
+    """A project spending more than spend_ahead_pp points ahead of its schedule."""
+
+    project_id: int
+    project: str
+    park_id: int
+    park: str
+    industry: str
+    total: Decimal
+    cumulative: Decimal
+    spend_pct: Decimal
+    schedule_pct: Decimal
+    gap: Decimal
+
+
 @dataclass
 class ReportData:
     week: str
@@ -132,6 +165,9 @@ class ReportData:
     parks: dict[int, dict] = field(default_factory=dict)  # id → {name, code, parent_id, sort_order}
     industries: dict[int, dict] = field(default_factory=dict)
     scope_park_id: int | None = None  # None: the whole city
+    order_warnings: list[OrderRow] = field(default_factory=list)  # 顺序异常 (section 六)
+    spend_ahead: list[SpendRow] = field(default_factory=list)  # 投资与形象进度不匹配 (section 七)
+    spend_ahead_pp: Decimal | None = None  # the threshold the section used
     # The commission's thresholds the report was computed with (SchedulingSettings).
     red_after_days: int = field(kw_only=True)
     due_soon_days: int = field(kw_only=True)
@@ -155,6 +191,9 @@ class ReportData:
             parks=self.parks,
             industries=self.industries,
             scope_park_id=park_id,
+            order_warnings=[r for r in self.order_warnings if r.park_id in ids],
+            spend_ahead=[r for r in self.spend_ahead if r.park_id in ids],
+            spend_ahead_pp=self.spend_ahead_pp,
             red_after_days=self.red_after_days,
             due_soon_days=self.due_soon_days,
         )
@@ -216,6 +255,8 @@ class ReportData:
             "due_soon": len(self.due_soon),
             "due_soon_days": self.due_soon_days,
             "investment_lagging": len(self.lagging),
+            "order_warnings": len(self.order_warnings),
+            "spend_ahead": len(self.spend_ahead),
             "by_park": [
                 {"code": self.parks[pk]["code"], "name": self.parks[pk]["name"], **count(rows)}
                 for pk, rows in sorted(
@@ -435,6 +476,17 @@ def _due_rows(*, as_of: dt.date, thresholds: SchedulingSettings) -> list[DueRow]
     return due_soon
 
 
+def _project_fields(project: Project) -> dict:
+    """The project columns of a project row of the report (park and industry selected)."""
+    return {
+        "project_id": project.pk,
+        "project": project.name,
+        "park_id": project.park_id,
+        "park": project.park.name,
+        "industry": project.industry.name,
+    }
+
+
 def _lag_rows(*, as_of: dt.date, thresholds: SchedulingSettings) -> tuple[dt.date, list[LagRow]]:
     """The projects whose investment lags, with expected figure, progress and severity (one query)."""
     month, lag = investment_lagging(as_of=as_of, settings=thresholds)
@@ -444,11 +496,7 @@ def _lag_rows(*, as_of: dt.date, thresholds: SchedulingSettings) -> tuple[dt.dat
         pct = (ytd * 100 / expected) if expected else Decimal(0)
         lagging.append(
             LagRow(
-                project_id=project.pk,
-                project=project.name,
-                park_id=project.park_id,
-                park=project.park.name,
-                industry=project.industry.name,
+                **_project_fields(project),
                 plan=plan,
                 expected=expected.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP),
                 ytd=ytd,
@@ -457,6 +505,62 @@ def _lag_rows(*, as_of: dt.date, thresholds: SchedulingSettings) -> tuple[dt.dat
             )
         )
     return month, lagging
+
+
+def _order_rows(*, as_of: dt.date) -> list[OrderRow]:
+    """The completed nodes (actual date on or before the Monday) of active projects whose
+    actual dates break the nodes' order (scheduling.rules.order_warnings), in one query."""
+    nodes = [
+        SimpleNamespace(pk=r[0], project_id=r[1], kind=r[2], actual_date=r[3], row=r)
+        for r in _active_milestones()
+        .filter(actual_date__lte=as_of)
+        .order_by(
+            "project__park__sort_order", "project__park__code", "project__name", "project_id", "actual_date", "pk"
+        )
+        .values_list(
+            "pk",
+            "project_id",
+            "kind",
+            "actual_date",
+            "project__name",
+            "project__park_id",
+            "project__park__name",
+            "name",
+        )
+    ]
+    rows = []
+    for m in rules.set_order_warnings(nodes):
+        if m.order_warning:
+            pk, project_id, kind, actual, project, park_id, park, name = m.row
+            rows.append(
+                OrderRow(pk, project_id, project, park_id, park, milestone_label(kind, name), actual, m.order_warning)
+            )
+    return rows
+
+
+def _pct(value: Decimal) -> Decimal:
+    return value.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def _spend_rows(*, as_of: dt.date, thresholds: SchedulingSettings) -> list[SpendRow]:
+    """The active projects spending ahead of their schedule as of the Monday (one query)."""
+    projects = (
+        with_spend_ahead(Project.objects.active(), as_of=as_of, settings=thresholds)
+        .filter(spend_ahead=True)
+        .select_related("park", "industry")
+        .order_by("park__sort_order", "park__code", "name", "pk")
+    )
+    return [
+        SpendRow(
+            **_project_fields(p),
+            total=p.total_investment,
+            cumulative=p.spend_cumulative,
+            spend_pct=_pct(Decimal(p.spend_cumulative) * 100 / p.total_investment),
+            schedule_pct=_pct(Decimal(p.spend_done * 100) / p.spend_nodes),
+            gap=rules.spend_ahead_of(p, thresholds)[0],
+        )
+        for p in projects
+    ]
 
 
 def weekly_report_data(*, week: str, as_of: dt.date) -> ReportData:
@@ -478,6 +582,9 @@ def weekly_report_data(*, week: str, as_of: dt.date) -> ReportData:
         lag_month=month,
         parks=parks,
         industries=industries,
+        order_warnings=_order_rows(as_of=as_of),
+        spend_ahead=_spend_rows(as_of=as_of, thresholds=thresholds),
+        spend_ahead_pp=thresholds.spend_ahead_pp,
         red_after_days=thresholds.red_after_days,
         due_soon_days=thresholds.due_soon_days,
     )

@@ -79,7 +79,14 @@ class HolidayAdmin(admin.ModelAdmin):
 class SchedulingSettingsAdmin(admin.ModelAdmin):
     """One row (pk=1): it can be changed, not added twice or deleted."""
 
-    list_display = ["__str__", "red_after_days", "due_soon_days", "invest_yellow_pct", "invest_red_pct"]
+    list_display = [
+        "__str__",
+        "red_after_days",
+        "due_soon_days",
+        "invest_yellow_pct",
+        "invest_red_pct",
+        "spend_ahead_pp",
+    ]
 
     def has_add_permission(self, request):
         return not SchedulingSettings.objects.exists()

@@ -58,32 +58,56 @@ def milestone_label(kind: str | None, name: str | None = "") -> str:
     return name or str(dict(MilestoneKind.choices).get(kind, kind))
 
 
-def milestone_order_errors(items) -> dict[int, dict[str, str]]:
-    """Check the implied order of a project's milestones.
-
-    `items` is a sequence of objects with `kind`, `planned_date`, `actual_date` (and optionally
-    `name`). Returns {index: {field: message}} for each item whose date comes before that of a
-    node that must precede it; empty when the set is consistent. Used by the model, the forms
-    and the API so the rule lives in one place."""
-    errors: dict[int, dict[str, str]] = {}
-    labels = dict(MilestoneKind.choices)
-    for field in ("planned_date", "actual_date"):
-        for i, a in enumerate(items):
-            rank_a = MILESTONE_RANK.get(a.kind)
-            date_a = getattr(a, field)
-            if rank_a is None or date_a is None:
+def order_conflicts(items, field: str) -> dict[int, tuple[object, bool]]:
+    """The nodes of `items` whose `field` date breaks MILESTONE_RANK: {index: (other, early)}
+    with the first node it conflicts with, `early` True when it comes before a node that must
+    precede it, False when after a node that must follow it (then only if it does not come too
+    early as well). Items have `kind` and the date `field`; nodes of the same rank, an “other”
+    node or a missing date never conflict. The one order check of both rules below."""
+    found: dict[int, tuple[object, bool]] = {}
+    for i, a in enumerate(items):
+        rank_a, date_a = MILESTONE_RANK.get(a.kind), getattr(a, field)
+        if rank_a is None or date_a is None:
+            continue
+        late = None
+        for b in items:
+            rank_b, date_b = MILESTONE_RANK.get(b.kind), getattr(b, field)
+            if rank_b is None or date_b is None:
                 continue
-            for b in items:
-                rank_b = MILESTONE_RANK.get(b.kind)
-                date_b = getattr(b, field)
-                if rank_b is None or date_b is None or rank_b >= rank_a:
-                    continue
-                if date_a < date_b:
-                    errors.setdefault(i, {})[field] = str(
-                        _("“%(a)s”的日期（%(da)s）不能早于“%(b)s”（%(db)s）。")
-                        % {"a": labels[a.kind], "da": date_a.isoformat(), "b": labels[b.kind], "db": date_b.isoformat()}
-                    )
-                    break
+            if rank_b < rank_a and date_a < date_b:
+                found[i] = (b, True)
+                break
+            if late is None and rank_b > rank_a and date_a > date_b:
+                late = b
+        if i not in found and late is not None:
+            found[i] = (late, False)
+    return found
+
+
+def milestone_order_errors(items) -> dict[int, dict[str, str]]:
+    """The order rule of planned dates (a plan must keep the nodes' order).
+
+    `items` is a sequence of objects with `kind` and `planned_date`. Returns
+    {index: {"planned_date": message}} for each item planned before a node that must precede it;
+    empty when the plan is consistent. Used by the model, the forms, the API and the template
+    service so the rule lives in one place. Actual dates are facts and are never refused: their
+    order gives a warning (scheduling.rules.order_warnings)."""
+    labels = dict(MilestoneKind.choices)
+    errors: dict[int, dict[str, str]] = {}
+    for i, (b, early) in order_conflicts(items, "planned_date").items():
+        if early:
+            a = items[i]
+            errors[i] = {
+                "planned_date": str(
+                    _("“%(a)s”的日期（%(da)s）不能早于“%(b)s”（%(db)s）。")
+                    % {
+                        "a": labels[a.kind],
+                        "da": a.planned_date.isoformat(),
+                        "b": labels[b.kind],
+                        "db": b.planned_date.isoformat(),
+                    }
+                )
+            }
     return errors
 
 
@@ -237,6 +261,14 @@ class SchedulingSettings(models.Model):
         decimal_places=2,
         default=50,
         validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+    spend_ahead_pp = models.DecimalField(
+        _("投资与形象进度不匹配阈值（百分点）"),
+        max_digits=5,
+        decimal_places=2,
+        default=15,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text=_("累计完成投资占总投资的比例超过节点完成比例多少个百分点时预警"),
     )
 
     class Meta:

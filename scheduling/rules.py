@@ -12,6 +12,16 @@
   (Jan..M) against the annual plan pro rata (plan × M/12): below invest_red_pct % red, below
   invest_yellow_pct % yellow, else green; no plan (or a zero plan) is "none". Compared without
   division: ytd × 1200 < plan × M × pct.
+- Order of facts (顺序异常): actual dates are facts and are accepted in any order (开工 before the
+  施工许可证 is issued happens under 承诺制 / 容缺受理); a node whose actual date breaks the
+  nodes' order (MILESTONE_RANK) carries a warning naming the node it conflicts with. Planned
+  dates keep the order rule as an error (scheduling.models.milestone_order_errors).
+- Spending ahead of building (投资与形象进度不匹配): spend % = cumulative completed investment
+  (the monthly reports of periods up to D) / total_investment × 100; schedule % = the project's
+  standard nodes (every kind but “other”, each weighted equally) completed on D / its standard
+  nodes × 100. The gap spend % − schedule % is undefined without a total investment or a
+  standard node; the project is spending ahead when the gap exceeds spend_ahead_pp points.
+  Compared without division: cum × 100 × n − done × 100 × total > pp × total × n.
 
 Each rule is written here as an ORM form (Q objects and expressions for selectors, filters, the
 API and the pages), a SQL fragment for the jobs' raw statements (named parameters from
@@ -21,14 +31,32 @@ Thresholds come from a `SchedulingSettings` the caller loads once (never per row
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import connection
-from django.db.models import Case, CharField, DateField, DecimalField, F, IntegerField, Q, Value, When
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    DateField,
+    DecimalField,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.expressions import ExpressionWrapper, Func
+from django.db.models.functions import Coalesce
 from django.db.models.lookups import LessThan
+from django.utils.translation import gettext as _
 
-from .models import Severity
+from projects.models import InvestmentReport
+
+from .models import MILESTONE_RANK, Milestone, MilestoneKind, Severity, order_conflicts
 
 RED = Severity.RED.value
 YELLOW = Severity.YELLOW.value
@@ -112,6 +140,65 @@ def countdown_level(days: int | None, settings) -> str | None:
 
 def milestone_level(milestone, as_of: dt.date, settings) -> str | None:
     return countdown_level(days_left(milestone, as_of), settings)
+
+
+def order_warnings(items) -> dict[int, str]:
+    """{index: message} for each item (with `kind`, `actual_date`) whose actual date breaks the
+    nodes' order; the others have none. A warning, never an error: facts are kept as they are."""
+    labels = dict(MilestoneKind.choices)
+    warnings = {}
+    for i, (other, early) in order_conflicts(items, "actual_date").items():
+        a = items[i]
+        if early:
+            text = _("“%(a)s”的实际日期（%(da)s）早于“%(b)s”（%(db)s），与节点顺序不符。")
+        else:
+            text = _("“%(a)s”的实际日期（%(da)s）晚于“%(b)s”（%(db)s），与节点顺序不符。")
+        warnings[i] = text % {
+            "a": labels[a.kind],
+            "da": a.actual_date.isoformat(),
+            "b": labels[other.kind],
+            "db": other.actual_date.isoformat(),
+        }
+    return warnings
+
+
+def set_order_warnings(milestones) -> list:
+    """Set `.order_warning` (message or None) on each milestone of an already fetched list that
+    holds whole projects (each project's milestones compared among themselves); no query."""
+    items = list(milestones)
+    by_project: dict[int, list] = {}
+    for m in items:
+        by_project.setdefault(m.project_id, []).append(m)
+    for group in by_project.values():
+        found = order_warnings(group)
+        for i, m in enumerate(group):
+            m.order_warning = found.get(i)
+    return items
+
+
+STANDARD_KINDS = tuple(MILESTONE_RANK)
+
+
+def is_standard(kind: str) -> bool:
+    """A node that counts in the schedule's progress (every kind but “other”, weighted equally)."""
+    return kind in MILESTONE_RANK
+
+
+def spend_ahead_gap(cumulative: Decimal, total: Decimal | None, done: int, nodes: int) -> Decimal | None:
+    """spend % − schedule % in percentage points, one decimal (half up); None when either share
+    is undefined (no total investment, no standard node)."""
+    if not total or not nodes:
+        return None
+    gap = Decimal(cumulative) * 100 / Decimal(total) - Decimal(done) * 100 / Decimal(nodes)
+    return gap.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def is_spend_ahead(cumulative: Decimal, total: Decimal | None, done: int, nodes: int, settings) -> bool:
+    """Exactly the ORM form's comparison (no rounding): gap > spend_ahead_pp."""
+    if not total or not nodes:
+        return False
+    pp = Decimal(settings.spend_ahead_pp)
+    return Decimal(cumulative) * 100 * nodes - Decimal(done) * 100 * Decimal(total) > pp * Decimal(total) * nodes
 
 
 # --- ORM forms -----------------------------------------------------------------------------------
@@ -212,6 +299,41 @@ def investment_status(ytd: Decimal, plan: Decimal | None, *, months: int, settin
     if ytd * 1200 < plan * months * Decimal(settings.invest_yellow_pct):
         return YELLOW
     return GREEN
+
+
+def spend_ahead_of(project, settings) -> tuple[Decimal | None, bool]:
+    """(gap, spending ahead) of a project annotated by `spend_ahead_annotations`."""
+    args = (project.spend_cumulative, project.total_investment, project.spend_done, project.spend_nodes)
+    return spend_ahead_gap(*args), is_spend_ahead(*args, settings)
+
+
+def spend_ahead_annotations(as_of: dt.date) -> dict:
+    """The inputs of the spend-ahead rule for each project of a queryset, as correlated
+    subqueries (one statement whatever the number of projects): spend_cumulative (the reports
+    of periods up to `as_of`), spend_nodes (standard nodes), spend_done (of those, completed on
+    `as_of`)."""
+    reports = InvestmentReport.objects.filter(project=OuterRef("pk"), period__lte=as_of).order_by().values("project")
+    nodes = Milestone.objects.filter(project=OuterRef("pk"), kind__in=STANDARD_KINDS).order_by().values("project")
+    done = nodes.filter(actual_date__lte=as_of)
+    zero = Value(Decimal("0.00"), output_field=_MONEY)
+    return {
+        "spend_cumulative": Coalesce(
+            Subquery(reports.annotate(s=Sum("amount")).values("s"), output_field=_MONEY), zero, output_field=_MONEY
+        ),
+        "spend_nodes": Coalesce(Subquery(nodes.annotate(c=Count("id")).values("c")), Value(0)),
+        "spend_done": Coalesce(Subquery(done.annotate(c=Count("id")).values("c")), Value(0)),
+    }
+
+
+def spend_ahead_q(settings) -> Q:
+    """On a queryset annotated with `spend_ahead_annotations`: spending more than spend_ahead_pp
+    points ahead of the schedule (the same comparison as `is_spend_ahead`)."""
+    total, n = F("total_investment"), F("spend_nodes")
+    spent = ExpressionWrapper(F("spend_cumulative") * Value(100) * n, output_field=_MONEY)
+    built = ExpressionWrapper(F("spend_done") * Value(100) * total, output_field=_MONEY)
+    allowed = ExpressionWrapper(Value(Decimal(settings.spend_ahead_pp)) * total * n, output_field=_MONEY)
+    ahead = ExpressionWrapper(spent - built, output_field=_MONEY)
+    return Q(total_investment__gt=0, spend_nodes__gt=0) & Q(LessThan(allowed, ahead))
 
 
 # --- SQL fragments (named parameters of `sql_params`) ------------------------------------------

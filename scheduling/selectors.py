@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -79,6 +79,34 @@ def attach_countdowns(milestones, *, as_of: dt.date, calendar: WorkCalendar | No
     for milestone in items:
         milestone.countdown = countdown(milestone, as_of=as_of, calendar=cal)
     return items
+
+
+def with_order_warnings(milestones) -> list:
+    """Set `.order_warning` (scheduling.rules.order_warnings: the actual dates' order) on each
+    milestone of a page or a queryset, comparing it with all the nodes of its project: one query
+    for the whole page (a queryset's projects are read as a subquery), none per row."""
+    items = list(milestones)
+    if isinstance(milestones, QuerySet):
+        scope = milestones.order_by().values("project_id")
+    else:
+        scope = {m.project_id for m in items}
+    if not items:
+        return items
+    nodes = rules.set_order_warnings(
+        Milestone.objects.filter(project_id__in=scope).order_by().only("id", "project_id", "kind", "actual_date")
+    )
+    found = {m.pk: m.order_warning for m in nodes}
+    for m in items:
+        m.order_warning = found.get(m.pk)
+    return items
+
+
+def with_spend_ahead(queryset: QuerySet[Project], *, as_of: dt.date, settings: SchedulingSettings) -> QuerySet:
+    """Annotate each project with the spend-ahead inputs (scheduling.rules) and `spend_ahead`
+    (the rule's ORM form): one statement for a whole list, usable as a filter."""
+    return queryset.annotate(**rules.spend_ahead_annotations(as_of)).annotate(
+        spend_ahead=ExpressionWrapper(rules.spend_ahead_q(settings), output_field=BooleanField())
+    )
 
 
 def slip_days(milestone: Milestone) -> int:

@@ -144,10 +144,13 @@ def board_marks(milestones, *, as_of, start, end, x, settings):
             if start <= m.baseline_date <= end:
                 px, bx = x(m.planned_date), x(m.baseline_date)
                 extras.append({"bx": bx, "sx": min(px, bx), "sw": round(abs(px - bx), 2), "title": title})
+        warning = getattr(m, "order_warning", None)
         if m.actual_date:
             title += f" / {_('实际')} {m.actual_date}"
+            if warning:
+                title += f"\n{_('顺序异常')}：{warning}"
             if start <= m.actual_date <= end:
-                extras.append({"ax": x(m.actual_date), "title": title})
+                extras.append({"ax": x(m.actual_date), "title": title, "odd": bool(warning)})
         by_day.setdefault(m.planned_date, []).append((m, css, title))
     marks = []
     for i, (day, items) in enumerate(by_day.items()):
@@ -161,6 +164,7 @@ def board_marks(milestones, *, as_of, start, end, x, settings):
                 "css": css,
                 "title": "\n".join(t for _m, _c, t in items),
                 "up": i % 2 == 1,
+                "odd": any(getattr(m, "order_warning", None) for m, _c, _t in items),
             }
         )
     return extras + marks, before, after

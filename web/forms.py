@@ -167,6 +167,7 @@ class ProjectFilterForm(forms.Form):
     level = forms.ChoiceField(choices=[("", "—")] + Level.choices, required=False, label=gettext_lazy("级别"))
     stage = forms.ChoiceField(choices=[("", "—")] + Stage.choices, required=False, label=gettext_lazy("阶段"))
     status = forms.ChoiceField(choices=[("", "—")] + Status.choices, required=False, label=gettext_lazy("状态"))
+    spend_ahead = forms.BooleanField(required=False, label=gettext_lazy("投资与形象进度不匹配"))
 
     def __init__(self, *args, parks=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -56,6 +56,10 @@ def test_project_list_matches_the_serializer(varied, commission_user):
     assert response.status_code == 200
     rows = response.json()["results"]
     expected = drf_page(ProjectSerializer, Project.objects.active().order_by("id"))
+    # The view adds the spend-ahead columns (scheduling.rules): no total investment (plain) or
+    # no standard node (full) leaves them undefined.
+    extra = [{key: row.pop(key) for key in ("spend_ahead_pp", "spend_ahead")} for row in rows]
+    assert extra == [{"spend_ahead_pp": None, "spend_ahead": False}] * 2
     assert rows == expected
     full = next(r for r in rows if r["id"] == varied[1].pk)
     # The formats themselves, not only "same as DRF".

@@ -7,6 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from scheduling import rules
 from scheduling.models import Milestone
 from scheduling.services import milestone_create, milestone_update
 from tests import factories
@@ -43,13 +44,28 @@ def test_completion_before_construction_start_is_refused_naming_the_field(projec
 
 
 @pytest.mark.django_db
-def test_actual_dates_keep_the_order_too(project, commission_user):
+def test_actual_dates_out_of_order_are_kept_with_a_warning(project, commission_user):
+    """Facts as they happened: 主体完工 recorded a day before 开工 is stored, and both nodes
+    say why they look wrong (scheduling.rules.order_warnings); nothing is refused."""
     start = create(commission_user, project, kind="construction_start", planned_date=D(2025, 3, 1))
     milestone_update(user=commission_user, milestone=start, data={"actual_date": D(2025, 4, 10)})
-    with pytest.raises(ValidationError) as exc:
-        create(commission_user, project, kind="topping_out", planned_date=D(2025, 12, 1), actual_date=D(2025, 4, 9))
-    assert exc.value.message_dict == {"actual_date": ["“主体完工”的日期（2025-04-09）不能早于“开工”（2025-04-10）。"]}
-    assert Milestone.objects.count() == 1
+    create(commission_user, project, kind="topping_out", planned_date=D(2025, 12, 1), actual_date=D(2025, 4, 9))
+    nodes = rules.set_order_warnings(Milestone.objects.order_by("planned_date"))
+    assert [(m.kind, m.actual_date, m.order_warning) for m in nodes] == [
+        (
+            "construction_start",
+            D(2025, 4, 10),
+            "“开工”的实际日期（2025-04-10）晚于“主体完工”（2025-04-09），与节点顺序不符。",
+        ),
+        (
+            "topping_out",
+            D(2025, 4, 9),
+            "“主体完工”的实际日期（2025-04-09）早于“开工”（2025-04-10），与节点顺序不符。",
+        ),
+    ]
+    # In order again once corrected: no warning left.
+    milestone_update(user=commission_user, milestone=start, data={"actual_date": D(2025, 4, 9)})
+    assert [m.order_warning for m in rules.set_order_warnings(Milestone.objects.all())] == [None, None]
 
 
 @pytest.mark.django_db

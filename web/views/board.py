@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.shortcuts import render
 
+from scheduling import rules
 from scheduling.models import Milestone, SchedulingSettings
 from web.charts import _month_add, board_marks
 from web.forms import (
@@ -59,8 +60,10 @@ def board(request):
     groups: OrderedDict = OrderedDict()
     for p in page.object_list:
         key = p.park if group == "park" else p.industry
+        milestones = rules.set_order_warnings(p.milestones.all())
+        p.order_warnings = [m.order_warning for m in milestones if m.order_warning]
         p.marks, p.before, p.after = board_marks(
-            p.milestones.all(), as_of=as_of, start=start, end=end, x=x, settings=thresholds
+            milestones, as_of=as_of, start=start, end=end, x=x, settings=thresholds
         )
         if p.next_date:
             p.cd = countdown_text((p.next_date - as_of).days, kind_label(p.next_kind, p.next_name))

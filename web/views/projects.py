@@ -17,6 +17,7 @@ from projects.models import Level, Stage, Status
 from projects.selectors import can_write_park, projects_visible_to
 from scheduling import rules
 from scheduling.models import SchedulingSettings
+from scheduling.selectors import with_spend_ahead
 from web.charts import timeline
 from web.exports import projects_workbook
 from web.forms import (
@@ -43,6 +44,7 @@ SORTS = {
 
 def filtered_projects(request, as_of: dt.date):
     qs, _park = scoped_by_park(request, projects_visible_to(request.user))
+    qs = with_spend_ahead(qs, as_of=as_of, settings=SchedulingSettings.load())
     parks = visible_parks(request.user)
     form = ProjectFilterForm(request.GET or None, parks=parks)
     if form.is_valid():
@@ -54,6 +56,8 @@ def filtered_projects(request, as_of: dt.date):
         for key in ("level", "stage", "status"):
             if d[key]:
                 qs = qs.filter(**{key: d[key]})
+        if d["spend_ahead"]:
+            qs = qs.filter(spend_ahead=True)
         if d["q"]:
             q = d["q"].strip()
             qs = qs.filter(Q(name__icontains=q) | Q(owner__icontains=q) | Q(code__icontains=q))
@@ -131,7 +135,7 @@ def project_detail(request, pk: int):
     project = get_object_or_404(projects_visible_to(request.user).select_related("park", "industry"), pk=pk)
     as_of = today()
     thresholds = SchedulingSettings.load()
-    milestones = list(project.milestones.order_by("planned_date", "sequence", "id"))
+    milestones = rules.set_order_warnings(project.milestones.order_by("planned_date", "sequence", "id"))
     for m in milestones:
         if rules.is_open(m, as_of):
             m.cd = countdown_text((m.planned_date - as_of).days, m.display_name)
@@ -148,6 +152,9 @@ def project_detail(request, pk: int):
         r.plan = plan
         r.plan_pct = (r.cumulative / plan * 100).quantize(Decimal("0.1")) if plan else None
     total_done = sum((r.amount for r in reports), Decimal(0))
+    standard = [m for m in milestones if rules.is_standard(m.kind)]
+    spent = sum((r.amount for r in reports if r.period <= as_of), Decimal(0))  # as the ORM form
+    spend = (spent, project.total_investment, sum(rules.is_done(m, as_of) for m in standard), len(standard))
     return render(
         request,
         "projects/project_detail.html",
@@ -158,6 +165,8 @@ def project_detail(request, pk: int):
             "reports": list(reversed(reports)),
             "plans": sorted(plans.items()),
             "total_done": total_done,
+            "spend_ahead_pp": rules.spend_ahead_gap(*spend),
+            "spend_ahead": rules.is_spend_ahead(*spend, thresholds),
             "history": history_entries(project),
             "as_of": as_of,
             "thresholds": thresholds,
