@@ -10,14 +10,16 @@ naming the field, never stored, never a 500.
 - `validate_date_in_range` the model validator (on every DateField that people enter);
 - `parse_date(text, *, field=None)` → a date from strict "YYYY-MM-DD" text, range-checked;
 - `parse_date_param(name, value)` → a query parameter's date, None when absent.
-The doors wrap these: api.fields.DateField (DRF), web.forms.DateField (forms), the import's
-projects.imports.parse_date."""
+- `DateFormField` the form field of the web forms and the API's date filters.
+The API's serializer field (api.fields.DateField) and the import (projects.imports.parse_date)
+wrap these."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
 
+from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -73,11 +75,14 @@ def validate_date_in_range(value) -> None:
         raise ValidationError(exc.message, code=exc.code) from None
 
 
-def parse_date(value, *, field: str | None = None) -> dt.date:
-    """A date or strict "YYYY-MM-DD" text (not 20260520, not 2026-02-30) inside the range."""
+def parse_date(value, *, field: str | None = None, cell: bool = False) -> dt.date:
+    """A date or strict "YYYY-MM-DD" text (not 20260520, not 2026-02-30) inside the range. With
+    `cell=True` (an Excel cell) 2026/05/31 and 2026.05.31 are read too."""
     if isinstance(value, dt.date):
         return check_date(value, field=field)
     text = value.strip() if isinstance(value, str) else ""
+    if cell:
+        text = text.replace("/", "-").replace(".", "-")
     try:
         if not TEXT_RE.match(text):
             raise ValueError
@@ -92,3 +97,16 @@ def parse_date_param(name: str, value) -> dt.date | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     return parse_date(value, field=name)
+
+
+class DateFormField(forms.DateField):
+    """A form field (web forms, the API's query-string filters) that reads dates by the one rule:
+    strict YYYY-MM-DD inside the range, its message naming what is wrong."""
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        try:
+            return parse_date(value)
+        except DateError as exc:
+            raise ValidationError(exc.message, code=exc.code) from None

@@ -9,7 +9,6 @@ from decimal import Decimal
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from common import periods
 from common.dates import parse_date_param
@@ -88,6 +87,7 @@ def slip_days(milestone: Milestone) -> int:
 
 
 # --- Periods ----------------------------------------------------------------------------------
+
 
 def parse_period(value: str | dt.date | None, *, today: dt.date | None = None) -> dt.date:
     """'YYYY-MM' → first of that month; None → the default period. Raises ValueError with a

@@ -53,7 +53,9 @@ class LoopCalendar:
 FIRST, LAST = date_range()
 official = st.dates(dt.date(2004, 1, 1), dt.date(2026, 12, 31))
 fallback = st.one_of(st.dates(FIRST, dt.date(2003, 12, 31)), st.dates(dt.date(2027, 1, 1), LAST))
-border = st.one_of(st.dates(dt.date(2003, 11, 1), dt.date(2004, 2, 28)), st.dates(dt.date(2026, 11, 1), dt.date(2027, 2, 28)))
+border = st.one_of(
+    st.dates(dt.date(2003, 11, 1), dt.date(2004, 2, 28)), st.dates(dt.date(2026, 11, 1), dt.date(2027, 2, 28))
+)
 any_day = st.one_of(official, fallback, border)
 rows = st.dictionaries(st.one_of(fallback, border, official), st.booleans(), max_size=25)
 
