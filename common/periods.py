@@ -55,10 +55,3 @@ def parse_period(value, *, cell: bool = False) -> dt.date:
         raise PeriodError(INVALID_PERIOD, "invalid")
     return check_period(dt.date(int(match.group(1)), int(match.group(2)), 1))
 
-
-def parse_period_or(value, default: dt.date) -> dt.date:
-    """A period from a page's query string; a missing or bad one gives `default`."""
-    try:
-        return parse_period(value)
-    except PeriodError:
-        return default

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from decimal import Decimal
+from io import StringIO
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -354,3 +355,18 @@ def test_a_row_stored_out_of_range_before_the_rule_still_reads(api, web, project
     assert api.get(f"/api/v1/projects/{project.pk}/").status_code == 200
     assert web.get(f"/projects/{project.pk}/").status_code == 200
     assert api.get("/api/v1/milestones/?format=xlsx").status_code == 200
+
+
+def test_the_operator_check_lists_rows_out_of_range_and_changes_nothing(project, milestone):
+    out = StringIO()
+    call_command("check_date_range", stdout=out)
+    assert "所有日期均在 2000-01-01 至 2100-12-31 之内。" in out.getvalue()
+    Milestone.objects.filter(pk=milestone.pk).update(planned_date=dt.date(9999, 12, 31))
+    Project.objects.filter(pk=project.pk).update(target_date=dt.date(1, 1, 1))
+    out = StringIO()
+    with pytest.raises(CommandError, match="2 条记录的日期超出"):
+        call_command("check_date_range", stdout=out)
+    assert f"scheduling.Milestone #{milestone.pk}: planned_date=9999-12-31, baseline_date=2026-06-01" in out.getvalue()
+    assert f"projects.Project #{project.pk}: target_date=0001-01-01" in out.getvalue()
+    milestone.refresh_from_db()
+    assert milestone.planned_date == dt.date(9999, 12, 31)
