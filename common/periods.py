@@ -54,4 +54,3 @@ def parse_period(value, *, cell: bool = False) -> dt.date:
     if match is None or not 1 <= int(match.group(2)) <= 12:
         raise PeriodError(INVALID_PERIOD, "invalid")
     return check_period(dt.date(int(match.group(1)), int(match.group(2)), 1))
-
