@@ -370,3 +370,10 @@ def test_the_operator_check_lists_rows_out_of_range_and_changes_nothing(project,
     assert f"projects.Project #{project.pk}: target_date=0001-01-01" in out.getvalue()
     milestone.refresh_from_db()
     assert milestone.planned_date == dt.date(9999, 12, 31)
+
+
+@pytest.mark.parametrize("value", ["0001-01-01", "9999-12-31", "20260520"])
+def test_load_demo_today(value):
+    with pytest.raises(CommandError, match="--today"):
+        call_command("load_demo", "--today", value)
+    assert not Project.objects.exists()
