@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 from drf_spectacular.utils import extend_schema_field
@@ -11,11 +12,24 @@ from rest_framework import serializers
 from common import dates
 from common.money import AMOUNT_PLACES, WAN_DIGITS, AmountError, parse_amount
 from common.periods import PeriodError, parse_period
+from common.text import LONG_TEXT, TextRule
 
 
 def h(zh: str, en: str) -> str:
     """A schema description in both languages: "总投资（万元）/ Total investment (10^4 yuan)"."""
     return f"{zh} / {en}"
+
+
+class CleanTextField(serializers.CharField):
+    """A free-text field by the one text rule (common.text): control characters refused (a
+    multi-line field keeps tab, LF and CR); a multi-line field is at most LONG_TEXT characters
+    unless told otherwise (the model's limit)."""
+
+    def __init__(self, *, multiline: bool = False, **kwargs):
+        if multiline:
+            kwargs.setdefault("max_length", LONG_TEXT)
+        super().__init__(**kwargs)
+        self.validators.append(TextRule(multiline=multiline))
 
 
 class AmountField(serializers.DecimalField):
@@ -82,6 +96,35 @@ def parse_date_param(value: str | None, *, name: str) -> dt.date | None:
         return dates.parse_date_param(name, value)
     except dates.DateError as exc:
         raise serializers.ValidationError({name: [exc.message]}, code=exc.code) from None
+
+
+MAX_ID = 2**63 - 1  # the largest id a bigint primary key holds
+
+
+def strict_id(data) -> int | None:
+    """An id as JSON or a form sends it: an integer (not a bool) or a string of ASCII digits.
+    Anything else is None: a float (1.5 was read as 1), "1.0", " 1", full-width digits, and ids
+    out of the key's range, so no value is ever coerced into some other record's id."""
+    if isinstance(data, bool):
+        return None
+    if isinstance(data, str) and data.isascii() and data.isdigit():
+        data = int(data)
+    if isinstance(data, int) and 0 < data <= MAX_ID:
+        return data
+    return None
+
+
+INTEGER_TEXT = re.compile(r"-?[0-9]+")
+
+
+class StrictIntegerField(serializers.IntegerField):
+    """An integer as JSON sends it, or a string of ASCII digits: never coerced from a float or
+    from "1.0" (DRF's IntegerField reads 1.5 and "1.0" as 1)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool | float) or (isinstance(data, str) and not INTEGER_TEXT.fullmatch(data)):
+            self.fail("invalid")
+        return super().to_internal_value(data)
 
 
 class CodeRelatedField(serializers.SlugRelatedField):

@@ -1,5 +1,6 @@
-"""django-filter sets for projects and monthly reports. Parks and industries are named by CODE
-and include their descendants (a park with its sub-parks, an industry with its sub-sectors)."""
+"""django-filter sets for projects, monthly reports and regions. Parks and industries are named by CODE
+and include their descendants (a park with its sub-parks, an industry with its sub-sectors);
+regions by code too (`?parent=130100`)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from common.periods import PeriodError, parse_period
-from parks.models import Industry, Park
+from parks.models import REGION_LEVEL_Q, Industry, Park, Region, RegionLevel
 from projects.models import InvestmentReport, Level, Project, Stage, Status
 
 
@@ -160,3 +161,18 @@ class InvestmentReportFilter(django_filters.FilterSet):
 
     def filter_industry(self, queryset, name, value):
         return filter_industry_tree(queryset, "project__industry_id", value)
+
+
+class RegionFilter(django_filters.FilterSet):
+    parent = CodeFilter(
+        queryset=Region.objects.all(), to_field_name="code", field_name="parent", label=_("上级行政区划代码")
+    )
+    level = django_filters.ChoiceFilter(choices=RegionLevel.choices, method="filter_level", label=_("层级"))
+    abolished = StrictBooleanFilter(label=_("已撤销"))
+
+    class Meta:
+        model = Region
+        fields = ["parent", "level", "abolished"]
+
+    def filter_level(self, queryset, name, value):
+        return queryset.filter(REGION_LEVEL_Q[value])

@@ -1,15 +1,18 @@
-"""`/api/v1/parks/` and `/api/v1/industries/`: reference data, read by everyone signed in,
-written by the commission. Both are looked up and referenced by their CODE."""
+"""`/api/v1/parks/`, `/api/v1/industries/` and `/api/v1/regions/`: reference data, read by everyone
+signed in; parks and industries written by the commission, regions read-only (the shipped GB/T 2260
+table). All are looked up and referenced by their CODE."""
 
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers, viewsets
+from rest_framework.permissions import IsAuthenticated
 
 from api.export import ExportMixin
-from api.fields import CodeRelatedField, h
+from api.fields import CleanTextField, CodeRelatedField, StrictIntegerField, h
+from api.filters import RegionFilter
 from api.permissions import ReadAllWriteCommission
-from parks.models import Industry, Park, Region, region_code_validator
+from parks.models import Industry, Park, Region, RegionLevel, check_region_usable, region_code_validator
 
 CODE_REGEX = r"[^/\x00]{1,64}"
 
@@ -33,7 +36,7 @@ class ParkSerializer(TreeParentMixin, serializers.ModelSerializer):
         help_text=h("园区代码（唯一，字母数字、-、_）", "Park code (unique; letters, digits, - and _)"),
         error_messages={"invalid": _("园区代码只能包含字母、数字、“-”和“_”，最长32位。")},
     )
-    name = serializers.CharField(max_length=100, label=_("名称"), help_text=h("园区名称", "Park name"))
+    name = CleanTextField(max_length=100, label=_("名称"), help_text=h("园区名称", "Park name"))
     region_code = CodeRelatedField(
         source="region",
         slug_field="code",
@@ -62,7 +65,7 @@ class ParkSerializer(TreeParentMixin, serializers.ModelSerializer):
         label=_("面积（亩）"),
         help_text=h("面积（亩）", "Area (mu)"),
     )
-    sort_order = serializers.IntegerField(
+    sort_order = StrictIntegerField(
         min_value=0, max_value=32767, required=False, label=_("排序"), help_text=h("排序", "Sort order")
     )
 
@@ -72,6 +75,7 @@ class ParkSerializer(TreeParentMixin, serializers.ModelSerializer):
 
     def validate_region_code(self, region):
         region_code_validator(region.code)
+        check_region_usable(region, self.instance.region_id if self.instance is not None else None)
         return region
 
     def validate_code(self, code):
@@ -83,6 +87,38 @@ class ParkSerializer(TreeParentMixin, serializers.ModelSerializer):
         return code
 
 
+class RegionSerializer(serializers.ModelSerializer):
+    code = serializers.CharField(
+        read_only=True,
+        label=_("行政区划代码"),
+        help_text=h("行政区划代码（6位，GB/T 2260）", "Division code (6 digits, GB/T 2260)"),
+    )
+    name = serializers.CharField(read_only=True, label=_("名称"), help_text=h("名称", "Name"))
+    parent = serializers.SlugRelatedField(
+        slug_field="code",
+        read_only=True,
+        label=_("上级"),
+        help_text=h("上级行政区划代码，省级为 null", "Parent division code; null for a province"),
+    )
+    level = serializers.ChoiceField(
+        choices=RegionLevel.choices,
+        read_only=True,
+        label=_("层级"),
+        help_text=h("层级：province 省级、prefecture 地级、county 县级", "Level: province, prefecture or county"),
+    )
+    abolished = serializers.BooleanField(
+        read_only=True,
+        label=_("已撤销"),
+        help_text=h(
+            "已撤销：仍可用于已有园区，新建园区不可选用", "Abolished: kept by existing parks, refused for new ones"
+        ),
+    )
+
+    class Meta:
+        model = Region
+        fields = ["code", "name", "parent", "level", "abolished"]
+
+
 class IndustrySerializer(TreeParentMixin, serializers.ModelSerializer):
     code = serializers.RegexField(
         r"^[A-Za-z0-9_\-]{1,32}$",
@@ -91,7 +127,7 @@ class IndustrySerializer(TreeParentMixin, serializers.ModelSerializer):
         help_text=h("产业代码（唯一）", "Industry code (unique)"),
         error_messages={"invalid": _("产业代码只能包含字母、数字、“-”和“_”，最长32位。")},
     )
-    name = serializers.CharField(max_length=100, label=_("名称"), help_text=h("产业名称", "Industry name"))
+    name = CleanTextField(max_length=100, label=_("名称"), help_text=h("产业名称", "Industry name"))
     parent = CodeRelatedField(
         slug_field="code",
         queryset=Industry.objects.all(),
@@ -111,7 +147,7 @@ class IndustrySerializer(TreeParentMixin, serializers.ModelSerializer):
         ),
         error_messages={"invalid": _("国民经济行业分类代码格式如 C27。")},
     )
-    sort_order = serializers.IntegerField(
+    sort_order = StrictIntegerField(
         min_value=0, max_value=32767, required=False, label=_("排序"), help_text=h("排序", "Sort order")
     )
 
@@ -159,3 +195,20 @@ class IndustryViewSet(ExportMixin, viewsets.ModelViewSet):
 
     def get_queryset(self):
         return Industry.objects.select_related("parent").order_by("sort_order", "code")
+
+
+class RegionViewSet(ExportMixin, viewsets.ReadOnlyModelViewSet):
+    """行政区划 / administrative divisions (GB/T 2260, shipped with the product). Read-only, for
+    everyone signed in; `?search=` matches a code prefix or a name substring."""
+
+    serializer_class = RegionSerializer
+    permission_classes = [IsAuthenticated]
+    lookup_field = "code"
+    lookup_value_regex = r"\d{6}"
+    search_fields = ["^code", "name"]
+    ordering_fields = ["code", "name"]
+    filterset_class = RegionFilter
+    export_name = "regions"
+
+    def get_queryset(self):
+        return Region.objects.select_related("parent").order_by("code")

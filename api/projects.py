@@ -1,4 +1,4 @@
-"""`/api/v1/projects/`, `/api/v1/investment-reports/` (with `bulk/`) and `/api/v1/auth/token/`.
+"""`/api/v1/projects/` and `/api/v1/investment-reports/` (with `bulk/`).
 
 Scoping: every queryset starts from `projects.selectors.projects_visible_to(user)`, so another
 park's project (or its report) is a 404 exactly like a missing one. Writes go through
@@ -34,14 +34,22 @@ from drf_spectacular.utils import (
     inline_serializer,
 )
 from rest_framework import mixins, serializers, status, viewsets
-from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from api.exceptions import StructuredValidationError
 from api.export import ExportMixin
-from api.fields import AmountField, CodeRelatedField, DateField, PeriodField, h
+from api.fields import (
+    AmountField,
+    CleanTextField,
+    CodeRelatedField,
+    DateField,
+    PeriodField,
+    StrictIntegerField,
+    h,
+    strict_id,
+)
 from api.permissions import ProjectDataPermission
 from api.values import ValuesListMixin
 from common.money import round_half_up
@@ -82,8 +90,8 @@ class ProjectSerializer(serializers.ModelSerializer):
             )
         },
     )
-    name = serializers.CharField(max_length=200, label=_lazy("项目名称"), help_text=h("项目名称", "Project name"))
-    owner = serializers.CharField(
+    name = CleanTextField(max_length=200, label=_lazy("项目名称"), help_text=h("项目名称", "Project name"))
+    owner = CleanTextField(
         max_length=200, label=_lazy("建设单位"), help_text=h("建设单位", "Owner (sponsoring enterprise)")
     )
     park = CodeRelatedField(
@@ -107,7 +115,7 @@ class ProjectSerializer(serializers.ModelSerializer):
     level = serializers.ChoiceField(
         Level.choices, label=_lazy("项目级别"), help_text=h("项目级别：provincial 省重点 / municipal 市重点", "Level")
     )
-    year = serializers.IntegerField(
+    year = StrictIntegerField(
         min_value=MIN_YEAR,
         max_value=MAX_YEAR,
         label=_lazy("列入年度"),
@@ -122,16 +130,16 @@ class ProjectSerializer(serializers.ModelSerializer):
             "Stage",
         ),
     )
-    phase = serializers.CharField(
+    phase = CleanTextField(
         max_length=50, required=False, allow_blank=True, label=_lazy("期次"), help_text=h("期次，如 一期", "Phase")
     )
     total_investment = AmountField(
         label=_lazy("总投资（万元）"), help_text=h("总投资（万元）", "Total investment (10^4 yuan)")
     )
-    construction_content = serializers.CharField(
+    construction_content = CleanTextField(
+        multiline=True,
         required=False,
         allow_blank=True,
-        max_length=20000,
         label=_lazy("建设内容"),
         help_text=h("建设内容", "Construction content"),
     )
@@ -147,13 +155,13 @@ class ProjectSerializer(serializers.ModelSerializer):
         label=_lazy("目标日期"),
         help_text=h("倒排工期的目标日期 YYYY-MM-DD", "Target date of the backward schedule"),
     )
-    leader = serializers.CharField(
+    leader = CleanTextField(
         max_length=100, required=False, allow_blank=True, label=_lazy("包联领导"), help_text=h("包联领导", "Leader")
     )
-    contact_person = serializers.CharField(
+    contact_person = CleanTextField(
         max_length=50, required=False, allow_blank=True, label=_lazy("联系人"), help_text=h("联系人", "Contact")
     )
-    contact_phone = serializers.CharField(
+    contact_phone = CleanTextField(
         max_length=30, required=False, allow_blank=True, label=_lazy("联系电话"), help_text=h("联系电话", "Phone")
     )
     latitude = serializers.DecimalField(
@@ -188,14 +196,14 @@ class ProjectSerializer(serializers.ModelSerializer):
     status = serializers.CharField(
         read_only=True,
         label=_lazy("节点状态"),
-        help_text=h("节点状态（颜色）：green/due_soon/yellow/red", "Milestone status colour"),
+        help_text=h("节点状态（颜色）：green/due_soon/yellow/red/no_schedule（无节点）", "Milestone status colour"),
     )
     investment_status = serializers.CharField(
         read_only=True,
         label=_lazy("投资状态"),
         help_text=h("投资状态：green/yellow/red/none", "Investment status against the annual plan"),
     )
-    version = serializers.IntegerField(
+    version = StrictIntegerField(
         required=False,
         min_value=1,
         max_value=2**31 - 1,
@@ -388,9 +396,12 @@ class ScopedProjectField(serializers.PrimaryKeyRelatedField):
         return projects_visible_to(request.user) if request is not None else Project.objects.none()
 
     def to_internal_value(self, data):
-        if isinstance(data, bool) or (isinstance(data, int) and not 0 < data < 2**63):
-            self.fail("does_not_exist", pk_value=data)
-        return super().to_internal_value(data)
+        pk = strict_id(data)
+        if pk is None and isinstance(data, int) and not isinstance(data, bool):
+            self.fail("does_not_exist", pk_value=data)  # an integer no key can hold
+        if pk is None:
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        return super().to_internal_value(pk)
 
 
 class InvestmentReportSerializer(serializers.ModelSerializer):
@@ -412,13 +423,13 @@ class InvestmentReportSerializer(serializers.ModelSerializer):
     amount = AmountField(
         label=_lazy("当月完成投资（万元）"), help_text=h("当月完成投资（万元）", "Completed in the month (10^4 yuan)")
     )
-    progress = serializers.CharField(
-        required=False, allow_blank=True, max_length=20000, label=_lazy("形象进度"), help_text=h("形象进度", "Progress")
+    progress = CleanTextField(
+        multiline=True, required=False, allow_blank=True, label=_lazy("形象进度"), help_text=h("形象进度", "Progress")
     )
-    problems = serializers.CharField(
+    problems = CleanTextField(
+        multiline=True,
         required=False,
         allow_blank=True,
-        max_length=20000,
         label=_lazy("存在问题"),
         help_text=h("存在问题", "Problems reported"),
     )
@@ -469,18 +480,14 @@ class InvestmentReportSerializer(serializers.ModelSerializer):
 
 
 class BulkRowSerializer(serializers.Serializer):
-    project = serializers.IntegerField(
+    project = StrictIntegerField(
         min_value=1, max_value=2**63 - 1, help_text=h("项目ID", "Project id"), label=_lazy("项目ID")
     )
     amount = AmountField(
         help_text=h("当月完成投资（万元）", "Completed in the month"), label=_lazy("当月完成投资（万元）")
     )
-    progress = serializers.CharField(
-        required=False, allow_blank=True, max_length=20000, help_text=h("形象进度", "Progress")
-    )
-    problems = serializers.CharField(
-        required=False, allow_blank=True, max_length=20000, help_text=h("存在问题", "Problems")
-    )
+    progress = CleanTextField(multiline=True, required=False, allow_blank=True, help_text=h("形象进度", "Progress"))
+    problems = CleanTextField(multiline=True, required=False, allow_blank=True, help_text=h("存在问题", "Problems"))
 
 
 BULK_MAX_ROWS = 5000
@@ -609,26 +616,6 @@ class InvestmentReportViewSet(
         ids = [r.project_id for r in created]
         reports = self.get_queryset().filter(project_id__in=ids, period=period).order_by("project_id")
         return Response(InvestmentReportSerializer(reports, many=True).data, status=status.HTTP_201_CREATED)
-
-
-class TokenView(ObtainAuthToken):
-    """POST {"username", "password"} → {"token"}; send it as `Authorization: Token <token>`."""
-
-    @extend_schema(
-        request=inline_serializer(
-            "TokenRequest",
-            {
-                "username": serializers.CharField(help_text=h("用户名", "Username")),
-                "password": serializers.CharField(help_text=h("密码", "Password")),
-            },
-        ),
-        responses={
-            200: inline_serializer("TokenResponse", {"token": serializers.CharField(help_text=h("令牌", "Token"))})
-        },
-        summary="获取令牌 / Obtain a token",
-    )
-    def post(self, request, *args, **kwargs):
-        return super().post(request, *args, **kwargs)
 
 
 def _as_of() -> dt.date:

@@ -22,7 +22,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.export import ExportMixin
-from api.fields import DateField, h, parse_date_param
+from api.fields import CleanTextField, DateField, StrictIntegerField, h, parse_date_param
 from api.permissions import ProjectDataPermission
 from api.projects import EXPORT_PARAMETER, ScopedProjectField
 from common.money import CENT
@@ -67,7 +67,7 @@ class MilestoneSerializer(serializers.ModelSerializer):
             "Milestone kind",
         ),
     )
-    name = serializers.CharField(
+    name = CleanTextField(
         max_length=100,
         required=False,
         allow_blank=True,
@@ -86,7 +86,7 @@ class MilestoneSerializer(serializers.ModelSerializer):
         label=_lazy("实际完成日期"),
         help_text=h("实际完成日期，未完成为 null", "Actual date, or null"),
     )
-    sequence = serializers.IntegerField(
+    sequence = StrictIntegerField(
         required=False, min_value=0, max_value=32767, label=_lazy("顺序"), help_text=h("顺序", "Sequence")
     )
     slip_days = serializers.SerializerMethodField(

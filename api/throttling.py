@@ -13,18 +13,23 @@ N gunicorn workers a client gets N times the rate. These keep it in the `throttl
   `WARN_EVERY` seconds per process) and Redis is not asked again for `RETRY_AFTER` seconds, so an
   outage costs no request more than one timeout. Throttling protects the service; it must never
   be the reason a park's report is refused.
+- The token endpoint (api/auth.py) has its own two scopes: `token` per client address and
+  `token_username` per username, so password guessing is slowed from one address and from many.
 - Without Redis (`make run`'s embedded mode) the alias is a LocMemCache and DRF's own
   per-process algorithm runs on it unchanged.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 import time
 import uuid
+from collections.abc import Mapping
 
 from django.core.cache import caches
+from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle, UserRateThrottle
 
 logger = logging.getLogger(__name__)
@@ -133,3 +138,40 @@ class SharedAnonRateThrottle(SharedRateThrottleMixin, AnonRateThrottle):
 
 class SharedUserRateThrottle(SharedRateThrottleMixin, UserRateThrottle):
     """`user` rate (API_THROTTLE_USER) per user (per address when anonymous), across all processes."""
+
+
+class _RuntimeRateMixin:
+    """Reads the rate of its scope when the throttle is made, not when DRF was imported
+    (SimpleRateThrottle.THROTTLE_RATES is bound once), so the rate follows the settings."""
+
+    def get_rate(self):
+        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+
+
+class TokenAddressThrottle(_RuntimeRateMixin, SharedRateThrottleMixin, SimpleRateThrottle):
+    """`token` rate (API_THROTTLE_TOKEN) for POST auth/token/ per client address."""
+
+    scope = "token"
+
+    def get_cache_key(self, request, view):
+        if request.method != "POST":
+            return None
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+class TokenUsernameThrottle(_RuntimeRateMixin, SharedRateThrottleMixin, SimpleRateThrottle):
+    """`token_username` rate (API_THROTTLE_TOKEN_USERNAME) for POST auth/token/ per username,
+    whatever the address, so guessing one account's password from many addresses is slowed too.
+    The name is compared case-insensitively and hashed (the key stays short whatever is sent)."""
+
+    scope = "token_username"
+
+    def get_cache_key(self, request, view):
+        if request.method != "POST":
+            return None
+        data = request.data
+        username = data.get("username") if isinstance(data, Mapping) else None
+        if not isinstance(username, str) or not username:
+            return None
+        ident = hashlib.sha256(username.strip().casefold().encode()).hexdigest()[:32]
+        return self.cache_format % {"scope": self.scope, "ident": ident}

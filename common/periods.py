@@ -37,10 +37,14 @@ def check_period(month: dt.date) -> dt.date:
     """`month` (any day of it) → its first day, if inside FIRST_PERIOD..LAST_PERIOD."""
     month = dt.date(month.year, month.month, 1)
     if not FIRST_PERIOD <= month <= LAST_PERIOD:
-        raise PeriodError(
-            PERIOD_OUT_OF_RANGE % {"first": f"{FIRST_PERIOD:%Y-%m}", "last": f"{LAST_PERIOD:%Y-%m}"}, "range"
-        )
+        raise _out_of_range()
     return month
+
+
+def _out_of_range() -> PeriodError:
+    return PeriodError(
+        PERIOD_OUT_OF_RANGE % {"first": f"{FIRST_PERIOD:%Y-%m}", "last": f"{LAST_PERIOD:%Y-%m}"}, "range"
+    )
 
 
 def parse_period(value, *, cell: bool = False) -> dt.date:
@@ -53,4 +57,7 @@ def parse_period(value, *, cell: bool = False) -> dt.date:
     match = (CELL_RE if cell else TEXT_RE).match(value.strip()) if isinstance(value, str) else None
     if match is None or not 1 <= int(match.group(2)) <= 12:
         raise PeriodError(INVALID_PERIOD, "invalid")
-    return check_period(dt.date(int(match.group(1)), int(match.group(2)), 1))
+    year = int(match.group(1))
+    if not MIN_YEAR <= year <= MAX_YEAR:  # before a date is built: "0000-01" is no date at all
+        raise _out_of_range()
+    return check_period(dt.date(year, int(match.group(2)), 1))

@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
@@ -13,8 +12,7 @@ urlpatterns = [
     path("api/v1/", include("api.urls")),
     path("", include("web.urls")),
 ]
-
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# MEDIA_URL is never served, not even with DEBUG on: MEDIA_ROOT holds the stored weekly reports
+# and uploaded workbooks, which only the permission-checked views hand out (web/views/
+# weekly_reports.py report_download, the API's download links point there; imports are read by
+# their uploader's job pages only).

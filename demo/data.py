@@ -55,15 +55,12 @@ ONE = Decimal("1")
 
 # --- Reference data -------------------------------------------------------------------------
 
+# The regions come from the shipped GB/T 2260 table (parks/data/gbt2260.json, loaded by the parks
+# data migration and again by load_demo, idempotently). The demo also needs 130171 高新区, a code
+# commonly used for the high-tech zone although not in the MCA list: the table carries it (from the
+# source's statistical codes); it is kept here too so the demo never depends on that.
 REGIONS = [
-    ("130100", "石家庄市", None),
-    ("130109", "藁城区", "130100"),
-    ("130110", "鹿泉区", "130100"),
-    ("130111", "栾城区", "130100"),
-    ("130123", "正定县", "130100"),
-    ("130133", "赵县", "130100"),
     ("130171", "石家庄高新技术产业开发区", "130100"),
-    ("130183", "晋州市", "130100"),
 ]
 
 # code, name, region, parent, area (亩), industries (cluster codes), centre (lat, lon)

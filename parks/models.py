@@ -9,16 +9,44 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from common.text import TextRule
+
 region_code_validator = RegexValidator(r"^\d{6}$", _("行政区划代码应为6位数字（GB/T 2260）。"))
 
 
+class RegionLevel(models.TextChoices):
+    """Read from the code: xx0000 province, xxxx00 prefecture, anything else county."""
+
+    PROVINCE = "province", _("省级")
+    PREFECTURE = "prefecture", _("地级")
+    COUNTY = "county", _("县级")
+
+
+REGION_LEVEL_Q = {
+    RegionLevel.PROVINCE: Q(code__endswith="0000"),
+    RegionLevel.PREFECTURE: Q(code__endswith="00") & ~Q(code__endswith="0000"),
+    RegionLevel.COUNTY: ~Q(code__endswith="00"),
+}
+
+
+def region_level(code: str) -> RegionLevel:
+    if code.endswith("0000"):
+        return RegionLevel.PROVINCE
+    return RegionLevel.PREFECTURE if code.endswith("00") else RegionLevel.COUNTY
+
+
 class Region(models.Model):
-    """An administrative division (GB/T 2260), e.g. 130110 鹿泉区."""
+    """An administrative division (GB/T 2260), e.g. 130110 鹿泉区. The table ships with the product
+    (parks/data/gbt2260.json, loaded by a data migration, refreshed by `sync_regions`); a code the
+    source no longer lists is marked abolished, never deleted, so old records keep it."""
 
     code = models.CharField(_("行政区划代码"), max_length=6, unique=True, validators=[region_code_validator])
-    name = models.CharField(_("名称"), max_length=100)
+    name = models.CharField(_("名称"), max_length=100, validators=[TextRule()])
     parent = models.ForeignKey(
         "self", verbose_name=_("上级"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    abolished = models.BooleanField(
+        _("已撤销"), default=False, help_text=_("已撤销的代码仍可用于已有园区，新建园区不可选用。")
     )
 
     class Meta:
@@ -27,7 +55,21 @@ class Region(models.Model):
         ordering = ["code"]
 
     def __str__(self) -> str:
-        return f"{self.code} {self.name}"
+        return f"{self.code} {self.name}" + (f" ({_('已撤销')})" if self.abolished else "")
+
+    @property
+    def level(self) -> RegionLevel:
+        return region_level(self.code)
+
+
+def check_region_usable(region: Region, current_region_id: int | None) -> None:
+    """A park keeps the abolished code it already has (old records stay valid); a new park, or a
+    park moved to another region, needs a current code."""
+    if region.abolished and region.pk != current_region_id:
+        raise ValidationError(
+            _("行政区划代码 %(code)s（%(name)s）已撤销，请选用现行代码。") % {"code": region.code, "name": region.name},
+            code="abolished",
+        )
 
 
 def _children(pairs) -> dict[int | None, list[int]]:
@@ -74,7 +116,7 @@ class Industry(models.Model):
     by), optionally mapped to the national GB/T 4754-2017 code (what statistics use)."""
 
     code = models.CharField(_("产业代码"), max_length=32, unique=True)
-    name = models.CharField(_("名称"), max_length=100)
+    name = models.CharField(_("名称"), max_length=100, validators=[TextRule()])
     parent = models.ForeignKey(
         "self", verbose_name=_("上级产业"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
     )
@@ -96,7 +138,7 @@ class Park(models.Model):
     """An industrial park; sub-parks (高新区 → 国际生物医药园) point to their parent."""
 
     code = models.CharField(_("园区代码"), max_length=32, unique=True)
-    name = models.CharField(_("名称"), max_length=100)
+    name = models.CharField(_("名称"), max_length=100, validators=[TextRule()])
     region = models.ForeignKey(Region, verbose_name=_("行政区划"), on_delete=models.PROTECT, related_name="parks")
     parent = models.ForeignKey(
         "self", verbose_name=_("上级园区"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
@@ -119,6 +161,15 @@ class Park(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self):
+        super().clean()
+        if self.region_id is not None:
+            stored = Park.objects.filter(pk=self.pk).values_list("region_id", flat=True).first() if self.pk else None
+            try:
+                check_region_usable(self.region, stored)
+            except ValidationError as error:
+                raise ValidationError({"region": error.messages})
 
     @property
     def region_code(self) -> str:

@@ -36,6 +36,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from common import dates, money, periods
+from common.spreadsheets import safe_row
 from parks import access
 from parks.models import Industry, Park
 
@@ -133,10 +134,21 @@ class ImportResult:
     errors: list[RowError] = field(default_factory=list)
     created: int = 0
     committed: bool = False
+    update_existing: bool = False
+    # Every row the import writes (or, with update_existing, finds unchanged), see `preview_row`.
+    preview: list[dict] = field(default_factory=list)
+    updated: int = 0
+    unchanged: int = 0
+
+    @property
+    def nothing_to_write(self) -> bool:
+        """Every row matches a stored project as it is: importing would change nothing."""
+        return bool(self.preview) and all(p["action"] == services.UNCHANGED for p in self.preview)
 
     def as_dict(self) -> dict:
         data = asdict(self)
         data["errors"] = [asdict(e) for e in self.errors]
+        data["nothing_to_write"] = self.nothing_to_write
         return data
 
 
@@ -390,11 +402,50 @@ def _row_cells(columns, number: int, raw: dict, parse) -> tuple[dict[str, Any], 
     return data, errors
 
 
+def _shown(value) -> str:
+    """A cell value as the preview shows it (a park or industry by name, a choice by label)."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+PROJECT_LABELS = {"level": Level, "stage": Stage}
+
+
+def _project_value(key: str, value) -> str:
+    if key in PROJECT_LABELS and value:
+        return str(PROJECT_LABELS[key](value).label)
+    return _shown(value)
+
+
+def preview_row(plan: services.RowPlan, data: dict[str, Any]) -> dict:
+    """One row of the dry run's preview (JSON for the job's state): what it creates (the values),
+    updates (each changed field, old → new) or finds unchanged."""
+    row = {"row": plan.ref, "action": plan.action, "name": plan.project.name, "project_id": plan.project.pk}
+    if plan.action == services.CREATE:
+        row["values"] = [[_header(PROJECT_COLUMNS, k), _project_value(k, v)] for k, v in data.items()]
+    else:
+        row["changes"] = [
+            [_header(PROJECT_COLUMNS, k), _project_value(k, old), _project_value(k, new)]
+            for k, (old, new) in plan.changes.items()
+        ]
+    return row
+
+
 def validate_projects(
-    *, user, rows: list[tuple[int, dict]], progress: ProgressFn | None = None, commit: bool = False
-) -> tuple[list[Project], list[RowError]]:
-    """Parse the project rows, then validate (and with `commit` create) them all through
-    projects.services.projects_create_bulk, the bulk form of project_create."""
+    *,
+    user,
+    rows: list[tuple[int, dict]],
+    progress: ProgressFn | None = None,
+    commit: bool = False,
+    update_existing: bool = False,
+) -> tuple[list[dict], list[RowError]]:
+    """Parse the project rows, then validate (and with `commit` write) them all through
+    projects.services.projects_save_bulk: new rows by projects_create_bulk, the bulk form of
+    project_create; with `update_existing` the rows naming a stored project by project_update.
+    Returns the preview of every row (`preview_row`) and the errors."""
     parks = list(Park.objects.all())
     industries = list(Industry.objects.all())
     lookups = {
@@ -412,10 +463,13 @@ def validate_projects(
         if progress and done % every == 0:
             progress(done, len(rows))
     try:
-        objs = services.projects_create_bulk(user=user, rows=parsed, commit=commit and not errors)
+        plans = services.projects_save_bulk(
+            user=user, rows=parsed, update_existing=update_existing, commit=commit and not errors
+        )
     except services.RowsRefused as refused:
         return [], _sorted(errors + _refused(PROJECT_COLUMNS, refused))
-    return objs, errors
+    data = dict(parsed)
+    return [preview_row(plan, data[plan.ref]) for plan in plans], errors
 
 
 def _report_projects(user, rows) -> tuple[dict[int, Project], dict[str, Project]]:
@@ -479,37 +533,64 @@ def validate_reports(
         if progress and done % every == 0:
             progress(done, len(rows))
     try:
-        filing = services.report_file(user=user, rows=lines, commit=commit and not errors)
+        services.report_file(user=user, rows=lines, commit=commit and not errors)
     except services.RowsRefused as refused:
         return [], _sorted(errors + _refused(REPORT_COLUMNS, refused))
-    return filing.created, errors
+    return [_report_preview(line) for line in lines], errors
 
 
-def run_import(*, user, kind: str, path: str | Path, commit: bool, progress: ProgressFn | None = None) -> ImportResult:
+def _report_preview(line: services.ReportRow) -> dict:
+    values = [("period", line.period.strftime("%Y-%m")), ("amount", line.amount)]
+    values += [(key, getattr(line, key)) for key in ("progress", "problems") if getattr(line, key)]
+    return {
+        "row": line.ref,
+        "action": services.CREATE,
+        "name": line.project.name,
+        "project_id": line.project.pk,
+        "values": [[_header(REPORT_COLUMNS, key), _shown(value)] for key, value in values],
+    }
+
+
+def run_import(
+    *,
+    user,
+    kind: str,
+    path: str | Path,
+    commit: bool,
+    progress: ProgressFn | None = None,
+    update_existing: bool = False,
+) -> ImportResult:
     """Dry run (commit=False) or import (commit=True) of one file, all or nothing: with a
-    single row in error nothing is written. Raises ImportRefused for a file refused whole."""
+    single row in error nothing is written. A project row naming a stored project is an error,
+    or with `update_existing` (projects only) an update of the fields that differ. The result
+    previews every row. Raises ImportRefused for a file refused whole."""
     if kind not in KINDS:
         raise ImportRefused(_("未知的导入类型。"))
     if not access.can_write_anything(user):
         raise PermissionDenied(_("只读用户不能导入数据。"))
     rows = read_rows(path, kind)
-    result = ImportResult(kind=kind, total_rows=len(rows))
+    update_existing = update_existing and kind == "projects"
+    result = ImportResult(kind=kind, total_rows=len(rows), update_existing=update_existing)
     if not rows:
         raise ImportRefused(_("表格中没有数据行。"))
+    options = {"update_existing": update_existing} if kind == "projects" else {}
     validate = validate_projects if kind == "projects" else validate_reports
     try:
         with transaction.atomic():
-            objs, result.errors = validate(user=user, rows=rows, progress=progress, commit=commit)
+            preview, result.errors = validate(user=user, rows=rows, progress=progress, commit=commit, **options)
     except (IntegrityError, ValidationError):
         # A concurrent import or form took a code or a report period in between.
         result.errors = [
             RowError(0, "", _("导入时数据已被他人修改（项目代码或报告期重复），未导入任何数据，请重新检查。"))
         ]
         return result
-    result.valid_rows = len(objs)
-    if commit and not result.errors:
-        result.created = len(objs)
-        result.committed = True
+    result.preview = [] if result.errors else preview  # with an error nothing is written
+    result.valid_rows = len(preview)
+    actions = [row["action"] for row in result.preview]
+    result.created = actions.count(services.CREATE)
+    result.updated = actions.count(services.UPDATE)
+    result.unchanged = actions.count(services.UNCHANGED)
+    result.committed = commit and not result.errors
     if progress:
         progress(len(rows), len(rows))
     return result
@@ -523,7 +604,7 @@ def _styled_sheet(wb, title: str, columns: list[Column]):
 
     ws = wb.active
     ws.title = title
-    ws.append([str(c.header) + ("*" if c.required else "") for c in columns])
+    ws.append(safe_row([str(c.header) + ("*" if c.required else "") for c in columns]))
     for i, c in enumerate(columns, start=1):
         cell = ws.cell(row=1, column=i)
         cell.font = Font(bold=True)
@@ -545,14 +626,14 @@ def template_workbook(kind: str, *, projects: Iterable[Project] = (), period: dt
     if kind == "reports":
         label = period.strftime("%Y-%m") if period else ""
         for p in projects:
-            ws.append([p.pk, p.code or "", p.name, label, None, "", ""])
+            ws.append(safe_row([p.pk, p.code or "", p.name, label, None, "", ""]))
     notes = wb.create_sheet(_("填写说明"))
-    notes.append([_("列"), _("必填"), _("说明")])
+    notes.append(safe_row([_("列"), _("必填"), _("说明")]))
     for c in columns:
-        notes.append([str(c.header), _("是") if c.required else "", str(c.note)])
+        notes.append(safe_row([c.header, _("是") if c.required else "", c.note]))
     notes.append([])
-    notes.append([_("金额单位为万元，最多两位小数；系统不会自动舍入。")])
-    notes.append([_("导入时先试运行：任何一行有错误则全部不导入。")])
+    notes.append(safe_row([_("金额单位为万元，最多两位小数；系统不会自动舍入。")]))
+    notes.append(safe_row([_("导入时先试运行：任何一行有错误则全部不导入。")]))
     notes.column_dimensions["A"].width = 22
     notes.column_dimensions["C"].width = 50
     out = io.BytesIO()

@@ -16,6 +16,7 @@ from simple_history.models import HistoricalRecords
 from common.dates import validate_date_in_range
 from common.money import AmountModelField
 from common.periods import MAX_YEAR, MIN_YEAR, PeriodError, check_period
+from common.text import LONG_TEXT, LONG_TEXT_RULE, TextRule
 from parks.models import Industry, Park
 
 PROJECT_CODE_RE = r"^\d{4}-\d{6}-\d{2}-0[123]-\d{6}$"
@@ -45,12 +46,14 @@ class Stage(models.TextChoices):
 
 
 class Status(models.TextChoices):
-    """A project's colour on the wall chart: its worst open milestone (set by flag_delays)."""
+    """A project's colour on the wall chart: its worst open milestone, or no_schedule without
+    any milestone (set by flag_delays and refresh_project_status, scheduling.rules)."""
 
     ON_TRACK = "green", _("正常")
     DUE_SOON = "due_soon", _("临期")
     YELLOW = "yellow", _("黄色滞后")
     RED = "red", _("红色滞后")
+    NO_SCHEDULE = "no_schedule", _("无节点")
 
 
 class InvestmentStatus(models.TextChoices):
@@ -77,8 +80,8 @@ class Project(models.Model):
         validators=[project_code_validator],
         help_text=_("24位投资项目统一代码；谋划阶段可暂缺"),
     )
-    name = models.CharField(_("项目名称"), max_length=200)
-    owner = models.CharField(_("建设单位"), max_length=200)
+    name = models.CharField(_("项目名称"), max_length=200, validators=[TextRule()])
+    owner = models.CharField(_("建设单位"), max_length=200, validators=[TextRule()])
     park = models.ForeignKey(Park, verbose_name=_("所在园区"), on_delete=models.PROTECT, related_name="projects")
     industry = models.ForeignKey(
         Industry, verbose_name=_("所属产业"), on_delete=models.PROTECT, related_name="projects"
@@ -90,9 +93,13 @@ class Project(models.Model):
         help_text=_("项目列入重点项目清单的年份"),
     )
     stage = models.CharField(_("建设阶段"), max_length=24, choices=Stage.choices, default=Stage.PLANNING)
-    phase = models.CharField(_("期次"), max_length=50, blank=True, help_text=_("如 一期、二期"))
+    phase = models.CharField(
+        _("期次"), max_length=50, blank=True, help_text=_("如 一期、二期"), validators=[TextRule()]
+    )
     total_investment = amount_field(_("总投资（万元）"))
-    construction_content = models.TextField(_("建设内容"), blank=True)
+    construction_content = models.TextField(
+        _("建设内容"), blank=True, max_length=LONG_TEXT, validators=[LONG_TEXT_RULE]
+    )
     annual_output = amount_field(_("达产后年产值（万元）"), null=True, blank=True)
     target_date = models.DateField(
         _("目标日期"),
@@ -101,9 +108,9 @@ class Project(models.Model):
         help_text=_("倒排工期的目标（如投产）日期"),
         validators=[validate_date_in_range],
     )
-    leader = models.CharField(_("包联领导"), max_length=100, blank=True)
-    contact_person = models.CharField(_("联系人"), max_length=50, blank=True)
-    contact_phone = models.CharField(_("联系电话"), max_length=30, blank=True)
+    leader = models.CharField(_("包联领导"), max_length=100, blank=True, validators=[TextRule()])
+    contact_person = models.CharField(_("联系人"), max_length=50, blank=True, validators=[TextRule()])
+    contact_phone = models.CharField(_("联系电话"), max_length=30, blank=True, validators=[TextRule()])
     latitude = models.DecimalField(
         _("纬度"),
         max_digits=9,
@@ -124,7 +131,7 @@ class Project(models.Model):
     special_bond_amount = amount_field(_("申请专项债（万元）"), null=True, blank=True)
     # Derived by the scheduling jobs; never typed in.
     status = models.CharField(
-        _("节点状态"), max_length=16, choices=Status.choices, default=Status.ON_TRACK, editable=False
+        _("节点状态"), max_length=16, choices=Status.choices, default=Status.NO_SCHEDULE, editable=False
     )
     investment_status = models.CharField(
         _("投资状态"), max_length=16, choices=InvestmentStatus.choices, default=InvestmentStatus.NO_PLAN, editable=False
@@ -225,8 +232,8 @@ class InvestmentReport(models.Model):
     project = models.ForeignKey(Project, verbose_name=_("项目"), on_delete=models.CASCADE, related_name="reports")
     period = models.DateField(_("报告期"), help_text=_("月份，存为当月1日"))
     amount = amount_field(_("当月完成投资（万元）"))
-    progress = models.TextField(_("形象进度"), blank=True)
-    problems = models.TextField(_("存在问题"), blank=True)
+    progress = models.TextField(_("形象进度"), blank=True, max_length=LONG_TEXT, validators=[LONG_TEXT_RULE])
+    problems = models.TextField(_("存在问题"), blank=True, max_length=LONG_TEXT, validators=[LONG_TEXT_RULE])
     status = models.CharField(_("状态"), max_length=16, choices=ReportStatus.choices, default=ReportStatus.SUBMITTED)
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -3,6 +3,7 @@ transaction each. The web forms, the API, the Excel import and the jobs all call
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -11,7 +12,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -112,9 +113,176 @@ def projects_create_bulk(*, user, rows: Sequence[tuple[Any, dict[str, Any]]], co
         raise RowsRefused(problems)
     projects = [p for _ref, p in built]
     if commit:
-        with transaction.atomic():
-            projects = bulk_create_with_history(projects, Project, batch_size=BULK_BATCH_SIZE, default_user=user)
+        projects = projects_insert_bulk(user=user, projects=projects)
     return projects
+
+
+def projects_insert_bulk(*, user, projects: list[Project]) -> list[Project]:
+    """Store projects validated by projects_create_bulk(commit=False): set-based, with history."""
+    with transaction.atomic():
+        return bulk_create_with_history(projects, Project, batch_size=BULK_BATCH_SIZE, default_user=user)
+
+
+# --- Many rows that may name projects already stored (the Excel import) ----------------------
+
+MATCHES_EXISTING = gettext_noop("与已有项目重复：%(name)s（ID %(id)d）")
+MATCHES_ROW = gettext_noop("与第%(row)s行重复（项目代码相同，或项目名称、建设单位、园区相同）。")
+ARCHIVED_PROJECT = gettext_noop("已有项目 %(name)s（ID %(id)d）已归档，不能通过导入更新。")
+CREATE, UPDATE, UNCHANGED = "create", "update", "unchanged"
+
+
+@dataclass
+class RowPlan:
+    """What a row of projects_save_bulk writes: `action` create / update / unchanged; `project`
+    the new project or the stored one it matches; `changes` {field: (old, new)} of an update."""
+
+    ref: Any
+    action: str
+    project: Project
+    changes: dict[str, tuple[Any, Any]] = field(default_factory=dict)
+
+
+def _same_project_key(data: dict[str, Any]) -> tuple:
+    park = data.get("park")
+    return (data.get("name"), data.get("owner"), getattr(park, "pk", park))
+
+
+def projects_matching(rows: Sequence[tuple[Any, dict[str, Any]]]) -> dict[Any, Project]:
+    """The stored project each row names (one query): the same project code, or for a row
+    without a code the same name, owner and park. {ref: project} of the rows that match."""
+    codes = {data["code"] for _ref, data in rows if data.get("code")}
+    keys = {_same_project_key(data) for _ref, data in rows if not data.get("code")}
+    if not codes and not keys:
+        return {}
+    names, owners, parks = ({k[i] for k in keys} for i in range(3))
+    found = (
+        Project.objects.filter(Q(code__in=codes) | Q(name__in=names, owner__in=owners, park_id__in=parks))
+        .select_related("park", "industry")
+        .order_by("id")
+    )
+    by_code: dict[str, Project] = {}
+    by_key: dict[tuple, Project] = {}
+    for project in found:
+        if project.code:
+            by_code[project.code] = project
+        by_key.setdefault((project.name, project.owner, project.park_id), project)
+    matches = {}
+    for ref, data in rows:
+        project = by_code.get(data["code"]) if data.get("code") else by_key.get(_same_project_key(data))
+        if project is not None:
+            matches[ref] = project
+    return matches
+
+
+def _repeated_rows(rows: Sequence[tuple[Any, dict[str, Any]]]) -> dict[Any, Any]:
+    """{ref: the earlier row's ref} of the rows naming the same project as an earlier row of the
+    same file: the same code, or (either without a code) the same name, owner and park."""
+    by_code: dict[str, Any] = {}
+    by_key: dict[tuple, Any] = {}
+    codeless: dict[tuple, Any] = {}
+    repeated = {}
+    for ref, data in rows:
+        code, key = data.get("code"), _same_project_key(data)
+        earlier = by_code.get(code) if code else by_key.get(key)
+        if earlier is None and code:
+            earlier = codeless.get(key)
+        if earlier is not None:
+            repeated[ref] = earlier
+            continue
+        if code:
+            by_code[code] = ref
+        else:
+            codeless.setdefault(key, ref)
+        by_key.setdefault(key, ref)
+    return repeated
+
+
+def project_changes(project: Project, data: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
+    """{field: (stored, given)} of the editable fields `data` gives a different value."""
+    changes = {}
+    for key, new in data.items():
+        if key not in PROJECT_EDITABLE_FIELDS:
+            continue
+        old = getattr(project, key)
+        if key == "code" and new == "":
+            new = None
+        if getattr(old, "pk", old) != getattr(new, "pk", new):
+            changes[key] = (old, new)
+    return changes
+
+
+def _update_errors(writable, project: Project, changes: dict[str, tuple[Any, Any]]) -> dict[str, list[str]]:
+    """The checks of project_update without its queries: scope (stored and new park, `writable`
+    the user's parks_writable_by) and the model's validation of the changed project."""
+    if project.archived_at is not None:
+        return {"": [_(ARCHIVED_PROJECT) % {"name": project.name, "id": project.pk}]}
+    changed = copy.copy(project)
+    for key, (_old, new) in changes.items():
+        setattr(changed, key, new)
+    errors = project_errors(changed, exclude=["park", "industry"])
+    for park in (project.park, changed.park):
+        if writable is not None and park.pk not in writable:
+            errors.setdefault("park", []).append(_(PARK_NOT_WRITABLE_NAMED) % {"value": park.name})
+            break
+    return errors
+
+
+def projects_save_bulk(
+    *, user, rows: Sequence[tuple[Any, dict[str, Any]]], update_existing: bool = False, commit: bool = True
+) -> list[RowPlan]:
+    """Many project rows at once (the Excel import), all or nothing. A row naming a stored
+    project (projects_matching) is refused as a duplicate, or with `update_existing` updates it
+    (only the fields that differ; unchanged rows write nothing); a row naming the same project
+    as an earlier row is refused. New rows go through projects_create_bulk (set-based); updates
+    through project_update, one per changed row (its version guard and history; a bounded
+    number of statements per row). Raises RowsRefused; with `commit=False` only validates."""
+    matches = projects_matching(rows)
+    repeated = _repeated_rows(rows)
+    writable = access.parks_writable_by(user) if matches else None
+    problems: list[RowErrors] = []
+    plans: list[RowPlan] = []
+    new_rows = []
+    for ref, data in rows:
+        project = matches.get(ref)
+        if ref in repeated:
+            problems.append(RowErrors(ref, None, {"": [_(MATCHES_ROW) % {"row": repeated[ref]}]}))
+        elif project is None:
+            new_rows.append((ref, data))
+        elif not update_existing:
+            message = _(MATCHES_EXISTING) % {"name": project.name, "id": project.pk}
+            problems.append(RowErrors(ref, project.pk, {"": [message]}))
+        elif changes := project_changes(project, data):
+            if errors := _update_errors(writable, project, changes):
+                problems.append(RowErrors(ref, project.pk, errors))
+            plans.append(RowPlan(ref, UPDATE, project, changes))
+        else:
+            plans.append(RowPlan(ref, UNCHANGED, project))
+    try:
+        created = projects_create_bulk(user=user, rows=new_rows, commit=False)
+    except RowsRefused as refused:
+        problems.extend(refused.rows)
+        created = []
+    if problems:
+        raise RowsRefused(problems)
+    plans.extend(RowPlan(ref, CREATE, project) for (ref, _data), project in zip(new_rows, created, strict=True))
+    order = {ref: i for i, (ref, _data) in enumerate(rows)}
+    plans.sort(key=lambda plan: order[plan.ref])
+    if commit:
+        _save_plans(user, plans)
+    return plans
+
+
+@transaction.atomic
+def _save_plans(user, plans: list[RowPlan]) -> None:
+    new = [plan for plan in plans if plan.action == CREATE]
+    if new:
+        stored = projects_insert_bulk(user=user, projects=[plan.project for plan in new])
+        for plan, project in zip(new, stored, strict=True):
+            plan.project = project
+    for plan in plans:
+        if plan.action == UPDATE:
+            data = {key: new for key, (_old, new) in plan.changes.items()}
+            project_update(user=user, project=plan.project, data=data, expected_version=plan.project.version)
 
 
 def project_errors(project: Project, *, exclude: Sequence[str] = ()) -> dict[str, list[str]]:
@@ -186,6 +354,17 @@ def _report_value_errors(*, period, amount) -> tuple[dt.date | None, Decimal | N
         errors["amount"] = [exc.message]
         amount = None
     return period, amount, errors
+
+
+def _report_text_errors(row) -> dict[str, list[str]]:
+    """Progress and problems by their model fields' text rule (common.text), as {field: [message]}."""
+    errors: dict[str, list[str]] = {}
+    for name in ("progress", "problems"):
+        try:
+            InvestmentReport._meta.get_field(name).run_validators(getattr(row, name) or "")
+        except ValidationError as exc:
+            errors[name] = exc.messages
+    return errors
 
 
 def _archived_error(project: Project) -> dict[str, list[str]]:
@@ -342,7 +521,7 @@ def _check_row(row, period, projects, existing, seen, correct_existing, user):
     if project is None:
         return None, {"project": [_(NOT_IN_SCOPE)]}
     month, amount, errors = _report_value_errors(period=row.period or period, amount=row.amount)
-    errors = errors or _archived_error(project)
+    errors = {**errors, **_report_text_errors(row)} or _archived_error(project)
     if errors:
         return None, errors
     key = (project.pk, month)

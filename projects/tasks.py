@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 from pathlib import Path
 
@@ -31,14 +32,28 @@ def jobs_root() -> Path:
     return Path(settings.MEDIA_ROOT) / "imports"
 
 
+JOB_TOKEN_BYTES = 16
+JOB_TOKEN_RE = re.compile(rf"[0-9a-f]{{{2 * JOB_TOKEN_BYTES}}}")
+
+
+def new_job_token() -> str:
+    return secrets.token_hex(JOB_TOKEN_BYTES)
+
+
+def is_job_token(token: str) -> bool:
+    """Whether `token` has the form new_job_token() gives (32 lower-case hex digits); anything
+    else (a 1,000-character id, other digits) names no job and never reaches the file system."""
+    return isinstance(token, str) and JOB_TOKEN_RE.fullmatch(token) is not None
+
+
 def job_dir(token: str) -> Path:
-    if not token.isalnum():
+    if not is_job_token(token):
         raise FileNotFoundError(token)
     return jobs_root() / token
 
 
-def job_create(*, user, kind: str, upload, filename: str) -> str:
-    token = secrets.token_hex(16)
+def job_create(*, user, kind: str, upload, filename: str, update_existing: bool = False) -> str:
+    token = new_job_token()
     directory = job_dir(token)
     directory.mkdir(parents=True, exist_ok=False)
     with open(directory / UPLOAD, "wb") as out:
@@ -51,6 +66,7 @@ def job_create(*, user, kind: str, upload, filename: str) -> str:
             "user_id": user.pk,
             "kind": kind,
             "filename": filename,
+            "update_existing": bool(update_existing),
             "status": "queued",
             "phase": "dry_run",
             "processed": 0,
@@ -95,7 +111,12 @@ def job_run(token: str, *, commit: bool) -> dict:
 
     try:
         result = run_import(
-            user=user, kind=state["kind"], path=job_dir(token) / UPLOAD, commit=commit, progress=progress
+            user=user,
+            kind=state["kind"],
+            path=job_dir(token) / UPLOAD,
+            commit=commit,
+            progress=progress,
+            update_existing=state.get("update_existing", False),
         )
     except ImportRefused as exc:
         return job_update(token, status="failed", message=exc.message)
@@ -117,8 +138,8 @@ def job_run(token: str, *, commit: bool) -> dict:
 @shared_task(name="projects.import_file")
 def import_file(token: str, commit: bool = False) -> None:
     """Thin wrapper: the job's dry run or import in the worker. Re-running it is safe: an
-    import that already landed fails its re-run on the duplicate codes/periods and stores
-    nothing."""
+    import that already landed fails its re-run on the duplicate projects/periods (or, updating
+    existing projects, finds every row unchanged) and stores nothing."""
     state = job_read(token)
     if commit and state.get("result", {}) and state["result"].get("committed"):
         return
@@ -137,7 +158,7 @@ def jobs_purge(*, older_than_days: int = 7) -> int:
     cutoff = time.time() - older_than_days * 86400
     removed = 0
     for directory in root.iterdir():
-        if directory.is_dir() and directory.name.isalnum() and directory.stat().st_mtime < cutoff:
+        if directory.is_dir() and is_job_token(directory.name) and directory.stat().st_mtime < cutoff:
             shutil.rmtree(directory, ignore_errors=True)
             removed += 1
     return removed

@@ -23,6 +23,8 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from common.spreadsheets import safe_cell, safe_row
+
 from .selectors import ReportData
 
 RED_FILL = "F8CBAD"
@@ -287,7 +289,7 @@ class _XlsxWriter:
 
         cells = []
         for label in labels:
-            cell = WriteOnlyCell(ws, value=label)
+            cell = WriteOnlyCell(ws, value=safe_cell(label))
             cell.font, cell.fill, cell.alignment = self.bold, self.header_fill, self.wrap
             cells.append(cell)
         ws.append(cells)
@@ -303,7 +305,7 @@ class _XlsxWriter:
         severity_at = {n for n, c in enumerate(columns) if c.label in (_("严重程度"), _("状态"))}
         styled = [n for n, c in enumerate(columns) if c.number_format or n in severity_at or n == 0]
         for i, row in enumerate(rows, 1):
-            values: list = [i, *[c.value(row) for c in columns]]
+            values: list = safe_row([i, *[c.value(row) for c in columns]])
             fill = self.fills.get(_severity(row))
             for n in styled:
                 cell = WriteOnlyCell(ws, value=values[n + 1])
@@ -319,21 +321,21 @@ class _XlsxWriter:
         from openpyxl.styles import Font
 
         ws = self.new_sheet(_("汇总"), [22, 12, 12, 12, 12, 12, 12])
-        title = WriteOnlyCell(ws, value=title_of(data))
+        title = WriteOnlyCell(ws, value=safe_cell(title_of(data)))
         title.font = Font(bold=True, size=14)
         ws.append([title])
-        ws.append([_("生成时间"), timezone.localtime(generated_at).strftime("%Y-%m-%d %H:%M")])
+        ws.append(safe_row([_("生成时间"), timezone.localtime(generated_at).strftime("%Y-%m-%d %H:%M")]))
         ws.append([])
         for label, value in summary_totals(data, summary):
-            ws.append([label, value])
+            ws.append(safe_row([label, value]))
         for heading, key in ((_("按园区"), "by_park"), (_("按产业"), "by_industry")):
             ws.append([])
-            cell = WriteOnlyCell(ws, value=heading)
+            cell = WriteOnlyCell(ws, value=safe_cell(heading))
             cell.font = self.bold
             ws.append([cell])
             self.header_row(ws, [c.label for c in summary_columns()])
             for item in summary[key]:
-                ws.append([c.value(item) for c in summary_columns()])
+                ws.append(safe_row([c.value(item) for c in summary_columns()]))
 
 
 def render_xlsx(data: ReportData, *, generated_at: dt.datetime) -> bytes:

@@ -13,6 +13,7 @@ from simple_history.models import HistoricalRecords
 
 from common.dates import validate_date_in_range
 from common.money import WAN_DIGITS
+from common.text import TextRule
 from parks.models import Industry
 from projects.models import Project
 
@@ -93,7 +94,9 @@ class Milestone(models.Model):
 
     project = models.ForeignKey(Project, verbose_name=_("项目"), on_delete=models.CASCADE, related_name="milestones")
     kind = models.CharField(_("节点类型"), max_length=32, choices=MilestoneKind.choices)
-    name = models.CharField(_("节点名称"), max_length=100, blank=True, help_text=_("类型为“其他”时必填"))
+    name = models.CharField(
+        _("节点名称"), max_length=100, blank=True, help_text=_("类型为“其他”时必填"), validators=[TextRule()]
+    )
     planned_date = models.DateField(_("计划日期"), validators=[validate_date_in_range])
     baseline_date = models.DateField(_("基线日期"), editable=False, help_text=_("首次计划日期，调整计划后保留"))
     actual_date = models.DateField(_("实际完成日期"), null=True, blank=True, validators=[validate_date_in_range])

@@ -6,6 +6,8 @@
 - Due soon as of D: open on D and D ≤ planned_date ≤ D + due_soon_days.
 - A milestone's colour (and a project's, from its worst open milestone): red / yellow when
   overdue, due_soon when due soon, green otherwise; a completed milestone has none.
+- No schedule (无节点): a project without any milestone (whatever its stage) is no_schedule,
+  not green: nothing says it is on time.
 - Investment lag (投资滞后) as of D, for the last full month M before D: year-to-date completed
   (Jan..M) against the annual plan pro rata (plan × M/12): below invest_red_pct % red, below
   invest_yellow_pct % yellow, else green; no plan (or a zero plan) is "none". Compared without
@@ -32,6 +34,7 @@ RED = Severity.RED.value
 YELLOW = Severity.YELLOW.value
 DUE_SOON = "due_soon"
 GREEN = "green"
+NO_SCHEDULE = "no_schedule"
 NO_PLAN = "none"
 # The investment statuses the weekly report lists as lagging.
 LAGGING = (RED, YELLOW)
@@ -295,6 +298,17 @@ def sql_status_of_rank(rank: str) -> str:
         f"CASE COALESCE({rank}, 0) WHEN 3 THEN '{RED}' WHEN 2 THEN '{YELLOW}' WHEN 1 THEN '{DUE_SOON}' "
         f"ELSE '{GREEN}' END"
     )
+
+
+def sql_no_schedule(project_id: str, milestone_table: str) -> str:
+    """The project `project_id` (an SQL expression) has no milestone at all: no schedule."""
+    return f"NOT EXISTS (SELECT 1 FROM {milestone_table} ns WHERE ns.project_id = {project_id})"  # noqa: S608 (a table name from the model)
+
+
+def sql_project_status(rank: str, no_schedule: str) -> str:
+    """A project's colour: no_schedule when `no_schedule` (sql_no_schedule) holds, else the
+    colour of its worst milestone's `rank` (sql_status_of_rank)."""
+    return f"CASE WHEN {no_schedule} THEN '{NO_SCHEDULE}' ELSE {sql_status_of_rank(rank)} END"
 
 
 def sql_investment_status(ytd: str, plan: str) -> str:

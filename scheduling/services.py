@@ -217,6 +217,11 @@ def _ytd_sql(t: dict[str, str], only: str = "") -> str:
     )
 
 
+def _project_status(rank: str, t: dict[str, str]) -> str:
+    """The colour of project p2 from its worst milestone's rank, no_schedule without milestones."""
+    return rules.sql_project_status(rank, rules.sql_no_schedule("p2.id", t["m"]))
+
+
 def _project_status_sql(t: dict[str, str], ids: str) -> dict[str, str]:
     """Statements 4–5, one per status, optionally limited to the projects `ids` (integers
     formatted in, never text)."""
@@ -224,10 +229,10 @@ def _project_status_sql(t: dict[str, str], ids: str) -> dict[str, str]:
     only_r = f"AND project_id IN ({ids}) " if ids else ""
     return {
         # 4. Each project's colour: its worst milestone open on `d` (red > yellow > due soon >
-        #    green). Only rows whose colour changes are written.
+        #    green), no_schedule without any milestone. Only rows whose colour changes are written.
         "status": (
             f"UPDATE {t['p']} AS p SET status = s.status FROM ("  # noqa: S608
-            f"SELECT p2.id AS id, {rules.sql_status_of_rank(f'MAX({rules.sql_status_rank()})')} AS status "
+            f"SELECT p2.id AS id, {_project_status(f'MAX({rules.sql_status_rank()})', t)} AS status "
             f"FROM {t['p']} p2 LEFT JOIN {t['m']} m ON m.project_id = p2.id AND {rules.sql_flagged('m')} "
             f"{only_p2}GROUP BY p2.id) AS s WHERE s.id = p.id AND p.status <> s.status"
         ),
@@ -255,7 +260,7 @@ def _status_totals_pg_sql(t: dict[str, str]) -> str:
         f"ytd AS ({_ytd_sql(t)}), "
         "calc AS (SELECT p2.id, p2.archived_at, ms.n_red, ms.n_yellow, ms.n_soon, "
         "p2.status AS old_status, p2.investment_status AS old_inv, "
-        f"{rules.sql_status_of_rank('ms.worst')} AS new_status, "
+        f"{_project_status('ms.worst', t)} AS new_status, "
         f"{rules.sql_investment_status('y.ytd', 'ap.planned_investment')} AS new_inv "
         f"FROM {t['p']} p2 LEFT JOIN ms ON ms.project_id = p2.id "
         f"LEFT JOIN {t['ap']} ap ON ap.project_id = p2.id AND ap.year = %(year)s "

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 
 from django.utils.translation import gettext as _
 
-from common.spreadsheets import safe_text
+from common.spreadsheets import safe_row
 
 
 def projects_workbook(rows: Iterable[dict], *, today: dt.date) -> bytes:
@@ -34,26 +34,28 @@ def projects_workbook(rows: Iterable[dict], *, today: dt.date) -> bytes:
     ]
     wb = openpyxl.Workbook(write_only=True)
     ws = wb.create_sheet(_("重点项目"))
-    ws.append(headers)
+    ws.append(safe_row(headers))
     for r in rows:
         next_date = r.get("next_date")
         ws.append(
-            [
-                r["id"],
-                safe_text(r["code"] or ""),
-                safe_text(r["name"]),
-                safe_text(r["owner"]),
-                safe_text(r["park_name"]),
-                safe_text(r["industry_name"]),
-                r["level_label"],
-                r["year"],
-                r["stage_label"],
-                r["total_investment"],
-                r["status_label"],
-                safe_text(r["next_label"] or ""),
-                next_date,
-                (next_date - today).days if next_date else None,
-            ]
+            safe_row(
+                [
+                    r["id"],
+                    r["code"] or "",
+                    r["name"],
+                    r["owner"],
+                    r["park_name"],
+                    r["industry_name"],
+                    r["level_label"],
+                    r["year"],
+                    r["stage_label"],
+                    r["total_investment"],
+                    r["status_label"],
+                    r["next_label"] or "",
+                    next_date,
+                    (next_date - today).days if next_date else None,
+                ]
+            )
         )
     out = io.BytesIO()
     wb.save(out)

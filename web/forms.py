@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from common.dates import DateFormField
 from common.money import AmountFormField
 from common.periods import PeriodError, parse_period
+from common.text import LONG_TEXT, TextFormField, clean_text
 from parks.access import writable_parks
 from parks.models import Industry, Park
 from projects.imports import KIND_LABELS, ImportRefused, check_upload
@@ -196,6 +197,13 @@ def parse_period_param(value: str | None, default: dt.date, *, request=None, nam
         return default
 
 
+def long_text_field(label) -> TextFormField:
+    """An optional multi-line text by the text rule (common.text), at most LONG_TEXT characters."""
+    return TextFormField(
+        multiline=True, max_length=LONG_TEXT, required=False, label=label, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
 class GridRowForm(forms.Form):
     """One project's row in the monthly grid."""
 
@@ -204,8 +212,8 @@ class GridRowForm(forms.Form):
         label=gettext_lazy("当月完成投资（万元）"),
         widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 10}),
     )
-    progress = forms.CharField(required=False, label=gettext_lazy("形象进度"), widget=forms.Textarea(attrs={"rows": 2}))
-    problems = forms.CharField(required=False, label=gettext_lazy("存在问题"), widget=forms.Textarea(attrs={"rows": 2}))
+    progress = long_text_field(gettext_lazy("形象进度"))
+    problems = long_text_field(gettext_lazy("存在问题"))
 
     def __init__(self, *args, has_report=False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -224,9 +232,18 @@ class GridRowForm(forms.Form):
 class ImportUploadForm(forms.Form):
     kind = forms.ChoiceField(choices=list(KIND_LABELS.items()), label=gettext_lazy("导入内容"))
     file = forms.FileField(label=gettext_lazy("Excel 文件（.xlsx）"))
+    update_existing = forms.BooleanField(
+        required=False,
+        label=gettext_lazy("更新已有项目"),
+        help_text=gettext_lazy(
+            "项目导入时，与已有项目相同（项目代码相同，或无代码时项目名称、建设单位、园区相同）的行更新该项目"
+            "（只改有变化的字段，空单元格不改）；不勾选时这些行作为重复报错。"
+        ),
+    )
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
+        clean_text(upload.name, max_length=255)  # the job's display name, by the text rule
         try:
             check_upload(upload, name=upload.name)
         except ImportRefused as exc:

@@ -182,10 +182,17 @@ REPORT_DUE_DAY = int(os.environ.get("REPORT_DUE_DAY", "25"))
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        # DRF's token authentication, refusing tokens older than API_TOKEN_TTL_HOURS.
+        "parks.tokens.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # DRF's defaults, with the JSON parser limiting body size and nesting depth (api/parsers.py).
+    "DEFAULT_PARSER_CLASSES": [
+        "api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "api.pagination.ApiPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
@@ -202,6 +209,9 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "anon": os.environ.get("API_THROTTLE_ANON", "60/min"),
         "user": os.environ.get("API_THROTTLE_USER", "6000/min"),
+        # POST auth/token/ (api/auth.py): per client address, and per username across addresses.
+        "token": os.environ.get("API_THROTTLE_TOKEN", "20/min"),
+        "token_username": os.environ.get("API_THROTTLE_TOKEN_USERNAME", "10/min"),
     },
     # The anon rate counts per client address: REMOTE_ADDR, never a client-sent X-Forwarded-For
     # (DRF's default, None, would key on the whole header, so a spoofed one per request escaped
@@ -212,6 +222,12 @@ REST_FRAMEWORK = {
     # Django ValidationError/PermissionDenied from the services → 400/403; VersionConflict → 409.
     "EXCEPTION_HANDLER": "api.exceptions.api_exception_handler",
 }
+# An API token is refused (401) this many hours after it was issued; a new POST to auth/token/
+# then issues a fresh one. Password changes and deactivation revoke tokens at once (parks/tokens.py).
+API_TOKEN_TTL_HOURS = float(os.environ.get("API_TOKEN_TTL_HOURS", "720"))
+# JSON request bodies: at most this many bytes and this many nested arrays/objects (api/parsers.py).
+API_JSON_MAX_BYTES = int(os.environ.get("API_JSON_MAX_BYTES", str(10 * 1024 * 1024)))
+API_JSON_MAX_DEPTH = int(os.environ.get("API_JSON_MAX_DEPTH", "32"))
 SPECTACULAR_SETTINGS = {
     "TITLE": "重点项目挂图作战 API / Key-project tracking API",
     "DESCRIPTION": "发改委重点项目、节点、月度投资与统计接口 / Key projects, milestones, "
@@ -222,6 +238,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Two choice sets are called `level` (a project's, a region's): name each enum explicitly.
+    "ENUM_NAME_OVERRIDES": {
+        "LevelEnum": "projects.models.Level",
+        "RegionLevelEnum": "parks.models.RegionLevel",
+    },
 }
 
 # --- Celery ---------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ import openpyxl
 import pytest
 from django.urls import reverse
 
+from common.periods import PeriodError, parse_period
 from projects.imports import run_import
 from projects.models import InvestmentReport
 from tests import factories
@@ -146,3 +147,11 @@ def test_a_huge_project_id_cell_is_a_row_error(park_a_admin, project, tmp_path):
     assert errors == [(2, "项目ID")]
     assert "不是有效的项目ID" in result.errors[0].message
     assert not InvestmentReport.objects.exists()
+
+
+@pytest.mark.parametrize("text", ["0000-01", "0001-12", "9999-12", "1999-12", "2101-01"])
+def test_a_period_outside_the_years_is_the_range_message_never_an_overflow(text):
+    """Year 0000 is no date at all: the parser says the range instead of failing to build one."""
+    with pytest.raises(PeriodError) as refused:
+        parse_period(text)
+    assert (refused.value.code, refused.value.message) == ("range", str(OUT_OF_RANGE))

@@ -69,7 +69,7 @@ def test_first_run_opens_records_and_colours_projects(scene):
         "opened": 4,
         "updated": 0,
         "closed": 0,
-        "projects_status_changed": 4,  # green is the default: p_green does not change
+        "projects_status_changed": 5,  # no_schedule is the default: p_green turns green too
         "projects_investment_status_changed": 0,  # no plans: stays "none"
     }
     records = {r.milestone_id: r for r in DelayRecord.objects.all()}

@@ -108,12 +108,12 @@ def test_import_is_all_or_nothing_when_data_changed_after_the_dry_run(client_a, 
     rows[1][0] = "2026-130171-27-03-000001"
     response = upload(client_a, xlsx(rows))
     token = response["Location"].rstrip("/").split("/")[-1]
-    factories.ProjectFactory(code="2026-130171-27-03-000001", park=city.park_b, industry=city.bio)
+    taken = factories.ProjectFactory(code="2026-130171-27-03-000001", park=city.park_b, industry=city.bio)
     client_a.post(f"/imports/{token}/commit/")
     state = job_read(token)
     assert state["result"]["committed"] is False
     assert state["result"]["errors"][0]["row"] == 3
-    assert "已存在" in state["result"]["errors"][0]["message"]
+    assert state["result"]["errors"][0]["message"] == f"与已有项目重复：{taken.name}（ID {taken.pk}）"
     assert Project.objects.count() == 1  # only the one made above: the first row did not land
 
 

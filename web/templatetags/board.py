@@ -100,7 +100,14 @@ def countdown_css(planned, today, settings, actual=None):
     return countdown_class((planned - today).days, settings)
 
 
-STATUS_CSS = {"green": "st-green", "due_soon": "st-soon", "yellow": "st-yellow", "red": "st-red", "none": "st-none"}
+STATUS_CSS = {
+    "green": "st-green",
+    "due_soon": "st-soon",
+    "yellow": "st-yellow",
+    "red": "st-red",
+    "none": "st-none",
+    "no_schedule": "st-noschedule",
+}
 
 
 @register.filter

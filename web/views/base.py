@@ -17,7 +17,7 @@ from scheduling.rules import open_on
 XLSX = XLSX_CONTENT_TYPE
 
 
-STATUS_ORDER = ["red", "yellow", "due_soon", "green"]
+STATUS_ORDER = ["red", "yellow", "due_soon", "green", "no_schedule"]
 
 
 logger = logging.getLogger(__name__)

@@ -7,10 +7,12 @@ import logging
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from common.periods import PeriodError, parse_period
@@ -82,7 +84,13 @@ def import_upload(request):
     form = ImportUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        token = tasks.job_create(user=request.user, kind=form.cleaned_data["kind"], upload=upload, filename=upload.name)
+        token = tasks.job_create(
+            user=request.user,
+            kind=form.cleaned_data["kind"],
+            upload=upload,
+            filename=upload.name,
+            update_existing=form.cleaned_data["update_existing"],
+        )
         try:
             rows = imports.count_rows(tasks.job_dir(token) / tasks.UPLOAD)
         except ImportRefused as exc:
@@ -102,11 +110,28 @@ def import_upload(request):
     )  # fmt: skip
 
 
+NOTHING_TO_WRITE = gettext_noop("所有行均与现有项目一致，无需导入。")
+PREVIEW_PAGE_SIZE = 200
+
+
 @login_required
 @require_GET
 def import_job(request, token: str):
+    """The job's state; the dry run's preview of every row, a page at a time (read from the
+    job's state file: no query per row)."""
     state = _own_job(request, token)
-    return render(request, "projects/import_job.html", {"job": state, "kind_label": imports.KIND_LABELS[state["kind"]]})
+    preview = (state.get("result") or {}).get("preview") or []
+    page = Paginator(preview, PREVIEW_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "projects/import_job.html",
+        {
+            "job": state,
+            "kind_label": imports.KIND_LABELS[state["kind"]],
+            "preview": page,
+            "nothing_to_write": _(NOTHING_TO_WRITE),
+        },
+    )
 
 
 @login_required
@@ -135,6 +160,9 @@ def import_commit(request, token: str):
     if state["status"] != "done" or state["phase"] != "dry_run" or result.get("errors"):
         messages.error(request, _("试运行未通过或尚未完成，不能导入。"))
         return redirect("web:import_job", token=token)
+    if result.get("nothing_to_write"):
+        messages.info(request, _(NOTHING_TO_WRITE))
+        return redirect("web:import_job", token=token)
     if result.get("total_rows", 0) > imports.import_async_rows():
         tasks.job_update(token, status="queued", phase="commit", processed=0)
         transaction.on_commit(lambda: _queue_import(token, commit=True))
@@ -142,5 +170,11 @@ def import_commit(request, token: str):
         state = tasks.job_run(token, commit=True)
         res = state.get("result") or {}
         if res.get("committed"):
-            messages.success(request, _("导入成功：共 %(n)d 行。") % {"n": res["created"]})
+            messages.success(
+                request,
+                _("导入成功：新建 %(created)d 个项目，更新 %(updated)d 个。")
+                % {"created": res["created"], "updated": res.get("updated", 0)}
+                if state["kind"] == "projects"
+                else _("导入成功：共 %(n)d 行。") % {"n": res["created"]},
+            )
     return redirect("web:import_job", token=token)

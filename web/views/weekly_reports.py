@@ -15,12 +15,12 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 
 from parks import access
 from parks.access import sees_whole_report
 from parks.models import Park
+from parks.tokens import ExpiringTokenAuthentication
 from reports.models import WeeklyReport, WeeklyReportSection
 from reports.rendering import render_html, render_pdf, render_xlsx
 from reports.selectors import WeekError, parse_week, weekly_report_data
@@ -32,11 +32,11 @@ CONTENT_TYPES = {
 
 
 def _user(request):
-    """The session user, or the user of a valid `Authorization: Token …` header."""
+    """The session user, or the user of a valid (unexpired) `Authorization: Token …` header."""
     if request.user.is_authenticated:
         return request.user
     try:
-        found = TokenAuthentication().authenticate(request)
+        found = ExpiringTokenAuthentication().authenticate(request)
     except AuthenticationFailed:
         return None
     return found[0] if found else None

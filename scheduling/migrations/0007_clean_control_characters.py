@@ -1,0 +1,25 @@
+"""Data migration: existing milestone names lose the control characters the text rule now refuses
+(common.text: removed; in a one-line field tab, LF and CR become a space). Set-based: one UPDATE …
+REGEXP_REPLACE per field on PostgreSQL, a loop over the few bad rows on SQLite."""
+
+from django.db import migrations
+
+from common.text import clean_models
+
+FIELDS = {
+    "Milestone": (("name",), ()),
+}
+
+
+def clean_control_characters(apps, schema_editor):
+    clean_models(apps, schema_editor, "scheduling", FIELDS)
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("scheduling", "0006_text_rule"),
+    ]
+
+    operations = [
+        migrations.RunPython(clean_control_characters, migrations.RunPython.noop, elidable=True),
+    ]
