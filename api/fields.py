@@ -6,10 +6,10 @@ import datetime as dt
 import re
 from decimal import Decimal
 
-from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from common import dates
 from common.money import AMOUNT_PLACES, WAN_DIGITS, AmountError, parse_amount
 from common.periods import PeriodError, parse_period
 from common.text import LONG_TEXT, TextRule
@@ -76,13 +76,26 @@ def parse_period_param(value: str | None, *, name: str = "period") -> dt.date | 
         raise serializers.ValidationError({name: exc.detail}) from None
 
 
+@extend_schema_field({"type": "string", "format": "date", "example": "2026-05-31"})
+class DateField(serializers.DateField):
+    """A date people send: strict YYYY-MM-DD inside the one date range (common.dates)."""
+
+    def to_internal_value(self, value) -> dt.date:
+        if isinstance(value, dt.datetime):
+            self.fail("datetime")
+        try:
+            return dates.parse_date(value)
+        except dates.DateError as exc:
+            raise serializers.ValidationError(exc.message, code=exc.code) from None
+
+
 def parse_date_param(value: str | None, *, name: str) -> dt.date | None:
-    if value in (None, ""):
-        return None
+    """A ?as_of= style query parameter by the one date rule, None when absent; a bad or
+    out-of-range value is a 400 naming the parameter."""
     try:
-        return dt.date.fromisoformat(value.strip())
-    except ValueError:
-        raise serializers.ValidationError({name: [_("日期格式应为 YYYY-MM-DD，如 2026-05-31。")]}) from None
+        return dates.parse_date_param(name, value)
+    except dates.DateError as exc:
+        raise serializers.ValidationError({name: [exc.message]}, code=exc.code) from None
 
 
 MAX_ID = 2**63 - 1  # the largest id a bigint primary key holds

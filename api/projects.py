@@ -40,7 +40,16 @@ from rest_framework.response import Response
 
 from api.exceptions import StructuredValidationError
 from api.export import ExportMixin
-from api.fields import AmountField, CleanTextField, CodeRelatedField, PeriodField, StrictIntegerField, h, strict_id
+from api.fields import (
+    AmountField,
+    CleanTextField,
+    CodeRelatedField,
+    DateField,
+    PeriodField,
+    StrictIntegerField,
+    h,
+    strict_id,
+)
 from api.permissions import ProjectDataPermission
 from api.values import ValuesListMixin
 from common.money import round_half_up
@@ -141,7 +150,7 @@ class ProjectSerializer(serializers.ModelSerializer):
         label=_lazy("达产后年产值（万元）"),
         help_text=h("达产后年产值（万元）", "Annual output at full capacity (10^4 yuan)"),
     )
-    target_date = serializers.DateField(
+    target_date = DateField(
         required=False,
         allow_null=True,
         label=_lazy("目标日期"),

@@ -22,7 +22,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.export import ExportMixin
-from api.fields import CleanTextField, StrictIntegerField, h, parse_date_param
+from api.fields import CleanTextField, DateField, StrictIntegerField, h, parse_date_param
 from api.permissions import ProjectDataPermission
 from api.projects import EXPORT_PARAMETER, ScopedProjectField
 from common.money import CENT
@@ -81,15 +81,13 @@ class MilestoneSerializer(serializers.ModelSerializer):
         label=_lazy("节点名称"),
         help_text=h("节点名称（类型为 other 时必填）", "Name (required when kind is other)"),
     )
-    planned_date = serializers.DateField(
-        label=_lazy("计划日期"), help_text=h("计划日期 YYYY-MM-DD", "Planned date YYYY-MM-DD")
-    )
+    planned_date = DateField(label=_lazy("计划日期"), help_text=h("计划日期 YYYY-MM-DD", "Planned date YYYY-MM-DD"))
     baseline_date = serializers.DateField(
         read_only=True,
         label=_lazy("基线日期"),
         help_text=h("基线日期：首次计划日期，只读", "Baseline date: the first planned date ever set (read-only)"),
     )
-    actual_date = serializers.DateField(
+    actual_date = DateField(
         required=False,
         allow_null=True,
         label=_lazy("实际完成日期"),

@@ -7,8 +7,16 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from api.filters import bounded_int, filter_industry_tree, filter_park_tree, industry_filter, park_filter
+from common.dates import DateFormField
 from scheduling import rules
 from scheduling.models import Milestone, MilestoneKind, SchedulingSettings, Severity
+
+
+class DateFilter(django_filters.DateFilter):
+    """A date filter by the one date rule (strict YYYY-MM-DD inside the range, common.dates)."""
+
+    field_class = DateFormField
+
 
 MILESTONE_STATUS = [
     ("open", _("未完成（含逾期）")),
@@ -22,8 +30,8 @@ class MilestoneFilter(django_filters.FilterSet):
     project = bounded_int(field_name="project_id", label=_("项目ID"))
     kind = django_filters.ChoiceFilter(choices=MilestoneKind.choices, label=_("节点类型"))
     status = django_filters.ChoiceFilter(choices=MILESTONE_STATUS, method="filter_status", label=_("节点状态"))
-    planned_from = django_filters.DateFilter(field_name="planned_date", lookup_expr="gte", label=_("计划日期起"))
-    planned_to = django_filters.DateFilter(field_name="planned_date", lookup_expr="lte", label=_("计划日期止"))
+    planned_from = DateFilter(field_name="planned_date", lookup_expr="gte", label=_("计划日期起"))
+    planned_to = DateFilter(field_name="planned_date", lookup_expr="lte", label=_("计划日期止"))
     park = park_filter()
     industry = industry_filter()
 

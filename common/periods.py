@@ -9,11 +9,12 @@ import re
 
 from django.utils.translation import gettext_lazy as _
 
-# The range of years the project list works in (Project.year, AnnualPlan.year and the periods).
-MIN_YEAR = 2000
-MAX_YEAR = 2100
-FIRST_PERIOD = dt.date(MIN_YEAR, 1, 1)
-LAST_PERIOD = dt.date(MAX_YEAR, 12, 1)
+from common.dates import date_range
+
+# The range of years the project list works in (Project.year, AnnualPlan.year and the periods):
+# the months of the one date range (settings.DATE_MIN … DATE_MAX, common.dates).
+FIRST_PERIOD, LAST_PERIOD = (day.replace(day=1) for day in date_range())
+MIN_YEAR, MAX_YEAR = FIRST_PERIOD.year, LAST_PERIOD.year
 
 INVALID_PERIOD = _("报告期格式应为 YYYY-MM，如 2026-03。")
 PERIOD_OUT_OF_RANGE = _("报告期应在 %(first)s 至 %(last)s 之间。")
@@ -60,11 +61,3 @@ def parse_period(value, *, cell: bool = False) -> dt.date:
     if not MIN_YEAR <= year <= MAX_YEAR:  # before a date is built: "0000-01" is no date at all
         raise _out_of_range()
     return check_period(dt.date(year, int(match.group(2)), 1))
-
-
-def parse_period_or(value, default: dt.date) -> dt.date:
-    """A period from a page's query string; a missing or bad one gives `default`."""
-    try:
-        return parse_period(value)
-    except PeriodError:
-        return default

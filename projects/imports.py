@@ -35,7 +35,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from common import money, periods
+from common import dates, money, periods
 from common.spreadsheets import safe_row
 from parks import access
 from parks.models import Industry, Park
@@ -267,15 +267,14 @@ def parse_amount(value) -> Decimal:
 
 
 def parse_date(value) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    text = str(value).strip().replace("/", "-").replace(".", "-")
+    """A date cell (a date, or text 2026-05-31, 2026/05/31, 2026.05.31) by the one date rule
+    (common.dates: inside the date range)."""
     try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise ValueError(_("“%(value)s”不是有效日期，应为 YYYY-MM-DD。") % {"value": value})
+        return dates.parse_date(value if isinstance(value, dt.date | str) else str(value), cell=True)
+    except dates.DateError as exc:
+        if exc.code == "range":
+            raise ValueError(_("“%(value)s”：%(message)s") % {"value": value, "message": exc.message}) from None
+        raise ValueError(_("“%(value)s”不是有效日期，应为 YYYY-MM-DD。") % {"value": value}) from None
 
 
 def parse_period(value) -> dt.date:

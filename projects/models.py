@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from common.dates import validate_date_in_range
 from common.money import AmountModelField
 from common.periods import MAX_YEAR, MIN_YEAR, PeriodError, check_period
 from common.text import LONG_TEXT, LONG_TEXT_RULE, TextRule
@@ -100,7 +101,13 @@ class Project(models.Model):
         _("建设内容"), blank=True, max_length=LONG_TEXT, validators=[LONG_TEXT_RULE]
     )
     annual_output = amount_field(_("达产后年产值（万元）"), null=True, blank=True)
-    target_date = models.DateField(_("目标日期"), null=True, blank=True, help_text=_("倒排工期的目标（如投产）日期"))
+    target_date = models.DateField(
+        _("目标日期"),
+        null=True,
+        blank=True,
+        help_text=_("倒排工期的目标（如投产）日期"),
+        validators=[validate_date_in_range],
+    )
     leader = models.CharField(_("包联领导"), max_length=100, blank=True, validators=[TextRule()])
     contact_person = models.CharField(_("联系人"), max_length=50, blank=True, validators=[TextRule()])
     contact_phone = models.CharField(_("联系电话"), max_length=30, blank=True, validators=[TextRule()])

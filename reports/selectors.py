@@ -22,6 +22,7 @@ from django.db.models import DecimalField, F, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
+from common.dates import DateError, check_date
 from parks.models import Industry, Park, descendants
 from projects.models import AnnualPlan, InvestmentReport, Project
 from scheduling import rules
@@ -46,6 +47,10 @@ def parse_week(value: str) -> tuple[str, dt.date]:
         monday = dt.date.fromisocalendar(year, week, 1)
     except ValueError:
         raise WeekError(_("%(year)s 年没有第 %(week)s 周。") % {"year": year, "week": week})
+    try:  # the week's Monday (its as_of) inside the one date range (common.dates)
+        check_date(monday, field="week")
+    except DateError as exc:
+        raise WeekError(_("周次 %(week)s：%(message)s") % {"week": value, "message": exc.message}) from None
     return f"{year:04d}-W{week:02d}", monday
 
 

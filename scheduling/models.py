@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from common.dates import validate_date_in_range
 from common.money import WAN_DIGITS
 from common.text import TextRule
 from parks.models import Industry
@@ -120,9 +121,9 @@ class Milestone(models.Model):
     name = models.CharField(
         _("节点名称"), max_length=100, blank=True, help_text=_("类型为“其他”时必填"), validators=[TextRule()]
     )
-    planned_date = models.DateField(_("计划日期"))
+    planned_date = models.DateField(_("计划日期"), validators=[validate_date_in_range])
     baseline_date = models.DateField(_("基线日期"), editable=False, help_text=_("首次计划日期，调整计划后保留"))
-    actual_date = models.DateField(_("实际完成日期"), null=True, blank=True)
+    actual_date = models.DateField(_("实际完成日期"), null=True, blank=True, validators=[validate_date_in_range])
     sequence = models.PositiveSmallIntegerField(_("顺序"), default=0)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
@@ -230,7 +231,7 @@ class Holiday(models.Model):
     """A day the commission enters for a year the chinese-calendar package does not know yet:
     a holiday (is_workday False) or a weekend day that becomes a working day (调休)."""
 
-    date = models.DateField(_("日期"), unique=True)
+    date = models.DateField(_("日期"), unique=True, validators=[validate_date_in_range])
     name = models.CharField(_("名称"), max_length=50, blank=True)
     is_workday = models.BooleanField(_("调休上班"), default=False)
 

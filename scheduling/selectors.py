@@ -9,9 +9,9 @@ from decimal import Decimal
 
 from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet, Sum
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from common import periods
+from common.dates import parse_date_param
 from common.money import CENT, growth_pct
 from parks.models import Industry, Park, descendants_of_each
 from projects.models import InvestmentReport, Level, Project, Stage
@@ -116,8 +116,6 @@ def slip_days(milestone: Milestone) -> int:
 
 # --- Periods ----------------------------------------------------------------------------------
 
-MIN_YEAR, MAX_YEAR = periods.MIN_YEAR, periods.MAX_YEAR
-
 
 def parse_period(value: str | dt.date | None, *, today: dt.date | None = None) -> dt.date:
     """'YYYY-MM' → first of that month; None → the default period. Raises ValueError with a
@@ -128,29 +126,10 @@ def parse_period(value: str | dt.date | None, *, today: dt.date | None = None) -
 
 
 def parse_as_of(value: str | dt.date | None) -> dt.date:
-    """'YYYY-MM-DD' → date; None → today in Asia/Shanghai. Raises ValueError on bad input."""
-    if value is None or value == "":
-        return timezone.localdate()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        text = str(value).strip()
-        if len(text) != 10 or text[4] != "-" or text[7] != "-":  # only YYYY-MM-DD, not 20260520
-            raise ValueError
-        day = dt.date.fromisoformat(text)
-    except ValueError:
-        raise ValueError(
-            _("日期“%(value)s”格式不正确，应为 YYYY-MM-DD，例如 2026-05-31。") % {"value": value}
-        ) from None
-    _check_year(day)
-    return day
-
-
-def _check_year(day: dt.date) -> None:
-    """The jobs' date arithmetic (a year back, a month ahead) stays inside the project list's
-    own range of years, so a far-off date is a message, not an overflow."""
-    if not MIN_YEAR <= day.year <= MAX_YEAR:
-        raise ValueError(_("日期须在 %(min)s 年至 %(max)s 年之间。") % {"min": MIN_YEAR, "max": MAX_YEAR})
+    """'YYYY-MM-DD' inside the one date range (common.dates) → date; None → today in
+    Asia/Shanghai. Raises DateError (a ValueError with the message) on bad input, so the jobs'
+    date arithmetic (a year back, a month ahead) never overflows."""
+    return parse_date_param("as_of", value) or timezone.localdate()
 
 
 # --- Investment growth by industry (投资增速) ----------------------------------------------------

@@ -14,6 +14,7 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.dates import DateError, check_date, range_message
 from projects.models import AnnualPlan, InvestmentReport, Project
 from projects.selectors import can_write_park
 
@@ -457,10 +458,13 @@ def template_dates(*, template: ScheduleTemplate, target_date: dt.date, calendar
     cal = calendar or WorkCalendar()
     items = []
     for step in template.steps.all():
-        if step.unit == DurationUnit.WORKING:
-            day = cal.add_workdays(target_date, -step.offset)
-        else:
-            day = target_date - dt.timedelta(days=step.offset)
+        try:  # a step landing outside the one date range is the target's error, never an overflow
+            if step.unit == DurationUnit.WORKING:
+                day = cal.add_workdays(target_date, -step.offset)
+            else:
+                day = check_date(target_date - dt.timedelta(days=step.offset))
+        except (DateError, OverflowError):
+            raise ValidationError({"target_date": [range_message()]}) from None
         items.append((step.kind, step.name, day))
     if not any(kind == template.target_kind for kind, _name, _day in items):
         items.append((template.target_kind, "", target_date))

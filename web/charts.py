@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
+from common.dates import date_range
 from scheduling import rules
 
 # A plan marker's class from the milestone's colour (scheduling.rules.milestone_level).
@@ -78,12 +79,16 @@ def timeline(milestones, as_of: dt.date, settings) -> dict | None:
         dates += [d for d in (m.baseline_date, m.planned_date, m.actual_date) if d]
     if not milestones:
         return None
-    start = min(dates) - dt.timedelta(days=15)
-    end = max(dates) + dt.timedelta(days=15)
+    # The axis stays inside the one date range (common.dates): a row stored out of it before
+    # the rule sits at the axis' edge instead of overflowing the date arithmetic.
+    first, last = date_range()
+    start = max(min(dates), first) - dt.timedelta(days=15)
+    end = min(max(dates), last) + dt.timedelta(days=15)
     span = (end - start).days or 1
     left, width, row_h = 130, 720, 24
 
     def x(d):
+        d = min(max(d, start), end)
         return round(left + (d - start).days / span * (width - left - 10), 1)
 
     rows = []

@@ -6,13 +6,15 @@ from __future__ import annotations
 import datetime as dt
 
 from django import forms
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.forms import BaseInlineFormSet, inlineformset_factory
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from common.dates import DateFormField
 from common.money import AmountFormField
-from common.periods import parse_period_or
+from common.periods import PeriodError, parse_period
 from common.text import LONG_TEXT, TextFormField, clean_text
 from parks.access import writable_parks
 from parks.models import Industry, Park
@@ -33,7 +35,7 @@ class ProjectForm(forms.ModelForm):
         empty_label=gettext_lazy("（不使用模板）"),
         help_text=gettext_lazy("选择模板并填写目标日期，保存时按模板倒排生成节点"),
     )
-    template_target = forms.DateField(required=False, label=gettext_lazy("模板目标日期"), widget=DATE_INPUT)
+    template_target = DateFormField(required=False, label=gettext_lazy("模板目标日期"), widget=DATE_INPUT)
 
     class Meta:
         model = Project
@@ -59,6 +61,7 @@ class ProjectForm(forms.ModelForm):
             "is_special_bond",
             "special_bond_amount",
         ]
+        field_classes = {"target_date": DateFormField}
         widgets = {
             "target_date": DATE_INPUT,
             "construction_content": forms.Textarea(attrs={"rows": 3}),
@@ -93,6 +96,7 @@ class MilestoneForm(forms.ModelForm):
     class Meta:
         model = Milestone
         fields = ["kind", "name", "planned_date", "actual_date"]
+        field_classes = {"planned_date": DateFormField, "actual_date": DateFormField}
         widgets = {"planned_date": DATE_INPUT, "actual_date": DATE_INPUT}
 
     def clean(self):
@@ -177,9 +181,21 @@ class ProjectFilterForm(forms.Form):
         self.fields["industry"].empty_label = "—"
 
 
-def parse_period_param(value: str | None, default: dt.date) -> dt.date:
-    """A page's ?period=YYYY-MM (common.periods); a missing or bad one gives `default`."""
-    return parse_period_or(value, default)
+def parse_period_param(value: str | None, default: dt.date, *, request=None, name: str = "period") -> dt.date:
+    """A page's ?period=YYYY-MM (common.periods); a missing one gives `default`, a bad or
+    out-of-range one too, with a message on the page naming the parameter (never a 500)."""
+    if value is None or not value.strip():
+        return default
+    try:
+        return parse_period(value)
+    except PeriodError as exc:
+        if request is not None:
+            messages.warning(
+                request,
+                _("参数 %(name)s：%(message)s 已显示 %(default)s。")
+                % {"name": name, "message": exc.message, "default": f"{default:%Y-%m}"},
+            )
+        return default
 
 
 def long_text_field(label) -> TextFormField:

@@ -147,6 +147,10 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
+# The one range of dates people may enter or ask about (plans, actual dates, targets, holidays,
+# ?as_of=, report periods, ISO weeks), read through common/dates.py; the periods derive from it.
+DATE_MIN = "2000-01-01"
+DATE_MAX = "2100-12-31"
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"

@@ -42,7 +42,9 @@ def board(request):
         months = min(max(int(request.GET.get("months", 15)), 3), 36)
     except ValueError:
         months = 15
-    start = parse_period_param(request.GET.get("start"), _month_add(as_of.replace(day=1), -3))
+    start = parse_period_param(
+        request.GET.get("start"), _month_add(as_of.replace(day=1), -3), request=request, name="start"
+    )
     end = _month_add(start, months)
     span = (end - start).days
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from common.dates import DateError, parse_date_param
 from common.exceptions import VersionConflict
 from parks.access import can_write_anything
 from projects import services
@@ -73,12 +72,19 @@ def template_preview(request):
     if template is None:
         return JsonResponse({"error": _("请选择倒排工期模板。")}, status=400)
     try:
-        target = dt.date.fromisoformat(request.GET.get("target", ""))
-    except ValueError:
+        target = parse_date_param("target", request.GET.get("target"))
+        dates = template_dates(template=template, target_date=target) if target else None
+    except DateError as exc:
+        if exc.code == "range":
+            return JsonResponse({"error": exc.message, "field": "target"}, status=400)
+        target = None
+    except ValidationError as exc:  # a step of the template lands outside the range
+        return JsonResponse({"error": " ".join(exc.messages), "field": "target"}, status=400)
+    if target is None:
         return JsonResponse({"error": _("请填写模板目标日期（YYYY-MM-DD）。")}, status=400)
     items = [
         {"kind": kind, "name": name, "label": kind_label(kind, name), "planned_date": day.isoformat()}
-        for kind, name, day in template_dates(template=template, target_date=target)
+        for kind, name, day in dates
     ]
     return JsonResponse({"template": template.name, "target": target.isoformat(), "items": items})
 

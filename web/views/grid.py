@@ -144,7 +144,7 @@ def report_grid(request):
     user = request.user
     as_of = today()
     asked = request.GET.get("period")
-    period = parse_period_param(asked, as_of.replace(day=1))
+    period = parse_period_param(asked, as_of.replace(day=1), request=request)
     parks, park = _grid_park(user, request.GET.get("park"))
     writable = can_write_park(user, park.pk)
     if request.method == "POST" and not writable:

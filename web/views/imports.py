@@ -9,20 +9,18 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from common.periods import PeriodError, parse_period
 from parks.access import can_write_anything, parks_writable_by
 from projects import imports, tasks
 from projects.imports import ImportRefused
 from projects.selectors import projects_visible_to
-from web.forms import (
-    ImportUploadForm,
-    parse_period_param,
-)
+from web.forms import ImportUploadForm
 from web.views.base import XLSX, today
 
 logger = logging.getLogger(__name__)
@@ -36,7 +34,11 @@ def import_template(request, kind: str):
     projects = ()
     period = None
     if kind == "reports":
-        period = parse_period_param(request.GET.get("period"), today().replace(day=1))
+        asked = request.GET.get("period") or ""
+        try:  # a file, not a page: a bad month is a 400 naming the parameter, not a message later
+            period = parse_period(asked) if asked.strip() else today().replace(day=1)
+        except PeriodError as exc:
+            return HttpResponseBadRequest(f"period: {exc.message}", content_type="text/plain; charset=utf-8")
         ids = parks_writable_by(request.user)
         projects = projects_visible_to(request.user).order_by("park_id", "name")
         if ids is not None:

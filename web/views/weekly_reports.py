@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.safestring import mark_safe
@@ -23,7 +23,7 @@ from parks.models import Park
 from parks.tokens import ExpiringTokenAuthentication
 from reports.models import WeeklyReport, WeeklyReportSection
 from reports.rendering import render_html, render_pdf, render_xlsx
-from reports.selectors import weekly_report_data
+from reports.selectors import WeekError, parse_week, weekly_report_data
 
 CONTENT_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -95,10 +95,21 @@ def report_list(request):
     )
 
 
+def _bad_week(week: str) -> HttpResponse | None:
+    """A week in the URL that is no ISO week inside the date range: a 400 saying so."""
+    try:
+        parse_week(week)
+    except WeekError as exc:
+        return HttpResponseBadRequest(f"week: {exc}", content_type="text/plain; charset=utf-8")
+    return None
+
+
 def report_detail(request, week: str):
     user = _user(request)
     if user is None:
         return _unauthenticated(request)
+    if bad := _bad_week(week):
+        return bad
     report = get_object_or_404(WeeklyReport, week=week)
     scope = resolve_scope(user, report, request.GET.get("park"))
     source = scope.section if scope.park is not None else report
@@ -129,6 +140,8 @@ def report_download(request, week: str, fmt: str):
     user = _user(request)
     if user is None:
         return _unauthenticated(request)
+    if bad := _bad_week(week):
+        return bad
     report = get_object_or_404(WeeklyReport, week=week)
     scope = resolve_scope(user, report, request.GET.get("park"))
     scope_name = scope.park.name if scope.park is not None else _("全市")

@@ -2,6 +2,7 @@ import datetime as dt
 
 from django.core.management.base import BaseCommand, CommandError
 
+from common.dates import DateError, parse_date
 from demo.synthetic import load_synthetic
 from demo.writer import load_demo
 
@@ -41,7 +42,10 @@ class Command(BaseCommand):
 
 
 def parse_day(value: str) -> dt.date:
+    """--today by the one date rule (common.dates): strict YYYY-MM-DD inside the date range."""
     try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
+        return parse_date(value, field="today")
+    except DateError as exc:
+        if exc.code == "range":
+            raise CommandError(f"--today: {exc.message}") from None
         raise CommandError(f"--today 应为 YYYY-MM-DD / --today must be YYYY-MM-DD, not {value!r}") from None

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('scheduling', '0007_clean_control_characters'),
+        ('scheduling', '0008_date_range_validators'),
     ]
 
     operations = [
