@@ -39,6 +39,8 @@ import chinese_calendar
 
 from common.dates import DateError, date_range, range_message
 
+from .models import Holiday
+
 ONE_DAY = dt.timedelta(days=1)
 
 
@@ -84,8 +86,6 @@ class WorkCalendar:
         years = (dt.date.fromordinal(first).year, dt.date.fromordinal(last).year)
         if all(year_is_official(year) for year in years):  # the official years are contiguous
             return [], []
-        from .models import Holiday
-
         off, on = [], []
         for day, is_workday in Holiday.objects.values_list("date", "is_workday"):
             if year_is_official(day.year) or is_workday == (day.weekday() < 5):

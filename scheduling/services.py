@@ -371,7 +371,7 @@ def _refresh_after_commit(project_id: int) -> None:
     must not turn a saved edit into an error page: the nightly flag_delays catches up."""
 
     def send():
-        from .tasks import refresh_project_status_task
+        from .tasks import refresh_project_status_task  # not at the top: tasks import this module
 
         try:
             refresh_project_status_task.delay(project_ids=[project_id])
