@@ -28,13 +28,22 @@ class TreeParentMixin:
         return parent
 
 
-class ParkSerializer(TreeParentMixin, serializers.ModelSerializer):
-    code = serializers.RegexField(
+def tree_code_field(label, help_text, invalid) -> serializers.RegexField:
+    """The code of a park or an industry: 1–32 letters, digits, "-" or "_"."""
+    return serializers.RegexField(
         r"^[A-Za-z0-9_\-]{1,32}$",
         max_length=32,
-        label=_("园区代码"),
-        help_text=h("园区代码（唯一，字母数字、-、_）", "Park code (unique; letters, digits, - and _)"),
-        error_messages={"invalid": _("园区代码只能包含字母、数字、“-”和“_”，最长32位。")},
+        label=label,
+        help_text=help_text,
+        error_messages={"invalid": invalid},
+    )
+
+
+class ParkSerializer(TreeParentMixin, serializers.ModelSerializer):
+    code = tree_code_field(
+        _("园区代码"),
+        h("园区代码（唯一，字母数字、-、_）", "Park code (unique; letters, digits, - and _)"),
+        _("园区代码只能包含字母、数字、“-”和“_”，最长32位。"),
     )
     name = CleanTextField(max_length=100, label=_("名称"), help_text=h("园区名称", "Park name"))
     region_code = CodeRelatedField(
@@ -120,12 +129,10 @@ class RegionSerializer(serializers.ModelSerializer):
 
 
 class IndustrySerializer(TreeParentMixin, serializers.ModelSerializer):
-    code = serializers.RegexField(
-        r"^[A-Za-z0-9_\-]{1,32}$",
-        max_length=32,
-        label=_("产业代码"),
-        help_text=h("产业代码（唯一）", "Industry code (unique)"),
-        error_messages={"invalid": _("产业代码只能包含字母、数字、“-”和“_”，最长32位。")},
+    code = tree_code_field(
+        _("产业代码"),
+        h("产业代码（唯一）", "Industry code (unique)"),
+        _("产业代码只能包含字母、数字、“-”和“_”，最长32位。"),
     )
     name = CleanTextField(max_length=100, label=_("名称"), help_text=h("产业名称", "Industry name"))
     parent = CodeRelatedField(
