@@ -11,7 +11,7 @@ from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import services
-from .models import AnnualPlan, InvestmentReport, Project
+from .models import AnnualPlan, InvestmentReport, PeriodClose, Project
 from .services import project_archive
 
 
@@ -226,3 +226,16 @@ class InvestmentReportAdmin(SimpleHistoryAdmin):
         if not change and obj.submitted_by_id is None:
             obj.submitted_by = request.user
         super().save_model(request, obj, form, change)
+
+
+@admin.register(PeriodClose)
+class PeriodCloseAdmin(SimpleHistoryAdmin):
+    """关账 is done from the reporting-status page and `periods/` (the service records who and
+    when); the admin shows the record."""
+
+    list_display = ("period", "closed", "closed_at", "closed_by", "reopened_at", "reopened_by")
+    list_filter = ("closed",)
+    readonly_fields = ("period", "closed", "closed_at", "closed_by", "reopened_at", "reopened_by")
+
+    def has_add_permission(self, request):
+        return False

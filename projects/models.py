@@ -214,8 +214,8 @@ class AnnualPlan(models.Model):
 
 
 class ReportStatus(models.TextChoices):
-    """Room for the review workflow (draft → submitted → returned/approved); v1 stores every
-    report as submitted."""
+    """The review workflow (CONTRACT v2): draft → submitted → returned (with a reason) or
+    approved. Which of them count in the figures: `projects.rules.COUNTED_STATUSES`."""
 
     DRAFT = "draft", _("草稿")
     SUBMITTED = "submitted", _("已报送")
@@ -268,3 +268,42 @@ class InvestmentReport(models.Model):
                 self.period = check_period(self.period)
             except PeriodError as exc:
                 raise ValidationError({"period": [exc.message]}, code=exc.code) from None
+
+
+class PeriodClose(models.Model):
+    """关账: the commission closes a month so that its published figures stop moving; reopening
+    keeps the row (closed=False) so `periods/` lists every period ever closed. Whether a month
+    is closed: `projects.rules.period_is_closed`."""
+
+    period = models.DateField(_("报告期"), unique=True, help_text=_("月份，存为当月1日"))
+    closed = models.BooleanField(_("已关账"), default=True)
+    closed_at = models.DateTimeField(_("关账时间"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("关账人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    reopened_at = models.DateTimeField(_("重新开账时间"), null=True, blank=True)
+    reopened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("重新开账人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("关账月份")
+        verbose_name_plural = _("关账月份")
+        ordering = ["-period"]
+        constraints = [
+            models.CheckConstraint(condition=Q(period__day=1), name="period_close_first_of_month"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.period:%Y-%m}"

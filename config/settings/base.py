@@ -176,8 +176,9 @@ IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(10 * 1024 * 1024))
 IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "20000"))
 # Excel imports with more data rows than this run as a Celery task with a progress bar.
 IMPORT_ASYNC_ROWS = int(os.environ.get("IMPORT_ASYNC_ROWS", "500"))
-# The monthly report for month M is due on this day of month M (the grid lists who is missing).
-REPORT_DUE_DAY = int(os.environ.get("REPORT_DUE_DAY", "25"))
+# The monthly report for month M is filed during month M+1 and due on this day of it
+# (次月5日前报送; projects.rules.report_due_date).
+REPORT_DUE_DAY = int(os.environ.get("REPORT_DUE_DAY", "5"))
 
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -36,7 +36,7 @@ def test_grid_lists_the_parks_projects_and_who_has_not_reported(client_a, city, 
     assert other.name not in html
     assert [p.name for p in response.context["missing"]] == ["乙项目"]
     assert "尚未报送 1 个项目" in html
-    assert "2026-03-25" in html  # the deadline, the 25th
+    assert "2026-04-05" in html  # the deadline: REPORT_DUE_DAY (5th) of the next month
 
 
 def test_grid_saves_every_row_at_once(client_a, city, two_projects, park_a_admin):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -21,19 +20,13 @@ from parks.access import writable_parks
 from parks.models import Park
 from projects import services
 from projects.models import AnnualPlan, InvestmentReport
+from projects.rules import report_due_date
 from projects.selectors import can_write_park, projects_visible_to
 from web.forms import (
     GridRowForm,
     parse_period_param,
 )
 from web.views.base import today
-
-
-def report_due_date(period: dt.date) -> dt.date:
-    """A month's report is due on REPORT_DUE_DAY (default the 25th) of that month."""
-    day = int(getattr(settings, "REPORT_DUE_DAY", 25))
-    return period.replace(day=min(day, 28))
-
 
 GRID_PAGE_SIZE = 100  # rows per page of the monthly grid
 

@@ -1,0 +1,77 @@
+"""The rules of the monthly reporting cycle, each in one place (CONTRACT v2):
+
+- which reports count in the figures (year to date, growth, investment status, the weekly
+  report, the dashboard): `submitted` and `approved`, never `draft` nor `returned`;
+- when a month's report is due, and which month is "now due";
+- whether a month is closed (关账), and which month the statistics show by default.
+
+Every door (web, API, Excel, jobs, SQL) calls these; nothing else spells the statuses out."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db.models import Q
+
+from .models import PeriodClose, ReportStatus
+
+COUNTED_STATUSES: tuple[str, ...] = (ReportStatus.SUBMITTED.value, ReportStatus.APPROVED.value)
+
+
+def counts(status: str) -> bool:
+    """A report in `status` counts in the figures."""
+    return status in COUNTED_STATUSES
+
+
+def counted_q(prefix: str = "") -> Q:
+    """ORM: the reports that count; `prefix` is the path to the report, e.g. "reports__"."""
+    return Q(**{f"{prefix}status__in": COUNTED_STATUSES})
+
+
+def sql_counted(alias: str) -> str:
+    """SQL: the reports (table alias `alias`) that count."""
+    listed = ", ".join(f"'{status}'" for status in COUNTED_STATUSES)
+    return f"{alias}.status IN ({listed})"
+
+
+def last_full_month(today: dt.date) -> dt.date:
+    """The last full month before `today`, as its first day: reports for a month are filed
+    during the next one."""
+    first = today.replace(day=1)
+    return (first - dt.timedelta(days=1)).replace(day=1)
+
+
+def period_now_due(today: dt.date) -> dt.date:
+    """The month whose report is being filed on `today`: the last full month (November's
+    reports are filed in December, due on its REPORT_DUE_DAY)."""
+    return last_full_month(today)
+
+
+def report_due_date(period: dt.date) -> dt.date:
+    """The report for `period` (a month) is due on REPORT_DUE_DAY of the following month
+    (clamped to the 28th, so every month has that day)."""
+    day = min(max(int(getattr(settings, "REPORT_DUE_DAY", 5)), 1), 28)
+    year, month = (period.year + 1, 1) if period.month == 12 else (period.year, period.month + 1)
+    return dt.date(year, month, day)
+
+
+def period_is_closed(period: dt.date) -> bool:
+    """The month of `period` is closed (关账): park admins may no longer write its reports."""
+    return PeriodClose.objects.filter(period=period.replace(day=1), closed=True).exists()
+
+
+def closed_q(period_field: str = "period") -> Q:
+    """ORM: rows whose `period_field` is a closed month (for set-based checks of many rows)."""
+    closed = PeriodClose.objects.filter(closed=True).values("period")
+    return Q(**{f"{period_field}__in": closed})
+
+
+def latest_closed_period() -> dt.date | None:
+    return PeriodClose.objects.filter(closed=True).order_by("-period").values_list("period", flat=True).first()
+
+
+def stats_default_period(today: dt.date) -> dt.date:
+    """What `stats/industry-investment/` and the dashboard show without `?period=`: the latest
+    closed month, else the last full month."""
+    return latest_closed_period() or last_full_month(today)
