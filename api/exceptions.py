@@ -4,8 +4,9 @@ The services raise Django's exceptions; here they become the contract's answers:
 
 - `django.core.exceptions.ValidationError` → 400 `{"field": ["message", …]}` (errors not tied to a
   field under `non_field_errors`).
-- `common.exceptions.VersionConflict` (a stale `version` on PATCH/PUT) → **409 Conflict** with
-  `{"version": ["message"]}`: nothing was stored, the client must reload and reapply.
+- `common.exceptions.Conflict` → **409 Conflict** with `{"field": ["message"]}`, nothing stored:
+  a stale `version` on PATCH/PUT (`VersionConflict`, `{"version": […]}`), a report step its status
+  does not allow (`{"status": […]}`), a write into a closed month (`{"period": […]}`).
 - `django.core.exceptions.PermissionDenied` → 403 `{"detail": "message"}`.
 - `django.db.models.ProtectedError` (deleting a park or industry still in use) → 400
   `{"non_field_errors": ["message"]}`.
@@ -26,7 +27,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from common.exceptions import VersionConflict
+from common.exceptions import Conflict
 
 
 class StructuredValidationError(exceptions.APIException):
@@ -53,7 +54,7 @@ def validation_error_detail(exc: DjangoValidationError) -> dict[str, list[str]]:
 
 
 def api_exception_handler(exc, context):
-    if isinstance(exc, VersionConflict):
+    if isinstance(exc, Conflict):
         return Response(validation_error_detail(exc), status=status.HTTP_409_CONFLICT)
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(validation_error_detail(exc))

@@ -14,7 +14,7 @@ from drf_spectacular.utils import extend_schema_field
 
 from common.periods import PeriodError, parse_period
 from parks.models import REGION_LEVEL_Q, Industry, Park, Region, RegionLevel
-from projects.models import InvestmentReport, Level, Project, Stage, Status
+from projects.models import InvestmentReport, Level, Project, ReportStatus, Stage, Status
 
 
 class CodeChoiceField(forms.ModelChoiceField):
@@ -153,10 +153,11 @@ class InvestmentReportFilter(django_filters.FilterSet):
     period = PeriodFilter(field_name="period", label=_("报告期（YYYY-MM）"))
     period_from = PeriodFilter(field_name="period", lookup_expr="gte", label=_("报告期起（YYYY-MM）"))
     period_to = PeriodFilter(field_name="period", lookup_expr="lte", label=_("报告期止（YYYY-MM）"))
+    status = django_filters.ChoiceFilter(choices=ReportStatus.choices, label=_("状态"))
 
     class Meta:
         model = InvestmentReport
-        fields = ["project", "park", "industry", "period", "period_from", "period_to"]
+        fields = ["project", "park", "industry", "period", "period_from", "period_to", "status"]
 
     def filter_park(self, queryset, name, value):
         return filter_park_tree(queryset, "project__park_id", value)

@@ -57,6 +57,7 @@ from common.periods import MAX_YEAR, MIN_YEAR
 from parks.models import Industry, Park
 from projects import services
 from projects.models import PROJECT_CODE_RE, AnnualPlan, InvestmentReport, Level, Project, Stage
+from projects.rules import counted_q
 from projects.selectors import can_write_park, projects_visible_to, visible_project_count
 from scheduling import rules
 from scheduling.models import Milestone, SchedulingSettings
@@ -358,7 +359,7 @@ def with_investment(queryset, *, as_of: dt.date):
     """Annotate year-to-date and cumulative completed investment and this year's plan with
     correlated subqueries: one statement whatever the number of projects."""
     money = DecimalField(max_digits=20, decimal_places=2)
-    reports = InvestmentReport.objects.filter(project=OuterRef("pk")).order_by().values("project")
+    reports = InvestmentReport.objects.filter(counted_q(), project=OuterRef("pk")).order_by().values("project")
     total = reports.annotate(s=Sum("amount")).values("s")
     ytd = reports.filter(period__gte=dt.date(as_of.year, 1, 1), period__lte=as_of).annotate(s=Sum("amount")).values("s")
     plan = AnnualPlan.objects.filter(project=OuterRef("pk"), year=as_of.year).values("planned_investment")[:1]
@@ -483,8 +484,37 @@ class InvestmentReportSerializer(serializers.ModelSerializer):
         label=_lazy("存在问题"),
         help_text=h("存在问题", "Problems reported"),
     )
-    status = serializers.CharField(
-        read_only=True, label=_lazy("状态"), help_text=h("状态（v1 均为 submitted 已报送）", "Status")
+    status = serializers.ChoiceField(
+        choices=[("submitted", "submitted"), ("draft", "draft"), ("returned", "returned"), ("approved", "approved")],
+        required=False,
+        label=_lazy("状态"),
+        help_text=h(
+            "状态：draft 草稿、submitted 已报送、returned 已退回、approved 已审核；新建时可为 draft，其后用 submit/return/approve 步骤",
+            "Status: draft, submitted, returned, approved; a POST may ask for draft, then use the steps",
+        ),
+    )
+    return_reason = serializers.CharField(
+        read_only=True, label=_lazy("退回原因"), help_text=h("退回原因（仅已退回时非空）", "Reason of the return")
+    )
+    reviewed_by = serializers.CharField(
+        source="reviewed_by.username",
+        read_only=True,
+        default=None,
+        label=_lazy("审核人"),
+        help_text=h("最近一次审核或退回的用户名", "Who last approved or returned it"),
+    )
+    reviewed_at = serializers.DateTimeField(
+        read_only=True, label=_lazy("审核时间"), help_text=h("审核或退回时间", "When it was reviewed")
+    )
+    correction_reason = CleanTextField(
+        multiline=True,
+        required=False,
+        allow_blank=True,
+        label=_lazy("关账后更正原因"),
+        help_text=h(
+            "已关账月份由发改委更正时必填，保留在历史记录中",
+            "Required when the commission changes a report of a closed period; kept in the history",
+        ),
     )
     submitted_by = serializers.CharField(
         source="submitted_by.username",
@@ -511,6 +541,10 @@ class InvestmentReportSerializer(serializers.ModelSerializer):
             "progress",
             "problems",
             "status",
+            "return_reason",
+            "reviewed_by",
+            "reviewed_at",
+            "correction_reason",
             "submitted_by",
             "submitted_at",
             "updated_at",
@@ -524,8 +558,14 @@ class InvestmentReportSerializer(serializers.ModelSerializer):
                 errors["project"] = [_("月报的项目不能修改。")]
             if "period" in attrs and attrs["period"] != self.instance.period:
                 errors["period"] = [_("月报的报告期不能修改；请为新的月份另行报送。")]
+            if "status" in attrs and attrs["status"] != self.instance.status:
+                errors["status"] = [
+                    _("状态不能直接修改；请使用 submit（报送）、return（退回）或 approve（审核通过）步骤。")
+                ]
             if errors:
                 raise ValidationError(errors)
+        elif attrs.get("status") not in (None, "submitted", "draft"):
+            raise ValidationError({"status": [_("新报送的月报状态只能是 submitted（报送）或 draft（草稿）。")]})
         return attrs
 
 
@@ -550,6 +590,12 @@ class BulkReportSerializer(serializers.Serializer):
         min_length=1,
         max_length=BULK_MAX_ROWS,
         help_text=h("每个项目一行：project、amount、progress、problems", "One row per project"),
+    )
+    correction_reason = CleanTextField(
+        multiline=True,
+        required=False,
+        allow_blank=True,
+        help_text=h("已关账月份由发改委报送时必填", "Required for the commission in a closed period"),
     )
 
 
@@ -580,7 +626,9 @@ def _bulk_rows(rows: list) -> tuple[list[dict], list[services.ReportRow]]:
     return errors, lines
 
 
-def reports_bulk_submit(*, user, period: dt.date, rows: list) -> list[InvestmentReport]:
+def reports_bulk_submit(
+    *, user, period: dt.date, rows: list, correction_reason: str | None = None
+) -> list[InvestmentReport]:
     """File one month's reports for many projects at once: every row valid and stored, or none.
 
     1. Each row is validated on its own (types; the amount rule of common.money).
@@ -592,7 +640,9 @@ def reports_bulk_submit(*, user, period: dt.date, rows: list) -> list[Investment
     """
     errors, lines = _bulk_rows(rows)
     try:
-        filing = services.report_file(user=user, period=period, rows=lines, commit=not errors)
+        filing = services.report_file(
+            user=user, period=period, rows=lines, commit=not errors, correction_reason=correction_reason
+        )
     except services.RowsRefused as refused:
         errors += [{"index": r.ref, "project": r.project, "errors": r.errors} for r in refused.rows]
     if errors:
@@ -626,7 +676,7 @@ class InvestmentReportViewSet(
 
     def get_queryset(self):
         return InvestmentReport.objects.filter(project__in=projects_visible_to(self.request.user)).select_related(
-            "project", "project__park", "project__industry", "submitted_by"
+            "project", "project__park", "project__industry", "submitted_by", "reviewed_by"
         )
 
     def perform_create(self, serializer):
@@ -638,11 +688,55 @@ class InvestmentReportViewSet(
             amount=data["amount"],
             progress=data.get("progress", ""),
             problems=data.get("problems", ""),
+            status=data.get("status"),
+            correction_reason=data.get("correction_reason"),
         )
 
     def perform_update(self, serializer):
         data = {k: v for k, v in serializer.validated_data.items() if k in ("amount", "progress", "problems")}
-        serializer.instance = services.report_correct(user=self.request.user, report=serializer.instance, data=data)
+        serializer.instance = services.report_correct(
+            user=self.request.user,
+            report=serializer.instance,
+            data=data,
+            correction_reason=serializer.validated_data.get("correction_reason"),
+        )
+
+    def _step(self, request, service, **kwargs):
+        report = self.get_object()
+        report = service(user=request.user, report=report, **kwargs)
+        report = self.get_queryset().get(pk=report.pk)
+        return Response(InvestmentReportSerializer(report, context=self.get_serializer_context()).data)
+
+    @extend_schema(
+        request=None, responses={200: InvestmentReportSerializer}, summary="报送 / Submit (draft|returned → submitted)"
+    )
+    @action(detail=True, methods=["post"], url_path="submit")
+    def submit(self, request, pk=None):
+        """草稿或已退回 → 已报送（本园区管理员或发改委）；清除退回原因。
+        draft or returned → submitted (its park's admin or the commission); clears the return reason."""
+        return self._step(request, services.report_review_submit)
+
+    @extend_schema(
+        request=inline_serializer(
+            "ReportReturnRequest", {"reason": serializers.CharField(help_text=h("退回原因", "Reason"))}
+        ),
+        responses={200: InvestmentReportSerializer},
+        summary="退回 / Return with a reason (submitted|approved → returned)",
+    )
+    @action(detail=True, methods=["post"], url_path="return")
+    def return_(self, request, pk=None):
+        """已报送或已审核 → 已退回（仅发改委），须填写退回原因。
+        submitted or approved → returned (commission only), with a non-empty reason."""
+        body = request.data if isinstance(request.data, dict) else {}
+        return self._step(request, services.report_return, reason=body.get("reason"))
+
+    @extend_schema(
+        request=None, responses={200: InvestmentReportSerializer}, summary="审核通过 / Approve (submitted → approved)"
+    )
+    @action(detail=True, methods=["post"], url_path="approve")
+    def approve(self, request, pk=None):
+        """已报送 → 已审核（仅发改委）。submitted → approved (commission only)."""
+        return self._step(request, services.report_approve)
 
     @extend_schema(
         request=inline_serializer(
@@ -662,7 +756,12 @@ class InvestmentReportViewSet(
         envelope = BulkReportSerializer(data=request.data)
         envelope.is_valid(raise_exception=True)
         period = envelope.validated_data["period"]
-        created = reports_bulk_submit(user=request.user, period=period, rows=envelope.validated_data["rows"])
+        created = reports_bulk_submit(
+            user=request.user,
+            period=period,
+            rows=envelope.validated_data["rows"],
+            correction_reason=envelope.validated_data.get("correction_reason"),
+        )
         ids = [r.project_id for r in created]
         reports = self.get_queryset().filter(project_id__in=ids, period=period).order_by("project_id")
         return Response(InvestmentReportSerializer(reports, many=True).data, status=status.HTTP_201_CREATED)

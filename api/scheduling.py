@@ -26,13 +26,13 @@ from api.fields import CleanTextField, DateField, StrictIntegerField, h, parse_d
 from api.permissions import ProjectDataPermission
 from api.projects import EXPORT_PARAMETER, ScopedProjectField
 from common.money import CENT
+from projects.rules import period_is_closed, stats_default_period
 from projects.selectors import projects_visible_to
 from scheduling import rules, services
 from scheduling.calendar import WorkCalendar
 from scheduling.models import IndustryGrowth, Milestone, MilestoneKind, SchedulingSettings, milestone_order_errors
 from scheduling.selectors import (
     countdown,
-    default_period,
     industry_growth,
     overdue_milestones,
     parse_period,
@@ -387,7 +387,10 @@ class IndustryInvestmentView(APIView):
             OpenApiParameter(
                 "period",
                 str,
-                description=h("报告期 YYYY-MM，默认上一个完整月份", "Period YYYY-MM, default the last full month"),
+                description=h(
+                    "报告期 YYYY-MM，默认最近已关账的月份，无则上一个完整月份",
+                    "Period YYYY-MM, default the latest closed period, else the last full month",
+                ),
             )
         ],
         responses={
@@ -395,6 +398,9 @@ class IndustryInvestmentView(APIView):
                 "IndustryInvestment",
                 {
                     "period": serializers.CharField(help_text=h("报告期 YYYY-MM", "Period YYYY-MM")),
+                    "closed": serializers.BooleanField(
+                        help_text=h("该月是否已关账（数据不再变动）", "Whether the period is closed (figures final)")
+                    ),
                     "source": serializers.CharField(
                         help_text=h("snapshot 夜间快照 / live 实时计算", "snapshot or live")
                     ),
@@ -409,7 +415,7 @@ class IndustryInvestmentView(APIView):
     def get(self, request):
         raw = request.query_params.get("period")
         try:
-            period = parse_period(raw) if raw not in (None, "") else default_period(timezone.localdate())
+            period = parse_period(raw) if raw not in (None, "") else stats_default_period(timezone.localdate())
         except ValueError as exc:
             raise ValidationError({"period": [str(exc)]}) from None
         figures = industry_growth(period=period)
@@ -418,6 +424,7 @@ class IndustryInvestmentView(APIView):
         return Response(
             {
                 "period": f"{period:%Y-%m}",
+                "closed": period_is_closed(period),
                 "source": figures.get("source", "live"),
                 "computed_at": computed_at.isoformat() if computed_at else None,
                 "city": _format(figures["city"], CITY_FIELDS),

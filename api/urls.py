@@ -7,6 +7,7 @@ from rest_framework.routers import DefaultRouter
 from api.auth import TokenView
 from api.docs import OfflineRedocView
 from api.parks import IndustryViewSet, ParkViewSet, RegionViewSet
+from api.periods import PeriodViewSet
 from api.projects import InvestmentReportViewSet, ProjectViewSet
 from api.reports import WeeklyReportViewSet
 from api.scheduling import DelayViewSet, IndustryInvestmentView, MilestoneViewSet
@@ -21,6 +22,7 @@ router.register("projects", ProjectViewSet, basename="project")
 router.register("milestones", MilestoneViewSet, basename="milestone")
 router.register("investment-reports", InvestmentReportViewSet, basename="investmentreport")
 router.register("delays", DelayViewSet, basename="delay")
+router.register("periods", PeriodViewSet, basename="period")
 router.register("weekly-reports", WeeklyReportViewSet, basename="weeklyreport")
 
 urlpatterns = [

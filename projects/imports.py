@@ -36,6 +36,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from common import dates, money, periods
+from common.exceptions import Conflict
 from common.spreadsheets import safe_row
 from parks import access
 from parks.models import Industry, Park
@@ -536,6 +537,14 @@ def validate_reports(
         services.report_file(user=user, rows=lines, commit=commit and not errors)
     except services.RowsRefused as refused:
         return [], _sorted(errors + _refused(REPORT_COLUMNS, refused))
+    except ValidationError as exc:
+        # A closed month (关账): the park admin's file is refused whole (409 in the API), the
+        # commission's needs a correction reason, which a spreadsheet cannot give: the API or the
+        # grid takes it. Any other ValidationError is the concurrent-filing one (run_import).
+        closed = getattr(exc, "error_dict", {})
+        if not (isinstance(exc, Conflict) or "correction_reason" in closed):
+            raise
+        return [], _sorted(errors + [RowError(0, _header(REPORT_COLUMNS, "period"), m) for m in exc.messages])
     return [_report_preview(line) for line in lines], errors
 
 

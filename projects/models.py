@@ -245,6 +245,25 @@ class InvestmentReport(models.Model):
     )
     submitted_at = models.DateTimeField(_("填报时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    return_reason = models.TextField(
+        _("退回原因"), blank=True, max_length=LONG_TEXT, validators=[LONG_TEXT_RULE], help_text=_("仅在已退回时非空")
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("审核人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    correction_reason = models.TextField(
+        _("关账后更正原因"),
+        blank=True,
+        max_length=LONG_TEXT,
+        validators=[LONG_TEXT_RULE],
+        help_text=_("发改委在已关账月份更正时填写，保留在历史记录中"),
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -256,7 +275,7 @@ class InvestmentReport(models.Model):
             models.CheckConstraint(condition=Q(amount__gte=0), name="report_amount_non_negative"),
             models.CheckConstraint(condition=Q(period__day=1), name="report_period_first_of_month"),
         ]
-        indexes = [models.Index(fields=["period", "project"])]
+        indexes = [models.Index(fields=["period", "project"]), models.Index(fields=["period", "status"])]
 
     def __str__(self) -> str:
         return f"{self.project} {self.period:%Y-%m}"

@@ -23,8 +23,10 @@ from common.money import AmountError, check_amount, parse_amount
 from common.periods import PeriodError, parse_period
 from parks import access
 
-from .models import AnnualPlan, InvestmentReport, Project
+from . import review
+from .models import AnnualPlan, InvestmentReport, Project, ReportStatus
 from .selectors import can_write_park, projects_writable_by
+from .signals import reports_changed
 
 PROJECT_EDITABLE_FIELDS = [
     "code",
@@ -375,17 +377,45 @@ def _submitter(user):
     return user if getattr(user, "is_authenticated", False) else None
 
 
+FILED_STATUSES = (ReportStatus.SUBMITTED.value, ReportStatus.DRAFT.value)
+BAD_FILED_STATUS = gettext_noop("新报送的月报状态只能是 submitted（报送）或 draft（草稿）。")
+
+
+def _filed_status(status: str | None) -> str:
+    if status in (None, ""):
+        return ReportStatus.SUBMITTED
+    if status not in FILED_STATUSES:
+        raise ValidationError({"status": [_(BAD_FILED_STATUS)]})
+    return status
+
+
+def _reports_changed(reports) -> None:
+    reports_changed.send(sender=InvestmentReport, project_ids=sorted({r.project_id for r in reports}))
+
+
 @transaction.atomic
 def report_submit(
-    *, user, project: Project, period: dt.date | str, amount: Decimal, progress: str = "", problems: str = ""
+    *,
+    user,
+    project: Project,
+    period: dt.date | str,
+    amount: Decimal,
+    progress: str = "",
+    problems: str = "",
+    status: str | None = None,
+    correction_reason: str | None = None,
 ) -> InvestmentReport:
-    """File one month's report. A second report for the same project and month is refused
-    (the unique constraint decides, so concurrent submissions cannot both land)."""
+    """File one month's report, `submitted` or (status "draft") a draft. A second report for the
+    same project and month is refused (the unique constraint decides, so concurrent submissions
+    cannot both land). A closed month: a park admin's is a 409, the commission's needs a
+    correction reason (projects.review.check_closed_write)."""
     _check_park(user, project.park)
+    status = _filed_status(status)
     period, amount, errors = _report_value_errors(period=period, amount=amount)
     errors = errors or _archived_error(project)
     if errors:
         raise ValidationError(errors)
+    reason = review.check_closed_write(user=user, periods=[period], correction_reason=correction_reason)
     report = InvestmentReport(
         project=project,
         period=period,
@@ -393,20 +423,36 @@ def report_submit(
         progress=progress or "",
         problems=problems or "",
         submitted_by=_submitter(user),
+        status=status,
+        correction_reason=reason,
     )
     report.full_clean(validate_unique=False, validate_constraints=False)
     report._history_user = user
+    report._change_reason = _(
+        review.CHANGE_REASONS["correct" if reason else "draft" if status == "draft" else "submit"]
+    )
     try:
         with transaction.atomic():
             report.save()
     except IntegrityError:
         raise ValidationError({"period": [duplicate_message(report.period)]}) from None
+    _reports_changed([report])
     return report
 
 
 @transaction.atomic
-def report_correct(*, user, report: InvestmentReport, data: dict[str, Any]) -> InvestmentReport:
+def report_correct(
+    *, user, report: InvestmentReport, data: dict[str, Any], correction_reason: str | None = None
+) -> InvestmentReport:
+    """A PATCH: a park admin may change its report while draft, submitted or returned (a returned
+    one stays returned until submitted again), not an approved one (409 {"status"}); in a closed
+    month a park admin not at all (409 {"period"}), the commission with a correction reason."""
     _check_park(user, report.project.park)
+    review.check_not_approved_for_park(user=user, report=report)
+    reason = review.check_closed_write(user=user, periods=[report.period], correction_reason=correction_reason)
+    if reason:
+        report.correction_reason = reason
+        report._change_reason = _(review.CHANGE_REASONS["correct"])
     if "amount" in data:
         _period, amount, errors = _report_value_errors(period=report.period, amount=data["amount"])
         if errors.get("amount"):
@@ -420,7 +466,39 @@ def report_correct(*, user, report: InvestmentReport, data: dict[str, Any]) -> I
     report.full_clean(validate_unique=False, validate_constraints=False)
     report._history_user = user
     report.save()
+    _reports_changed([report])
     return report
+
+
+# --- The review and the period close (projects.review): the doors call these ------------------
+
+
+def report_review_submit(*, user, report: InvestmentReport) -> InvestmentReport:
+    """draft or returned → submitted (its park's admin or the commission); clears the return reason."""
+    return review.report_step(user=user, report=report, step="submit")
+
+
+def report_return(*, user, report: InvestmentReport, reason: str | None) -> InvestmentReport:
+    """submitted or approved → returned with a reason (commission)."""
+    return review.report_step(user=user, report=report, step="return", reason=reason)
+
+
+def report_approve(*, user, report: InvestmentReport) -> InvestmentReport:
+    """submitted → approved (commission)."""
+    return review.report_step(user=user, report=report, step="approve")
+
+
+def reports_approve(*, user, report_ids: Sequence[int], period: dt.date | None = None) -> list[InvestmentReport]:
+    """Approve many submitted reports at once (set-based)."""
+    return review.reports_approve(user=user, report_ids=report_ids, period=period)
+
+
+def period_close(*, user, period: dt.date | str, today: dt.date | None = None):
+    return review.period_close(user=user, period=period, today=today)
+
+
+def period_reopen(*, user, period: dt.date | str):
+    return review.period_reopen(user=user, period=period)
 
 
 @dataclass
@@ -465,24 +543,73 @@ def report_file(
     period: dt.date | str | None = None,
     correct_existing: bool = False,
     commit: bool = True,
+    status: str | None = None,
+    correction_reason: str | None = None,
 ) -> Filing:
     """File many monthly reports at once, all or nothing: every check of a single filing (scope,
     archived, period range, amount rule, one report per project and month), each in one place and
     set-based (a constant number of statements whatever the number of rows). With
     `correct_existing` (the monthly grid) a row whose month is already filed corrects it; a row
     without an amount is skipped (the grid never deletes a report). Otherwise an existing report
-    is the duplicate error. Raises RowsRefused; with `commit=False` only validates."""
-    projects = _projects_in_scope(user, rows)
+    is the duplicate error. Raises RowsRefused; with `commit=False` only validates.
+
+    The review (CONTRACT v2): new reports are stored `submitted`, or `draft` with status
+    "draft". With status "submitted" and `correct_existing` the grid's drafts and returned
+    reports of the rows are submitted too (the return reason cleared); with "draft" existing
+    reports keep their status. A park admin's row changing an approved report is refused. A
+    closed month: a park admin's filing is a 409 {"period"} (nothing stored), the commission's
+    needs `correction_reason` (400 otherwise) — the same check as report_submit/report_correct.
+    Existing reports are read FOR UPDATE when committing, so a review step in between either
+    waits for this filing or makes it see the new status."""
+    status = _filed_status(status)
     periods = {p for p in (_period_or_none(r.period or period) for r in rows) if p is not None}
-    existing = {
-        (r.project_id, r.period): r
-        for r in InvestmentReport.objects.filter(project_id__in=list(projects), period__in=periods)
-    }
+    reason = review.check_closed_write(user=user, periods=periods, correction_reason=correction_reason)
+    with transaction.atomic():
+        filing = _report_file_checked(
+            user=user,
+            rows=rows,
+            period=period,
+            periods=periods,
+            correct_existing=correct_existing,
+            commit=commit,
+            status=status,
+            reason=reason,
+        )
+        if commit:
+            filing_write(user=user, filing=filing, reason=reason, status=status)
+    return filing
+
+
+def _report_file_checked(*, user, rows, period, periods, correct_existing, commit, status, reason) -> Filing:
+    projects = _projects_in_scope(user, rows)
+    found = InvestmentReport.objects.filter(project_id__in=list(projects), period__in=periods)
+    if commit and projects:
+        found = found.select_for_update()
+    existing = {(r.project_id, r.period): r for r in found}
+    park_admin = not access.is_commission(user)
+    closed = review.closed_periods(list(periods)) if reason else set()
     filing, problems, seen = Filing(), [], set()
     for row in rows:
         if row.amount is None and correct_existing:
             continue
         report, errors = _check_row(row, period, projects, existing, seen, correct_existing, user)
+        if report is None and not errors and status == ReportStatus.SUBMITTED:
+            # An unchanged draft or returned report: the grid's submit button submits it.
+            pk = row.project.pk if isinstance(row.project, Project) else row.project
+            stored = existing.get((pk, _period_or_none(row.period or period)))
+            if stored is not None and stored.status in review.STEPS["submit"][0]:
+                report = stored
+        if report is not None and report.pk is not None and report.status == ReportStatus.APPROVED and park_admin:
+            errors, report = {"status": [_(review.APPROVED_LOCKED)]}, None
+        if report is not None:
+            if report.pk is None:
+                report.status = status
+            elif status == ReportStatus.SUBMITTED and report.status in review.STEPS["submit"][0]:
+                report.status, report.return_reason = ReportStatus.SUBMITTED, ""
+                if park_admin:
+                    report.submitted_by = _submitter(user)
+            if reason and report.period in closed:
+                report.correction_reason = reason
         if errors:
             pk = row.project.pk if isinstance(row.project, Project) else row.project
             problems.append(RowErrors(row.ref, pk, errors))
@@ -492,8 +619,6 @@ def report_file(
             filing.corrected.append(report)
     if problems:
         raise RowsRefused(problems)
-    if commit:
-        filing_write(user=user, filing=filing)
     return filing
 
 
@@ -539,14 +664,19 @@ def _check_row(row, period, projects, existing, seen, correct_existing, user):
     return report, {}
 
 
-def filing_write(*, user, filing: Filing) -> None:
+def filing_write(*, user, filing: Filing, reason: str = "", status: str = ReportStatus.SUBMITTED) -> None:
     """Store a filing validated by report_file(commit=False): one transaction, set-based."""
+    change = _(review.CHANGE_REASONS["correct" if reason else "draft" if status == ReportStatus.DRAFT else "submit"])
     with transaction.atomic():
         try:
             with transaction.atomic():
                 if filing.created:
                     filing.created = bulk_create_with_history(
-                        filing.created, InvestmentReport, batch_size=BULK_BATCH_SIZE, default_user=user
+                        filing.created,
+                        InvestmentReport,
+                        batch_size=BULK_BATCH_SIZE,
+                        default_user=user,
+                        default_change_reason=change,
                     )
         except IntegrityError:
             raise ValidationError({"period": [_(FILED_MEANWHILE)]}) from None
@@ -557,10 +687,21 @@ def filing_write(*, user, filing: Filing) -> None:
             bulk_update_with_history(
                 filing.corrected,
                 InvestmentReport,
-                ["amount", "progress", "problems", "updated_at"],
+                [
+                    "amount",
+                    "progress",
+                    "problems",
+                    "updated_at",
+                    "status",
+                    "return_reason",
+                    "submitted_by",
+                    "correction_reason",
+                ],
                 batch_size=BULK_BATCH_SIZE,
                 default_user=user,
+                default_change_reason=change,
             )
+        _reports_changed([*filing.created, *filing.corrected])
 
 
 # --- Annual plans ----------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from common.dates import DateError, check_date
 from parks.models import Industry, Park, descendants
 from projects.models import AnnualPlan, InvestmentReport, Project
+from projects.rules import counted_q
 from scheduling import rules
 from scheduling.models import Milestone, SchedulingSettings, milestone_label
 from scheduling.selectors import default_period, due_soon_milestones, overdue_milestones, with_spend_ahead
@@ -287,7 +288,7 @@ def _active_milestones():
 
 def _latest_report(as_of: dt.date, column: str):
     return Subquery(
-        InvestmentReport.objects.filter(project_id=OuterRef("project_id"), period__lte=as_of)
+        InvestmentReport.objects.filter(counted_q(), project_id=OuterRef("project_id"), period__lte=as_of)
         .order_by("-period")
         .values(column)[:1]
     )
@@ -313,7 +314,7 @@ def investment_lagging(
     ytd = Coalesce(
         Subquery(
             InvestmentReport.objects.filter(
-                project_id=OuterRef("pk"), period__gte=dt.date(month.year, 1, 1), period__lte=month
+                counted_q(), project_id=OuterRef("pk"), period__gte=dt.date(month.year, 1, 1), period__lte=month
             )
             .order_by()
             .values("project_id")

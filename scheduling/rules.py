@@ -55,6 +55,7 @@ from django.db.models.lookups import LessThan
 from django.utils.translation import gettext as _
 
 from projects.models import InvestmentReport
+from projects.rules import counted_q
 
 from .models import MILESTONE_RANK, Milestone, MilestoneKind, Severity, order_conflicts
 
@@ -312,7 +313,11 @@ def spend_ahead_annotations(as_of: dt.date) -> dict:
     subqueries (one statement whatever the number of projects): spend_cumulative (the reports
     of periods up to `as_of`), spend_nodes (standard nodes), spend_done (of those, completed on
     `as_of`)."""
-    reports = InvestmentReport.objects.filter(project=OuterRef("pk"), period__lte=as_of).order_by().values("project")
+    reports = (
+        InvestmentReport.objects.filter(counted_q(), project=OuterRef("pk"), period__lte=as_of)
+        .order_by()
+        .values("project")
+    )
     nodes = Milestone.objects.filter(project=OuterRef("pk"), kind__in=STANDARD_KINDS).order_by().values("project")
     done = nodes.filter(actual_date__lte=as_of)
     zero = Value(Decimal("0.00"), output_field=_MONEY)

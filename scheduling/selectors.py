@@ -15,6 +15,7 @@ from common.dates import parse_date_param
 from common.money import CENT, growth_pct
 from parks.models import Industry, Park, descendants_of_each
 from projects.models import InvestmentReport, Level, Project, Stage
+from projects.rules import counted_q
 
 from . import rules
 from .calendar import WorkCalendar
@@ -233,7 +234,8 @@ def _growth_groups(*, period: dt.date) -> dict[tuple, dict]:
 
     reports = (
         InvestmentReport.objects.filter(
-            Q(period__gte=cur_start, period__lte=period) | Q(period__gte=prior_start, period__lte=prior_end)
+            Q(period__gte=cur_start, period__lte=period) | Q(period__gte=prior_start, period__lte=prior_end),
+            counted_q(),
         )
         .values_list("project__industry_id", "project__park_id", "project__level", "project__stage")
         .annotate(

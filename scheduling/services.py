@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from common.dates import DateError, check_date, range_message
 from projects.models import AnnualPlan, InvestmentReport, Project
+from projects.rules import sql_counted
 from projects.selectors import can_write_park
 
 from . import rules
@@ -210,10 +211,11 @@ def _delay_record_sql(t: dict[str, str]) -> dict[str, str]:
 
 
 def _ytd_sql(t: dict[str, str], only: str = "") -> str:
-    """Each project's completed investment from January to the graded month."""
+    """Each project's completed investment from January to the graded month (the reports that
+    count: projects.rules.sql_counted)."""
     return (
-        f"SELECT project_id, SUM(amount) AS ytd FROM {t['r']} "  # noqa: S608
-        f"WHERE period >= %(year_start)s AND period <= %(period)s {only}GROUP BY project_id"
+        f"SELECT project_id, SUM(amount) AS ytd FROM {t['r']} rc "  # noqa: S608
+        f"WHERE period >= %(year_start)s AND period <= %(period)s AND {sql_counted('rc')} {only}GROUP BY project_id"
     )
 
 
@@ -366,19 +368,29 @@ def refresh_project_status(*, project_ids: list[int], as_of: dt.date) -> dict[st
     return {"projects_status_changed": status, "projects_investment_status_changed": investment}
 
 
-def _refresh_after_commit(project_id: int) -> None:
-    """Queue a status refresh of the project once the edit is committed. A broker that is down
+def _refresh_after_commit(project_id: int | list[int]) -> None:
+    """Queue a status refresh of the project(s) once the edit is committed. A broker that is down
     must not turn a saved edit into an error page: the nightly flag_delays catches up."""
+    project_ids = [project_id] if isinstance(project_id, int) else list(project_id)
+    if not project_ids:
+        return
 
     def send():
         from .tasks import refresh_project_status_task  # not at the top: tasks import this module
 
         try:
-            refresh_project_status_task.delay(project_ids=[project_id])
+            refresh_project_status_task.delay(project_ids=project_ids)
         except Exception:  # the broker is unreachable; logged, the daily job will catch up
-            logger.exception("could not queue refresh_project_status for project %s", project_id)
+            logger.exception("could not queue refresh_project_status for projects %s", project_ids[:10])
 
     transaction.on_commit(send)
+
+
+def refresh_after_reports_changed(sender, *, project_ids, **kwargs) -> None:
+    """Receiver of projects.signals.reports_changed (connected in SchedulingConfig.ready): a
+    report filed, corrected or moved through the review changes what counts, so its projects'
+    investment status is refreshed after commit, as after a milestone edit."""
+    _refresh_after_commit(sorted({int(pk) for pk in project_ids}))
 
 
 # --- Investment growth snapshots --------------------------------------------------------------

@@ -11,9 +11,10 @@ from django.shortcuts import render
 
 from parks.models import Park
 from projects.models import AnnualPlan, InvestmentReport, Stage, Status
+from projects.rules import counted_q, period_is_closed, stats_default_period
 from projects.selectors import projects_visible_to
 from scheduling.models import Milestone, SchedulingSettings
-from scheduling.selectors import default_period, due_soon_milestones, industry_growth, overdue_milestones
+from scheduling.selectors import due_soon_milestones, industry_growth, overdue_milestones
 from web.charts import growth_chart
 from web.templatetags.board import countdown_text
 from web.views.base import STATUS_ORDER, scoped_by_park, today
@@ -42,7 +43,9 @@ def _stage_status_grid(qs) -> tuple[list[dict], list[dict]]:
 
 def _investment_progress(qs, year: int) -> dict:
     """This year's completed investment against the annual plans."""
-    done = InvestmentReport.objects.filter(project__in=qs, period__year=year).aggregate(s=Sum("amount"))["s"]
+    done = InvestmentReport.objects.filter(counted_q(), project__in=qs, period__year=year).aggregate(s=Sum("amount"))[
+        "s"
+    ]
     plan = AnnualPlan.objects.filter(project__in=qs, year=year).aggregate(s=Sum("planned_investment"))["s"]
     done, plan = done or Decimal(0), plan or Decimal(0)
     pct = (done / plan * 100).quantize(Decimal("0.1")) if plan else None
@@ -68,6 +71,7 @@ def dashboard(request):
     as_of = today()
     qs, park = scoped_by_park(request, projects_visible_to(request.user))
     stage_rows, status_totals = _stage_status_grid(qs)
+    stats_period = stats_default_period(as_of)  # the latest closed month, else the last full one
     return render(
         request,
         "projects/dashboard.html",
@@ -82,6 +86,8 @@ def dashboard(request):
             "project_total": sum(r["total"] for r in stage_rows),
             **_investment_progress(qs, as_of.year),
             **_milestone_lists(qs, as_of, SchedulingSettings.load()),
-            "chart": growth_chart(industry_growth(period=default_period(as_of))),
+            "chart": growth_chart(industry_growth(period=stats_period)),
+            "stats_period": stats_period,
+            "stats_closed": period_is_closed(stats_period),
         },
     )

@@ -20,7 +20,7 @@ from parks.access import writable_parks
 from parks.models import Park
 from projects import services
 from projects.models import AnnualPlan, InvestmentReport
-from projects.rules import report_due_date
+from projects.rules import counted_q, report_due_date
 from projects.selectors import can_write_park, projects_visible_to
 from web.forms import (
     GridRowForm,
@@ -59,7 +59,9 @@ def _grid_rows(request, projects: list, period: dt.date) -> list[dict]:
     """One row per project: its report of the month, its form, year to date and annual plan."""
     existing = {r.project_id: r for r in InvestmentReport.objects.filter(project__in=projects, period=period)}
     ytd = dict(
-        InvestmentReport.objects.filter(project__in=projects, period__gte=period.replace(month=1), period__lt=period)
+        InvestmentReport.objects.filter(
+            counted_q(), project__in=projects, period__gte=period.replace(month=1), period__lt=period
+        )
         .values_list("project_id")
         .annotate(s=Sum("amount"))
         .order_by()

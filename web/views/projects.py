@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, render
 from parks.access import can_write_anything, visible_parks
 from parks.models import Industry, Park
 from projects.models import Level, Stage, Status
+from projects.rules import counts as report_counts
 from projects.selectors import can_write_park, projects_visible_to
 from scheduling import rules
 from scheduling.models import SchedulingSettings
@@ -142,18 +143,21 @@ def project_detail(request, pk: int):
             m.days = (m.planned_date - as_of).days
         m.slip = (m.planned_date - m.baseline_date).days if m.baseline_date else 0
     plans = {p.year: p.planned_investment for p in project.annual_plans.all()}
-    reports = list(project.reports.select_related("submitted_by").order_by("period"))
+    reports = list(project.reports.select_related("submitted_by", "reviewed_by").order_by("period"))
     cumulative: dict[int, Decimal] = {}
     for r in reports:
+        # Only submitted and approved reports count (projects.rules); a draft or a returned one
+        # is listed with its status but adds nothing to the year to date.
+        r.counts = report_counts(r.status)
         y = r.period.year
-        cumulative[y] = cumulative.get(y, Decimal(0)) + r.amount
+        cumulative[y] = cumulative.get(y, Decimal(0)) + (r.amount if r.counts else Decimal(0))
         r.cumulative = cumulative[y]
         plan = plans.get(y)
         r.plan = plan
         r.plan_pct = (r.cumulative / plan * 100).quantize(Decimal("0.1")) if plan else None
-    total_done = sum((r.amount for r in reports), Decimal(0))
+    total_done = sum((r.amount for r in reports if r.counts), Decimal(0))
     standard = [m for m in milestones if rules.is_standard(m.kind)]
-    spent = sum((r.amount for r in reports if r.period <= as_of), Decimal(0))  # as the ORM form
+    spent = sum((r.amount for r in reports if r.counts and r.period <= as_of), Decimal(0))  # as the ORM form
     spend = (spent, project.total_investment, sum(rules.is_done(m, as_of) for m in standard), len(standard))
     return render(
         request,
