@@ -6,12 +6,16 @@ object outside it answers 404, exactly like one that does not exist."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
+from django.conf import settings
 from django.db import connection
-from django.db.models import QuerySet, Sum
+from django.db.models import BooleanField, DecimalField, ExpressionWrapper, F, OuterRef, Q, QuerySet, Subquery, Sum
 
 from parks import access
 
-from .models import ParkProjectCount, Project
+from .models import InvestmentReport, ParkProjectCount, Project
+from .rules import counted_q
 
 # Re-exported for callers that import them from here (parks_administered_by: the older name).
 parks_visible_to = access.parks_visible_to
@@ -58,3 +62,45 @@ def projects_writable_by(user) -> QuerySet[Project]:
 
 def can_write_park(user, park_id: int | None) -> bool:
     return access.can_write_park(user, park_id)
+
+
+# --- The review page (月报审核): one period's reports of the city -------------------------------
+
+
+def review_jump_thresholds() -> tuple[Decimal, Decimal]:
+    """(factor, minimum difference in 万元) of the "amount jumps" filter, from settings."""
+    factor = Decimal(str(getattr(settings, "REVIEW_JUMP_FACTOR", "3")))
+    minimum = Decimal(str(getattr(settings, "REVIEW_JUMP_MIN", "500")))
+    return max(factor, Decimal("1")), max(minimum, Decimal("0"))
+
+
+def reports_for_review(*, user, period, status: str | None = "submitted", park_ids=None, industry_ids=None):
+    """The reports of `period` the user may see (the commission: the city), each annotated with
+    `previous_amount` (the project's latest counted report before `period`) and `jump` (this
+    month against that one, by `review_jump_thresholds`): one statement whatever the number of
+    reports (correlated subquery). `status` None means every status."""
+    money = DecimalField(max_digits=20, decimal_places=2)
+    factor, minimum = review_jump_thresholds()
+    previous = (
+        InvestmentReport.objects.filter(counted_q(), project_id=OuterRef("project_id"), period__lt=period)
+        .order_by("-period")
+        .values("amount")[:1]
+    )
+    qs = InvestmentReport.objects.filter(project__in=projects_visible_to(user), period=period)
+    if status:
+        qs = qs.filter(status=status)
+    if park_ids is not None:
+        qs = qs.filter(project__park_id__in=park_ids)
+    if industry_ids is not None:
+        qs = qs.filter(project__industry_id__in=industry_ids)
+    qs = qs.annotate(previous_amount=Subquery(previous, output_field=money))
+    jump = (
+        Q(previous_amount__isnull=False)
+        & (Q(amount__gte=F("previous_amount") * factor) | Q(amount__lte=F("previous_amount") / factor))
+        & (Q(amount__gte=F("previous_amount") + minimum) | Q(amount__lte=F("previous_amount") - minimum))
+    )
+    return qs.annotate(jump=ExpressionWrapper(jump, output_field=BooleanField()))
+
+
+def review_jump_q() -> Q:
+    return Q(jump=True)

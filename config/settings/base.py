@@ -179,6 +179,11 @@ IMPORT_ASYNC_ROWS = int(os.environ.get("IMPORT_ASYNC_ROWS", "500"))
 # The monthly report for month M is filed during month M+1 and due on this day of it
 # (次月5日前报送; projects.rules.report_due_date).
 REPORT_DUE_DAY = int(os.environ.get("REPORT_DUE_DAY", "5"))
+# The review page's "amount jumps" filter (月报审核 · 金额异常): this month's amount at least
+# REVIEW_JUMP_FACTOR times the project's previous counted month (or at most 1/factor of it), and
+# the two differ by at least REVIEW_JUMP_MIN 万元.
+REVIEW_JUMP_FACTOR = os.environ.get("REVIEW_JUMP_FACTOR", "3")
+REVIEW_JUMP_MIN = os.environ.get("REVIEW_JUMP_MIN", "500")
 
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -59,7 +59,15 @@ def test_step_permission_matrix(clients, data, step, role):
 
 @pytest.mark.parametrize(
     "step,wrong",
-    [("submit", "submitted"), ("submit", "approved"), ("return", "draft"), ("return", "returned"), ("approve", "draft"), ("approve", "returned"), ("approve", "approved")],
+    [
+        ("submit", "submitted"),
+        ("submit", "approved"),
+        ("return", "draft"),
+        ("return", "returned"),
+        ("approve", "draft"),
+        ("approve", "returned"),
+        ("approve", "approved"),
+    ],
 )
 def test_step_from_the_wrong_status_is_409(clients, data, step, wrong):
     _set(data.report_a, wrong)
@@ -81,7 +89,9 @@ def test_return_needs_a_reason(clients, data, reason):
 
 
 def test_messages_in_english(clients, data):
-    response = clients.commission.post(f"{URL}{data.report_a.pk}/return/", {"reason": " "}, format="json", HTTP_ACCEPT_LANGUAGE="en")
+    response = clients.commission.post(
+        f"{URL}{data.report_a.pk}/return/", {"reason": " "}, format="json", HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert response.json()["reason"] == ["Please give the reason for the return."]
     _set(data.report_a, "draft")
     response = clients.commission.post(f"{URL}{data.report_a.pk}/approve/", format="json", HTTP_ACCEPT_LANGUAGE="en")
@@ -113,7 +123,9 @@ def test_post_draft_and_patch_of_an_approved_report(clients, data):
     )
     assert response.status_code == 400 and "status" in response.json()
     assert not InvestmentReport.objects.filter(project=data.project_a, period=dt.date(2026, 3, 1)).exists()
-    response = clients.admin_a.post(URL, {"project": data.project_a.pk, "period": "2026-03", "amount": "10.00"}, format="json")
+    response = clients.admin_a.post(
+        URL, {"project": data.project_a.pk, "period": "2026-03", "amount": "10.00"}, format="json"
+    )
     assert response.json()["status"] == "submitted"
     _set(data.report_a, "approved")
     response = clients.admin_a.patch(f"{URL}{data.report_a.pk}/", {"amount": "1.00"}, format="json")
@@ -204,7 +216,9 @@ def test_closed_month_refuses_park_admin_in_every_api_door(clients, data, closed
         f"{URL}bulk/", {"period": "2026-01", "rows": [{"project": other.pk, "amount": "2.00"}]}, format="json"
     )
     assert response.status_code == 409 and list(response.json()) == ["period"]
-    response = clients.admin_a.patch(f"{URL}{data.report_a.pk}/", {"amount": "1.00"}, format="json", HTTP_ACCEPT_LANGUAGE="en")
+    response = clients.admin_a.patch(
+        f"{URL}{data.report_a.pk}/", {"amount": "1.00"}, format="json", HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert "closed" in response.json()["period"][0]
     assert list(InvestmentReport.objects.order_by("pk").values_list("pk", "amount", "status")) == before
 
@@ -216,7 +230,9 @@ def test_commission_corrects_a_closed_month_only_with_a_reason(clients, data, cl
         assert response.status_code == 400 and list(response.json()) == ["correction_reason"]
     data.report_a.refresh_from_db()
     assert data.report_a.amount == Decimal("1500.25")
-    response = clients.commission.patch(url, {"amount": "9.00", "correction_reason": "统计局反馈数据有误"}, format="json")
+    response = clients.commission.patch(
+        url, {"amount": "9.00", "correction_reason": "统计局反馈数据有误"}, format="json"
+    )
     assert response.status_code == 200
     assert response.json()["correction_reason"] == "统计局反馈数据有误"
     last = data.report_a.history.first()

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from parks.models import User
-from projects.models import Project
+from projects.models import PeriodClose, Project
 from scheduling.models import (
     DelayRecord,
     GrowthSnapshot,
@@ -70,6 +70,7 @@ def filled(city, officer):
         listed_investment=Decimal("0"),
         prior_listed_investment=Decimal("0"),
     )
+    PeriodClose.objects.create(period=dt.date(2026, 7, 1), closed_at=timezone.now())
     return {"project": project, "bare": bare, "milestone": milestone}
 
 

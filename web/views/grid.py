@@ -19,8 +19,8 @@ from django.views.decorators.http import require_http_methods
 from parks.access import writable_parks
 from parks.models import Park
 from projects import services
-from projects.models import AnnualPlan, InvestmentReport
-from projects.rules import counted_q, report_due_date
+from projects.models import AnnualPlan, InvestmentReport, ReportStatus
+from projects.rules import counted_q, period_is_closed, report_due_date
 from projects.selectors import can_write_park, projects_visible_to
 from web.forms import (
     GridRowForm,
@@ -85,7 +85,18 @@ def _grid_rows(request, projects: list, period: dt.date) -> list[dict]:
         )
         for field in form.fields.values():
             field.widget.attrs["aria-label"] = f"{p.name} {field.label}"
-        rows.append({"project": p, "report": report, "form": form, "ytd": ytd.get(p.pk), "plan": plans.get(p.pk)})
+        # An approved report is the commission's to change (CONTRACT v2): read-only for the park.
+        locked = report is not None and report.status == ReportStatus.APPROVED and not request.user.is_commission
+        rows.append(
+            {
+                "project": p,
+                "report": report,
+                "form": form,
+                "ytd": ytd.get(p.pk),
+                "plan": plans.get(p.pk),
+                "locked": locked,
+            }
+        )
     return rows
 
 
@@ -93,9 +104,13 @@ def _grid_save(request, rows: list[dict], period: dt.date, asked: str | None) ->
     """The posted rows through projects.services.report_file (the same checks and messages as
     the API and the Excel import), all or none; True when saved. Errors go to the rows' forms
     and the page's messages."""
+    rows = [r for r in rows if not r["locked"]]
     if not all(r["form"].is_valid() for r in rows):
         messages.error(request, _("有填写错误的行（已标红），本次未保存任何数据。"))
         return False
+    # Two buttons (CONTRACT v2 review): 保存草稿 keeps new reports as drafts, 报送 submits the
+    # rows (drafts and returned ones included); a closed month needs the commission's reason.
+    status = ReportStatus.DRAFT if request.POST.get("action") == "draft" else ReportStatus.SUBMITTED
     lines = [
         services.ReportRow(
             project=r["project"],
@@ -108,7 +123,14 @@ def _grid_save(request, rows: list[dict], period: dt.date, asked: str | None) ->
     ]
     try:
         # The month goes to the service as asked for: a month out of range is the service's message.
-        filing = services.report_file(user=request.user, period=asked or period, rows=lines, correct_existing=True)
+        filing = services.report_file(
+            user=request.user,
+            period=asked or period,
+            rows=lines,
+            correct_existing=True,
+            status=status,
+            correction_reason=request.POST.get("correction_reason"),
+        )
     except services.RowsRefused as refused:
         forms_by_project = {r["project"].pk: r["form"] for r in rows}
         shown: list[str] = []
@@ -122,11 +144,13 @@ def _grid_save(request, rows: list[dict], period: dt.date, asked: str | None) ->
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return False
-    messages.success(
-        request,
-        _("%(period)s 月度投资已保存：新报送 %(c)d 个项目，更正 %(u)d 个项目。")
-        % {"period": period.strftime("%Y-%m"), "c": len(filing.created), "u": len(filing.corrected)},
-    )
+    done = {"period": period.strftime("%Y-%m"), "c": len(filing.created), "u": len(filing.corrected)}
+    if status == ReportStatus.DRAFT:
+        messages.success(
+            request, _("%(period)s 草稿已保存：新建 %(c)d 个，修改 %(u)d 个（草稿不计入统计，请记得报送）。") % done
+        )
+    else:
+        messages.success(request, _("%(period)s 月度投资已保存：新报送 %(c)d 个项目，更正 %(u)d 个项目。") % done)
     return True
 
 
@@ -144,6 +168,10 @@ def report_grid(request):
     writable = can_write_park(user, park.pk)
     if request.method == "POST" and not writable:
         raise PermissionDenied(_("您无权填报该园区的月度投资。"))
+    # 关账: the park's grid is read-only for a closed month (the service refuses it anyway); the
+    # commission may still correct, with a reason.
+    closed = period_is_closed(period)
+    needs_reason = closed and user.is_commission
     ordering = ("park__sort_order", "park__code", "name", "id")
     in_park = projects_visible_to(user).filter(park_id__in=Park.objects.descendant_ids([park.pk]))
     reported = InvestmentReport.objects.filter(project=OuterRef("pk"), period=period)
@@ -183,7 +211,9 @@ def report_grid(request):
             "missing": missing,
             "missing_count": summary["missing"],
             "project_count": summary["total"],
-            "writable": writable,
+            "writable": writable and (not closed or user.is_commission),
+            "closed": closed,
+            "needs_reason": needs_reason,
             "as_of": as_of,
         },
     )

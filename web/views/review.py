@@ -1,0 +1,154 @@
+"""The review page (月报审核): one period's submitted reports of the city, for the commission.
+
+Filters by park (and its sub-parks), industry (and its descendants) and "amount jumps"
+(projects.selectors.reports_for_review); approve many at once (checkboxes), return one with a
+reason, close or reopen the month. Every write goes through projects.services (the same steps
+as the API). A constant number of statements whatever the number of reports."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from parks import access
+from parks.models import Industry, Park
+from projects import services
+from projects.models import InvestmentReport, PeriodClose, ReportStatus
+from projects.rules import last_full_month, period_now_due
+from projects.selectors import projects_visible_to, review_jump_thresholds, reports_for_review
+from web.forms import parse_period_param
+from web.views.base import today
+
+REVIEW_PAGE_SIZE = 100
+
+
+def _int(value) -> int | None:
+    return int(value) if isinstance(value, str) and value.isdigit() and len(value) < 18 else None
+
+
+def _filters(request):
+    park = Park.objects.filter(pk=_int(request.GET.get("park"))).first() if _int(request.GET.get("park")) else None
+    industry = (
+        Industry.objects.filter(pk=_int(request.GET.get("industry"))).first()
+        if _int(request.GET.get("industry"))
+        else None
+    )
+    status = request.GET.get("status") or ReportStatus.SUBMITTED
+    if status not in (*ReportStatus.values, "all"):
+        status = ReportStatus.SUBMITTED
+    return park, industry, status, request.GET.get("jumps") == "1"
+
+
+def _redirect(request, period):
+    params = {k: v for k, v in request.GET.items() if k in ("park", "industry", "status", "jumps", "page")}
+    params["period"] = f"{period:%Y-%m}"
+    return redirect(f"{reverse('web:review')}?{urlencode(params)}")
+
+
+def _post(request, period) -> None:
+    """One action of the page through the services; a refusal becomes the page's message."""
+    user, action = request.user, request.POST.get("action")
+    try:
+        if action == "approve":
+            ids = [_int(x) for x in request.POST.getlist("ids")]
+            approved = services.reports_approve(user=user, report_ids=[i for i in ids if i], period=period)
+            if not approved:
+                messages.warning(request, _("没有选中可审核的月报（只有“已报送”的月报可以审核通过）。"))
+            else:
+                messages.success(request, _("已审核通过 %(n)d 份月报。") % {"n": len(approved)})
+        elif action == "return":
+            pk = _int(request.POST.get("report"))
+            report = InvestmentReport.objects.filter(project__in=projects_visible_to(user), pk=pk).first()
+            if report is None:
+                messages.error(request, _("月报不存在或不在您的管辖范围内。"))
+                return
+            services.report_return(user=user, report=report, reason=request.POST.get("reason"))
+            messages.success(request, _("已退回：%(name)s。") % {"name": report.project.name})
+        elif action == "close":
+            services.period_close(user=user, period=period, today=today())
+            messages.success(request, _("%(p)s 已关账。") % {"p": f"{period:%Y-%m}"})
+        elif action == "reopen":
+            services.period_reopen(user=user, period=period)
+            messages.success(request, _("%(p)s 已重新开账。") % {"p": f"{period:%Y-%m}"})
+        else:
+            messages.error(request, _("未知的操作。"))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def review(request):
+    """GET ?period=YYYY-MM (default the month now due), &park=, &industry=, &jumps=1, &status=."""
+    if not access.is_commission(request.user):
+        raise PermissionDenied(_("只有发改委可以审核月报。"))
+    as_of = today()
+    period = parse_period_param(request.GET.get("period"), period_now_due(as_of), request=request)
+    if request.method == "POST":
+        _post(request, period)
+        return _redirect(request, period)
+    park, industry, status, jumps = _filters(request)
+    park_ids = Park.objects.descendant_ids([park.pk]) if park else None
+    industry_ids = Industry.objects.descendant_ids([industry.pk]) if industry else None
+    every = reports_for_review(
+        user=request.user, period=period, status=None, park_ids=park_ids, industry_ids=industry_ids
+    )
+    # One aggregate: the count per status (the tabs) and the jumps among the submitted ones.
+    summary = every.aggregate(
+        total=Count("pk"),
+        **{s: Count("pk", filter=Q(status=s)) for s in ReportStatus.values},
+        jumps=Count("pk", filter=Q(status=ReportStatus.SUBMITTED, jump=True)),
+    )
+    shown = every if status == "all" else every.filter(status=status)
+    if jumps:
+        shown = shown.filter(jump=True)
+    shown = shown.select_related("project", "project__park", "project__industry", "submitted_by", "reviewed_by")
+    paginator = Paginator(
+        shown.order_by("project__park__sort_order", "project__park__code", "project__name", "pk"), REVIEW_PAGE_SIZE
+    )
+    page = paginator.get_page(request.GET.get("page"))
+    closing = PeriodClose.objects.filter(period=period).select_related("closed_by").first()
+    factor, minimum = review_jump_thresholds()
+    query = {"period": f"{period:%Y-%m}"}
+    for key, value in (("park", park and park.pk), ("industry", industry and industry.pk), ("jumps", jumps and "1")):
+        if value:
+            query[key] = value
+    prev_month = (period.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    next_month = (period.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return render(
+        request,
+        "projects/review.html",
+        {
+            "period": period,
+            "period_str": f"{period:%Y-%m}",
+            "prev_month": f"{prev_month:%Y-%m}",
+            "next_month": f"{next_month:%Y-%m}",
+            "page": page,
+            "reports": list(page.object_list),
+            "summary": summary,
+            "status": status,
+            "statuses": [(s, label, summary[s]) for s, label in ReportStatus.choices],
+            "jumps": jumps,
+            "park": park,
+            "industry": industry,
+            "parks": Park.objects.order_by("sort_order", "code"),
+            "industries": Industry.objects.order_by("code"),
+            "closing": closing,
+            "closed": bool(closing and closing.closed),
+            "can_close": period <= last_full_month(as_of),
+            "factor": factor,
+            "minimum": minimum,
+            "query": urlencode({**query, "status": status}),
+            "filter_query": urlencode(query),
+        },
+    )
