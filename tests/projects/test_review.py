@@ -18,8 +18,8 @@ from scheduling.models import SchedulingSettings
 from scheduling.selectors import compute_growth_figures
 from scheduling.services import refresh_project_status
 from tests import factories
-from tests.reliability.test_concurrency import run_together
 from tests.conftest import require_postgres
+from tests.reliability.test_concurrency import run_together
 
 MARCH = dt.date(2026, 3, 1)
 

@@ -25,7 +25,7 @@ from parks.models import Industry, Park
 from projects import services
 from projects.models import InvestmentReport, PeriodClose, ReportStatus
 from projects.rules import last_full_month, period_now_due
-from projects.selectors import projects_visible_to, review_jump_thresholds, reports_for_review
+from projects.selectors import projects_visible_to, reports_for_review, review_jump_thresholds
 from web.forms import parse_period_param
 from web.views.base import today
 
