@@ -245,8 +245,15 @@ class InvestmentReport(models.Model):
     )
     submitted_at = models.DateTimeField(_("填报时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    # db_default: the set-based INSERTs written in SQL (the synthetic bench city) need not list them.
     return_reason = models.TextField(
-        _("退回原因"), blank=True, max_length=LONG_TEXT, validators=[LONG_TEXT_RULE], help_text=_("仅在已退回时非空")
+        _("退回原因"),
+        blank=True,
+        default="",
+        db_default="",
+        max_length=LONG_TEXT,
+        validators=[LONG_TEXT_RULE],
+        help_text=_("仅在已退回时非空"),
     )
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -260,6 +267,8 @@ class InvestmentReport(models.Model):
     correction_reason = models.TextField(
         _("关账后更正原因"),
         blank=True,
+        default="",
+        db_default="",
         max_length=LONG_TEXT,
         validators=[LONG_TEXT_RULE],
         help_text=_("发改委在已关账月份更正时填写，保留在历史记录中"),
