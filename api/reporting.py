@@ -25,7 +25,8 @@ PARK_ROW = inline_serializer(
         "approved": serializers.IntegerField(help_text=h("已审核", "Approved")),
         "returned": serializers.IntegerField(help_text=h("已退回", "Returned")),
         "missing": serializers.ListField(
-            child=serializers.IntegerField(), help_text=h("未报项目 id（升序）", "Ids of the missing projects, ascending")
+            child=serializers.IntegerField(),
+            help_text=h("未报项目 id（升序）", "Ids of the missing projects, ascending"),
         ),
     },
     many=True,

@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, F, FilteredRelation, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
-
 from django.utils.translation import gettext as _
 
 from common.periods import PeriodError, parse_period
