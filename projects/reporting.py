@@ -69,8 +69,8 @@ class ParkStatus:
     approved: int = 0
     returned: int = 0
     missing: list[int] = field(default_factory=list)
-    # (id, name) of the first missing projects, for pages (only when asked for)
-    missing_projects: list[tuple[int, str]] = field(default_factory=list)
+    # (id, name, report status or None) of the first missing projects by name (when asked for)
+    missing_projects: list[tuple[int, str, str | None]] = field(default_factory=list)
     missing_count: int = 0
 
     @property
@@ -106,31 +106,36 @@ def not_reported_q() -> Q:
     return Q(month_report__isnull=True) | ~counted_q("month_report__")
 
 
-def expected_projects(user, period: dt.date, *, park_ids=None) -> QuerySet[Project]:
-    qs = projects_visible_to(user).filter(expected_q())
-    if park_ids is not None:
-        qs = qs.filter(park_id__in=park_ids)
-    return with_period_report(qs, period)
-
-
 def reporting_status(
     *, user, period: dt.date, missing_ids: bool = True, missing_names: int = 0, park_ids=None
 ) -> ReportingStatus:
     """The figures of `period` for every park the user sees (in park order). `missing_ids`:
     fill `missing` with every missing id (the API); `missing_names`: fill `missing_projects`
-    with up to that many (id, name) per park (pages). `park_ids` narrows to those parks."""
+    with up to that many per park (pages, mails). `park_ids` narrows to those parks."""
     visible = access.parks_visible_to(user)
-    parks_qs = Park.objects.all() if visible is None else Park.objects.filter(pk__in=visible)
-    if park_ids is not None:
-        parks_qs = parks_qs.filter(pk__in=park_ids)
+    parks = Park.objects.all() if visible is None else Park.objects.filter(pk__in=visible)
+    return _status(
+        parks if park_ids is None else parks.filter(pk__in=park_ids),
+        projects_visible_to(user),
+        period,
+        missing_ids=missing_ids,
+        missing_names=missing_names,
+    )
+
+
+def reporting_status_all(*, period: dt.date, missing_names: int = 0) -> ReportingStatus:
+    """Every park's figures, for the jobs (reminders, the weekly report): no user scope."""
+    return _status(Park.objects.all(), Project.objects.active(), period, missing_ids=False, missing_names=missing_names)
+
+
+def _status(parks_qs, projects_qs, period: dt.date, *, missing_ids: bool, missing_names: int) -> ReportingStatus:
     rows = {
         pk: ParkStatus(park_id=pk, code=code, name=name, parent_id=parent_id)
         for pk, code, name, parent_id in parks_qs.order_by("sort_order", "code").values_list(
             "pk", "code", "name", "parent_id"
         )
     }
-    scope = None if park_ids is None else list(rows)
-    projects = expected_projects(user, period, park_ids=scope)
+    projects = with_period_report(projects_qs.filter(expected_q(), park_id__in=parks_qs.values("pk")), period)
     figures = (
         projects.values("park_id")
         .annotate(
@@ -142,9 +147,7 @@ def reporting_status(
         .order_by()
     )
     for f in figures:
-        row = rows.get(f["park_id"])
-        if row is None:  # pragma: no cover - a project's park is always one the user sees
-            continue
+        row = rows[f["park_id"]]
         row.expected, row.reported = f["expected"], f["reported"]
         row.approved, row.returned = f["approved"], f["returned"]
         row.missing_count = row.expected - row.reported
@@ -157,8 +160,10 @@ def reporting_status(
         ranked = missing.annotate(
             rank=Window(RowNumber(), partition_by=[F("park_id")], order_by=[F("name").asc(), F("pk").asc()])
         ).filter(rank__lte=missing_names)
-        for park_id, pk, name in ranked.order_by("park_id", "name", "pk").values_list("park_id", "pk", "name"):
-            rows[park_id].missing_projects.append((pk, name))
+        for park_id, pk, name, state in ranked.order_by("park_id", "name", "pk").values_list(
+            "park_id", "pk", "name", "month_report__status"
+        ):
+            rows[park_id].missing_projects.append((pk, name, state))
     return ReportingStatus(
         period=period, due_date=report_due_date(period), closed=period_is_closed(period), parks=list(rows.values())
     )

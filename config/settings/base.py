@@ -179,6 +179,11 @@ IMPORT_ASYNC_ROWS = int(os.environ.get("IMPORT_ASYNC_ROWS", "500"))
 # The monthly report for month M is filed during month M+1 and due on this day of it
 # (次月5日前报送; projects.rules.report_due_date).
 REPORT_DUE_DAY = int(os.environ.get("REPORT_DUE_DAY", "5"))
+# Who else gets the commission's summary of each reminder step (催报汇总) besides the users with
+# the commission role: comma-separated addresses (reports.reminders).
+REPORT_REMINDER_COMMISSION_EMAILS = [
+    a.strip() for a in os.environ.get("REPORT_REMINDER_COMMISSION_EMAILS", "").split(",") if a.strip()
+]
 
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -87,8 +87,10 @@ def test_selector_figures_by_hand(cycle, commission_user):
         for r in status.parks
     }
     assert got == expected_rows(cycle)
-    names = {r.code: [pk for pk, _name in r.missing_projects] for r in status.parks}
+    names = {r.code: [pk for pk, _name, _state in r.missing_projects] for r in status.parks}
     assert sorted(names["GXQ"]) == sorted([cycle.p2.pk, cycle.p4.pk])
+    states = {pk: state for r in status.parks for pk, _name, state in r.missing_projects}
+    assert states == {cycle.p2.pk: None, cycle.p4.pk: "draft", cycle.p6.pk: "returned", cycle.p10.pk: None}
     assert status.totals() == {"expected": 6, "reported": 2, "approved": 1, "returned": 1, "missing_count": 4}
 
 
