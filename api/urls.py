@@ -9,6 +9,7 @@ from api.docs import OfflineRedocView
 from api.parks import IndustryViewSet, ParkViewSet, RegionViewSet
 from api.periods import PeriodViewSet
 from api.projects import InvestmentReportViewSet, ProjectViewSet
+from api.reporting import ReportingStatusView
 from api.reports import WeeklyReportViewSet
 from api.scheduling import DelayViewSet, IndustryInvestmentView, MilestoneViewSet
 
@@ -28,6 +29,7 @@ router.register("weekly-reports", WeeklyReportViewSet, basename="weeklyreport")
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="token"),
     path("stats/industry-investment/", IndustryInvestmentView.as_view(), name="industry-investment"),
+    path("reporting-status/", ReportingStatusView.as_view(), name="reporting-status"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's start-up script as a file (no inline script), so the
     # page works under the site's CSP (script-src 'self'); assets come from the sidecar package.

@@ -140,6 +140,9 @@ class ImportResult:
     preview: list[dict] = field(default_factory=list)
     updated: int = 0
     unchanged: int = 0
+    # Monthly reports: rows left blank (no amount, progress nor problems) are skipped, as in the
+    # monthly grid; `total_rows` counts the others.
+    skipped: int = 0
 
     @property
     def nothing_to_write(self) -> bool:
@@ -508,6 +511,19 @@ def _report_project(raw: dict, by_id: dict, by_code: dict) -> Project:
     raise ValueError("project_id", _("请填写项目ID或项目代码。"))
 
 
+def skip_blank_report_rows(rows: list[tuple[int, dict]]) -> tuple[list[tuple[int, dict]], int]:
+    """(the rows to import, how many were skipped): a report row whose amount, progress and
+    problems are all blank is not reported, as a row left blank in the monthly grid (the
+    template lists every project expected to report, so unreported ones come back blank). A
+    blank amount with a progress note or problems is still an error (the required amount)."""
+    kept = [
+        (number, raw)
+        for number, raw in rows
+        if not all(_blank(raw.get(key)) for key in ("amount", "progress", "problems"))
+    ]
+    return kept, len(rows) - len(kept)
+
+
 REPORT_PARSERS = {"period": parse_period, "amount": parse_amount, "progress": _text, "problems": _text}
 
 
@@ -578,8 +594,15 @@ def run_import(
     if not access.can_write_anything(user):
         raise PermissionDenied(_("只读用户不能导入数据。"))
     rows = read_rows(path, kind)
+    skipped = 0
+    if kind == "reports":
+        rows, skipped = skip_blank_report_rows(rows)
+        if not rows and skipped:
+            raise ImportRefused(
+                _("共 %(n)d 行的当月完成投资均为空，没有可导入的月报（金额为空的行不报送）。") % {"n": skipped}
+            )
     update_existing = update_existing and kind == "projects"
-    result = ImportResult(kind=kind, total_rows=len(rows), update_existing=update_existing)
+    result = ImportResult(kind=kind, total_rows=len(rows), update_existing=update_existing, skipped=skipped)
     if not rows:
         raise ImportRefused(_("表格中没有数据行。"))
     options = {"update_existing": update_existing} if kind == "projects" else {}

@@ -125,3 +125,44 @@ class ReportDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.report.week} r{self.revision} → {self.email}"
+
+
+class ReportReminder(models.Model):
+    """One 催报 mail (reports.reminders): to one park's administrators (`park` set: the missing
+    and returned reports of that park and its sub-parks) or the commission's summary (`park`
+    null), for one month and one step of the schedule (`step`: days from the due date, −3, 0,
+    3, 6, …). Unique per (period, step, park) — and per (period, step) for the summary — so a
+    second run, a beat firing twice or a retry can never mail the same list twice; written in
+    the run's transaction, claimed by a guarded update and sent after the commit, as the weekly
+    report's deliveries. `items` is what the mail lists, frozen when the row is written."""
+
+    period = models.DateField(_("报告期"), help_text=_("月份，存为当月1日"))
+    step = models.SmallIntegerField(_("催报节点（距截止日天数）"))
+    park = models.ForeignKey(
+        Park, verbose_name=_("园区"), null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    recipients = models.JSONField(_("收件人"), default=list)
+    items = models.JSONField(_("所列项目"), default=dict)
+    status = models.CharField(_("状态"), max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    run = models.CharField(_("生成批次"), max_length=32, blank=True, help_text=_("写入该行的那次运行"))
+    sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
+    error = models.TextField(_("错误信息"), blank=True)
+
+    class Meta:
+        verbose_name = _("催报邮件")
+        verbose_name_plural = _("催报邮件")
+        ordering = ["-period", "step", "park_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["period", "step", "park"], condition=Q(park__isnull=False), name="reminder_once_per_park"
+            ),
+            models.UniqueConstraint(
+                fields=["period", "step"], condition=Q(park__isnull=True), name="reminder_once_summary"
+            ),
+            models.CheckConstraint(condition=Q(period__day=1), name="reminder_period_first_of_month"),
+        ]
+        indexes = [models.Index(fields=["period", "step", "status"], name="reminder_period_step_status")]
+
+    def __str__(self) -> str:
+        return f"{self.period:%Y-%m} {self.step:+d} {self.park or '—'}"

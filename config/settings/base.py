@@ -184,6 +184,11 @@ REPORT_DUE_DAY = int(os.environ.get("REPORT_DUE_DAY", "5"))
 # the two differ by at least REVIEW_JUMP_MIN 万元.
 REVIEW_JUMP_FACTOR = os.environ.get("REVIEW_JUMP_FACTOR", "3")
 REVIEW_JUMP_MIN = os.environ.get("REVIEW_JUMP_MIN", "500")
+# Who else gets the commission's summary of each reminder step (催报汇总) besides the users with
+# the commission role: comma-separated addresses (reports.reminders).
+REPORT_REMINDER_COMMISSION_EMAILS = [
+    a.strip() for a in os.environ.get("REPORT_REMINDER_COMMISSION_EMAILS", "").split(",") if a.strip()
+]
 
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -16,11 +16,12 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from parks.access import writable_parks
+from parks.access import visible_parks, writable_parks
 from parks.models import Park
 from projects import services
 from projects.models import AnnualPlan, InvestmentReport, ReportStatus
-from projects.rules import counted_q, period_is_closed, report_due_date
+from projects.reporting import expected_q
+from projects.rules import counted_q, period_is_closed, period_now_due, report_due_date
 from projects.selectors import can_write_park, projects_visible_to
 from web.forms import (
     GridRowForm,
@@ -49,7 +50,10 @@ def _grid_park(user, park_id: str | None):
     else:
         parks = Park.objects.filter(parent__isnull=True)
         default_park = parks.first()
-    park = parks.filter(pk=park_id).first() if park_id and park_id.isdigit() else default_park
+    # Any park the user sees may be opened (the reporting-status page links to sub-parks too);
+    # the picker lists the user's writable parks, or the top-level parks.
+    asked = park_id and park_id.isdigit()
+    park = visible_parks(user).filter(pk=park_id).first() if asked else default_park
     if park is None:
         raise Http404(_("没有可填报的园区。"))
     return parks, park
@@ -163,7 +167,9 @@ def report_grid(request):
     user = request.user
     as_of = today()
     asked = request.GET.get("period")
-    period = parse_period_param(asked, as_of.replace(day=1), request=request)
+    # Without ?period= the grid opens on the month now due (November's reports are filed in
+    # December), not on the calendar month.
+    period = parse_period_param(asked, period_now_due(as_of), request=request)
     parks, park = _grid_park(user, request.GET.get("park"))
     writable = can_write_park(user, park.pk)
     if request.method == "POST" and not writable:
@@ -173,8 +179,10 @@ def report_grid(request):
     closed = period_is_closed(period)
     needs_reason = closed and user.is_commission
     ordering = ("park__sort_order", "park__code", "name", "id")
-    in_park = projects_visible_to(user).filter(park_id__in=Park.objects.descendant_ids([park.pk]))
-    reported = InvestmentReport.objects.filter(project=OuterRef("pk"), period=period)
+    # Only the projects expected to report (projects.reporting: signed, under construction,
+    # completed; not 投产/达效), and only a report that counts (submitted, approved) is reported.
+    in_park = projects_visible_to(user).filter(expected_q(), park_id__in=Park.objects.descendant_ids([park.pk]))
+    reported = InvestmentReport.objects.filter(counted_q(), project=OuterRef("pk"), period=period)
     summary = in_park.aggregate(total=Count("pk"), missing=Count("pk", filter=~Q(Exists(reported))))
     paginator = Paginator(in_park.select_related("park").order_by(*ordering), GRID_PAGE_SIZE)
     paginator.count = summary["total"]  # already counted above: no second COUNT

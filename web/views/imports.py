@@ -19,6 +19,8 @@ from common.periods import PeriodError, parse_period
 from parks.access import can_write_anything, parks_writable_by
 from projects import imports, tasks
 from projects.imports import ImportRefused
+from projects.reporting import expected_q
+from projects.rules import period_now_due
 from projects.selectors import projects_visible_to
 from web.forms import ImportUploadForm
 from web.views.base import XLSX, today
@@ -36,11 +38,12 @@ def import_template(request, kind: str):
     if kind == "reports":
         asked = request.GET.get("period") or ""
         try:  # a file, not a page: a bad month is a 400 naming the parameter, not a message later
-            period = parse_period(asked) if asked.strip() else today().replace(day=1)
+            period = parse_period(asked) if asked.strip() else period_now_due(today())
         except PeriodError as exc:
             return HttpResponseBadRequest(f"period: {exc.message}", content_type="text/plain; charset=utf-8")
         ids = parks_writable_by(request.user)
-        projects = projects_visible_to(request.user).order_by("park_id", "name")
+        # The projects expected to report, as the monthly grid lists them (not 谋划/投产/达效).
+        projects = projects_visible_to(request.user).filter(expected_q()).order_by("park_id", "name")
         if ids is not None:
             projects = projects.filter(park_id__in=ids)
         projects = projects.only("id", "code", "name")
@@ -177,4 +180,6 @@ def import_commit(request, token: str):
                 if state["kind"] == "projects"
                 else _("导入成功：共 %(n)d 行。") % {"n": res["created"]},
             )
+            if res.get("skipped"):
+                messages.info(request, _("另有 %(n)d 行当月完成投资为空，已跳过（不报送）。") % {"n": res["skipped"]})
     return redirect("web:import_job", token=token)

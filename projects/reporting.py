@@ -1,0 +1,169 @@
+"""Who has reported (填报进度, CONTRACT v2 `reporting-status/`): per park, for one month, the
+projects expected to report and which of them have.
+
+- `expected`: the park's active projects in a building stage (EXPECTED_STAGES: signed, under
+  construction, completed); planning projects have nothing to report yet, and in-production or
+  at-capacity ones (投产/达效) have left the key-project building cycle.
+- `reported`: expected projects with a report that counts (projects.rules.counted_q:
+  submitted or approved); `approved`, `returned`: those whose report has that status;
+- `missing`: the ids of expected projects not reported (no report, a draft or a returned one),
+  ascending.
+
+A project counts in its own park, never in the parent's. The scope is the projects' scope
+(projects_visible_to): a park admin gets rows for its park and its sub-parks.
+
+Cost: a constant number of statements whatever the number of parks or projects: the parks
+(one), the figures (one GROUP BY over a LEFT JOIN of the month's report, unique per project
+and period), the missing ids (one), and whether the month is closed (one)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db.models import Count, F, FilteredRelation, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
+from django.utils.translation import gettext as _
+
+from common.periods import PeriodError, parse_period
+from parks import access
+from parks.models import Park
+
+from .models import Project, ReportStatus, Stage
+from .rules import counted_q, period_is_closed, period_now_due, report_due_date
+from .selectors import projects_visible_to
+
+EXPECTED_STAGES: tuple[str, ...] = (Stage.SIGNED.value, Stage.UNDER_CONSTRUCTION.value, Stage.COMPLETED.value)
+
+
+def expected_q(prefix: str = "") -> Q:
+    """ORM: the projects expected to file a monthly report (active ones are chosen by the
+    caller's queryset, e.g. projects_visible_to)."""
+    return Q(**{f"{prefix}stage__in": EXPECTED_STAGES})
+
+
+def status_period(value: str | None, *, today: dt.date) -> dt.date:
+    """?period=YYYY-MM for the reporting status: missing or empty → the month now due
+    (projects.rules.period_now_due); a month after the current one is in the future and has
+    nothing to report yet. Raises PeriodError with the message (zh, or en when active)."""
+    if value is None or not str(value).strip():
+        return period_now_due(today)
+    period = parse_period(value)
+    if period > today.replace(day=1):
+        raise PeriodError(
+            _("报告期 %(period)s 尚未到来，最晚可查看本月 %(current)s。")
+            % {"period": f"{period:%Y-%m}", "current": f"{today:%Y-%m}"},
+            "future",
+        )
+    return period
+
+
+@dataclass
+class ParkStatus:
+    park_id: int
+    code: str
+    name: str
+    parent_id: int | None
+    expected: int = 0
+    reported: int = 0
+    approved: int = 0
+    returned: int = 0
+    missing: list[int] = field(default_factory=list)
+    # (id, name, report status or None) of the first missing projects by name (when asked for)
+    missing_projects: list[tuple[int, str, str | None]] = field(default_factory=list)
+    missing_count: int = 0
+
+    @property
+    def percent(self) -> int:
+        """Reported share, whole percent rounded down (100 only when everyone reported)."""
+        return 100 if not self.expected else self.reported * 100 // self.expected
+
+    @property
+    def complete(self) -> bool:
+        return self.reported >= self.expected
+
+
+@dataclass
+class ReportingStatus:
+    period: dt.date
+    due_date: dt.date
+    closed: bool
+    parks: list[ParkStatus]
+
+    def totals(self) -> dict[str, int]:
+        keys = ("expected", "reported", "approved", "returned", "missing_count")
+        return {k: sum(getattr(p, k) for p in self.parks) for k in keys}
+
+
+def with_period_report(qs: QuerySet[Project], period: dt.date) -> QuerySet[Project]:
+    """Join each project to its report of `period` (at most one: unique per project and period)
+    as `month_report`, a LEFT JOIN."""
+    return qs.annotate(month_report=FilteredRelation("reports", condition=Q(reports__period=period)))
+
+
+def not_reported_q() -> Q:
+    """On a queryset from with_period_report: no report that counts (none, draft, returned)."""
+    return Q(month_report__isnull=True) | ~counted_q("month_report__")
+
+
+def reporting_status(
+    *, user, period: dt.date, missing_ids: bool = True, missing_names: int = 0, park_ids=None
+) -> ReportingStatus:
+    """The figures of `period` for every park the user sees (in park order). `missing_ids`:
+    fill `missing` with every missing id (the API); `missing_names`: fill `missing_projects`
+    with up to that many per park (pages, mails). `park_ids` narrows to those parks."""
+    visible = access.parks_visible_to(user)
+    parks = Park.objects.all() if visible is None else Park.objects.filter(pk__in=visible)
+    return _status(
+        parks if park_ids is None else parks.filter(pk__in=park_ids),
+        projects_visible_to(user),
+        period,
+        missing_ids=missing_ids,
+        missing_names=missing_names,
+    )
+
+
+def reporting_status_all(*, period: dt.date, missing_names: int = 0) -> ReportingStatus:
+    """Every park's figures, for the jobs (reminders, the weekly report): no user scope."""
+    return _status(Park.objects.all(), Project.objects.active(), period, missing_ids=False, missing_names=missing_names)
+
+
+def _status(parks_qs, projects_qs, period: dt.date, *, missing_ids: bool, missing_names: int) -> ReportingStatus:
+    rows = {
+        pk: ParkStatus(park_id=pk, code=code, name=name, parent_id=parent_id)
+        for pk, code, name, parent_id in parks_qs.order_by("sort_order", "code").values_list(
+            "pk", "code", "name", "parent_id"
+        )
+    }
+    projects = with_period_report(projects_qs.filter(expected_q(), park_id__in=parks_qs.values("pk")), period)
+    figures = (
+        projects.values("park_id")
+        .annotate(
+            expected=Count("pk"),
+            reported=Count("pk", filter=counted_q("month_report__")),
+            approved=Count("pk", filter=Q(month_report__status=ReportStatus.APPROVED)),
+            returned=Count("pk", filter=Q(month_report__status=ReportStatus.RETURNED)),
+        )
+        .order_by()
+    )
+    for f in figures:
+        row = rows[f["park_id"]]
+        row.expected, row.reported = f["expected"], f["reported"]
+        row.approved, row.returned = f["approved"], f["returned"]
+        row.missing_count = row.expected - row.reported
+    missing = projects.filter(not_reported_q())
+    if missing_ids:
+        for park_id, pk in missing.order_by("park_id", "pk").values_list("park_id", "pk"):
+            rows[park_id].missing.append(pk)
+    if missing_names:
+        # The first N of each park by name, in one statement (ROW_NUMBER per park).
+        ranked = missing.annotate(
+            rank=Window(RowNumber(), partition_by=[F("park_id")], order_by=[F("name").asc(), F("pk").asc()])
+        ).filter(rank__lte=missing_names)
+        for park_id, pk, name, state in ranked.order_by("park_id", "name", "pk").values_list(
+            "park_id", "pk", "name", "month_report__status"
+        ):
+            rows[park_id].missing_projects.append((pk, name, state))
+    return ReportingStatus(
+        period=period, due_date=report_due_date(period), closed=period_is_closed(period), parks=list(rows.values())
+    )
