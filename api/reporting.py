@@ -30,6 +30,7 @@ PARK_ROW = inline_serializer(
         ),
     },
     many=True,
+    help_text=h("每个园区一行（项目计入其所在园区）", "One row per park (a project counts in its own park)"),
 )
 
 
