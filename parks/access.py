@@ -148,3 +148,13 @@ def role_needs_park(role: str) -> bool:
 def role_is_superuser(role: str) -> bool:
     """The commission reads and writes everything, the Django admin included."""
     return role == Role.COMMISSION
+
+
+def park_admin_users():
+    """Active park admins attached to a park (whom a park's reminders go to)."""
+    return User.objects.filter(is_active=True, is_superuser=False, role=Role.PARK_ADMIN, park__isnull=False)
+
+
+def commission_users():
+    """Active users of the commission (superusers included): who gets the city's summaries."""
+    return User.objects.filter(is_active=True).filter(Q(is_superuser=True) | Q(role=Role.COMMISSION))

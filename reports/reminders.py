@@ -33,11 +33,11 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import connection, transaction
-from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from parks.models import Role, User, descendants_of_each
+from parks import access
+from parks.models import descendants_of_each
 from projects.reporting import ParkStatus, ReportingStatus, reporting_status_all
 from projects.rules import period_is_closed, period_now_due, report_due_date
 
@@ -82,12 +82,7 @@ class RemindResult:
 
 def _park_admin_emails() -> dict[int, list[str]]:
     emails: dict[int, list[str]] = {}
-    rows = (
-        User.objects.filter(is_active=True, is_superuser=False, role=Role.PARK_ADMIN, park__isnull=False)
-        .exclude(email="")
-        .order_by("park_id", "pk")
-        .values_list("park_id", "email")
-    )
+    rows = access.park_admin_users().exclude(email="").order_by("park_id", "pk").values_list("park_id", "email")
     for park_id, email in rows:
         if email not in emails.setdefault(park_id, []):
             emails[park_id].append(email)
@@ -95,13 +90,7 @@ def _park_admin_emails() -> dict[int, list[str]]:
 
 
 def _commission_emails() -> list[str]:
-    users = (
-        User.objects.filter(is_active=True)
-        .filter(Q(is_superuser=True) | Q(role=Role.COMMISSION))
-        .exclude(email="")
-        .order_by("pk")
-        .values_list("email", flat=True)
-    )
+    users = access.commission_users().exclude(email="").order_by("pk").values_list("email", flat=True)
     extra = list(getattr(settings, "REPORT_REMINDER_COMMISSION_EMAILS", []) or [])
     return list(dict.fromkeys([*users, *extra]))
 
