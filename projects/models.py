@@ -26,6 +26,18 @@ project_code_validator = RegexValidator(
 )
 
 
+def who_field(verbose_name):
+    """The user who did something to a row (filed, reviewed, closed …): kept when the user goes."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=verbose_name,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+
 def amount_field(verbose_name, **kwargs):
     """A 万元 amount under the one amount rule (common.money)."""
     return AmountModelField(verbose_name, **kwargs)
@@ -235,14 +247,7 @@ class InvestmentReport(models.Model):
     progress = models.TextField(_("形象进度"), blank=True, max_length=LONG_TEXT, validators=[LONG_TEXT_RULE])
     problems = models.TextField(_("存在问题"), blank=True, max_length=LONG_TEXT, validators=[LONG_TEXT_RULE])
     status = models.CharField(_("状态"), max_length=16, choices=ReportStatus.choices, default=ReportStatus.SUBMITTED)
-    submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("填报人"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    submitted_by = who_field(_("填报人"))
     submitted_at = models.DateTimeField(_("填报时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
     # db_default: the set-based INSERTs written in SQL (the synthetic bench city) need not list them.
@@ -255,14 +260,7 @@ class InvestmentReport(models.Model):
         validators=[LONG_TEXT_RULE],
         help_text=_("仅在已退回时非空"),
     )
-    reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("审核人"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    reviewed_by = who_field(_("审核人"))
     reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
     correction_reason = models.TextField(
         _("关账后更正原因"),
@@ -306,23 +304,9 @@ class PeriodClose(models.Model):
     period = models.DateField(_("报告期"), unique=True, help_text=_("月份，存为当月1日"))
     closed = models.BooleanField(_("已关账"), default=True)
     closed_at = models.DateTimeField(_("关账时间"), null=True, blank=True)
-    closed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("关账人"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    closed_by = who_field(_("关账人"))
     reopened_at = models.DateTimeField(_("重新开账时间"), null=True, blank=True)
-    reopened_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("重新开账人"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    reopened_by = who_field(_("重新开账人"))
     history = HistoricalRecords()
 
     class Meta:
