@@ -1,5 +1,5 @@
 """A park administrator's month, in a real browser: log in, create a project from a countdown
-template, report the month in the grid, import a file with a bad row, find the project on the
+template, report the month in the grid for a project under construction, import a file with a bad row, find the project on the
 wall chart with its countdown, and fail to reach another park's project."""
 
 from __future__ import annotations
@@ -117,15 +117,18 @@ def test_park_admin_month(page, live_server, city, park_a_admin, tmp_path):
     ]
     assert page.locator("table.grid tbody tr").filter(has_text="开工").first.is_visible()
 
-    # 2. Report the month for the park in the grid.
+    # 2. Report the month for the park in the grid. The new project is still in planning, so
+    # the grid does not expect a report from it; a project under construction reports.
     period = today.replace(day=1)
+    building = Project.objects.get(name="以岭小容量注射剂")
     page.goto(f"{base}/monthly/?park={city.park_a.pk}&period={period:%Y-%m}")
-    row = page.locator(f"tr[data-project='{project.pk}']")
+    assert page.locator(f"tr[data-project='{project.pk}']").count() == 0
+    row = page.locator(f"tr[data-project='{building.pk}']")
     row.locator("input[name$='-amount']").fill("1234.50")
     row.locator("textarea[name$='-progress']").fill("完成GMP车间主体结构")
     page.click("#grid-form button.primary")
     page.wait_for_selector("text=新报送 1 个项目")
-    report = InvestmentReport.objects.get(project=project)
+    report = InvestmentReport.objects.get(project=building, period=period)
     assert report.amount == Decimal("1234.50") and report.period == period
 
     # 3. Import a file with one bad row: the dry run names the row and nothing is stored.
