@@ -12,7 +12,15 @@ import os
 import sys
 import time
 
-MODULES = ["bench.scheduling", "bench.api", "bench.web", "bench.review", "bench.reports", "bench.load"]
+MODULES = [
+    "bench.scheduling",
+    "bench.api",
+    "bench.web",
+    "bench.review",
+    "bench.reporting",
+    "bench.reports",
+    "bench.load",
+]
 
 
 def main(argv: list[str]) -> int:

@@ -128,6 +128,18 @@ def reporting_status_all(*, period: dt.date, missing_names: int = 0) -> Reportin
     return _status(Park.objects.all(), Project.objects.active(), period, missing_ids=False, missing_names=missing_names)
 
 
+def unreported(*, period: dt.date) -> list[tuple[int, str, int, str | None, str]]:
+    """Every active project of the city expected to report `period` without a report that
+    counts, for the weekly report: (id, name, park id, its report's status or None, the return
+    reason), by park order and name, in one statement."""
+    projects = with_period_report(Project.objects.active().filter(expected_q()), period)
+    return list(
+        projects.filter(not_reported_q())
+        .order_by("park__sort_order", "park__code", "name", "pk")
+        .values_list("pk", "name", "park_id", "month_report__status", "month_report__return_reason")
+    )
+
+
 def _status(parks_qs, projects_qs, period: dt.date, *, missing_ids: bool, missing_names: int) -> ReportingStatus:
     rows = {
         pk: ParkStatus(park_id=pk, code=code, name=name, parent_id=parent_id)

@@ -130,6 +130,39 @@ def spend_columns() -> list[Column]:
     ]
 
 
+def reporting_park_columns() -> list[Column]:
+    return [
+        Column(_("所在园区"), 16, lambda p: p.name),
+        Column(_("应报项目"), 10, lambda p: p.expected, align="right"),
+        Column(_("已报送"), 10, lambda p: p.reported, align="right"),
+        Column(_("已审核"), 10, lambda p: p.approved, align="right"),
+        Column(_("已退回"), 10, lambda p: p.returned, align="right"),
+        Column(_("未报"), 10, lambda p: p.missing_count, align="right"),
+        Column(_("报送率（%）"), 10, lambda p: p.percent, align="right"),
+    ]
+
+
+def reporting_row_columns() -> list[Column]:
+    return [
+        Column(_("项目名称"), 40, lambda r: r.project),
+        Column(_("所在园区"), 14, lambda r: r.park),
+        Column(_("月报状态"), 10, lambda r: r.status_label),
+        Column(_("退回原因"), 40, lambda r: r.reason),
+    ]
+
+
+def reporting_heading(data: ReportData) -> str:
+    """'八、月报填报情况（2026-11，截止 2026-12-05，未报 3 个、退回 1 个）'."""
+    reporting, summary = data.reporting, data.summary()
+    text = _("八、月报填报情况（%(period)s，截止 %(due)s，未报 %(missing)s 个、退回 %(returned)s 个）") % {
+        "period": f"{reporting.period:%Y-%m}",
+        "due": reporting.due_date.isoformat(),
+        "missing": summary["reports_missing"],
+        "returned": summary["reports_returned"],
+    }
+    return text + (_("（已关账）") if reporting.closed else "")
+
+
 def summary_columns() -> list[Column]:
     return [
         Column(_("名称"), 20, lambda r: r["name"]),
@@ -219,6 +252,7 @@ def render_html(data: ReportData, *, generated_at: dt.datetime, compact: bool | 
         limit = getattr(settings, "REPORTS_PDF_TABLE_MAX_ROWS", 1000)
         size = len(data.delays) + len(data.newly) + len(data.resolved) + len(data.due_soon) + len(data.lagging)
         size += len(data.order_warnings) + len(data.spend_ahead)
+        size += len(data.reporting.rows) if data.reporting else 0
         compact = size > limit
 
     def lst(columns, rows, **kw):
@@ -245,6 +279,10 @@ def render_html(data: ReportData, *, generated_at: dt.datetime, compact: bool | 
         "order_warnings": lst(order_columns(), data.order_warnings),
         "spend_ahead": lst(spend_columns(), data.spend_ahead),
     }
+    if data.reporting is not None:
+        context["reporting_heading"] = reporting_heading(data)
+        context["reporting_parks"] = lst(reporting_park_columns(), data.reporting.parks, numbered=False)
+        context["reporting_rows"] = lst(reporting_row_columns(), data.reporting.rows)
     return render_to_string("reports/weekly_body.html", context)
 
 
@@ -276,6 +314,8 @@ def summary_totals(data: ReportData, summary: dict) -> list[tuple[str, int]]:
         (_("投资滞后项目"), summary["investment_lagging"]),
         (_("顺序异常节点"), summary["order_warnings"]),
         (_("投资与形象进度不匹配项目"), summary["spend_ahead"]),
+        (_("月报未报项目"), summary["reports_missing"]),
+        (_("月报退回项目"), summary["reports_returned"]),
     ]
 
 
@@ -379,6 +419,9 @@ def render_xlsx(data: ReportData, *, generated_at: dt.datetime) -> bytes:
     writer.table_sheet(_("投资滞后"), lag_columns(), data.lagging)
     writer.table_sheet(_("顺序异常"), order_columns(), data.order_warnings)
     writer.table_sheet(_("投资与形象进度不匹配"), spend_columns(), data.spend_ahead)
+    if data.reporting is not None:
+        writer.table_sheet(_("月报填报情况"), reporting_park_columns(), data.reporting.parks)
+        writer.table_sheet(_("月报未报与退回"), reporting_row_columns(), data.reporting.rows)
     buffer = io.BytesIO()
     writer.wb.save(buffer)
     return buffer.getvalue()

@@ -7,7 +7,9 @@
 4. projects whose year-to-date investment lags the annual plan pro rata (one annotated query);
 5. the park and industry trees (one query each) to roll sub-parks and sub-industries up;
 6. the completed nodes whose actual dates break the nodes' order (顺序异常, one query);
-7. the projects spending ahead of their schedule (投资与形象进度不匹配, one annotated query).
+7. the projects spending ahead of their schedule (投资与形象进度不匹配, one annotated query);
+8. who has not reported the month now due (projects.reporting: the per-park figures in three
+   statements and the missing and returned projects in one).
 Everything after that (summaries, per-park sections) is arithmetic on those rows in memory."""
 
 from __future__ import annotations
@@ -24,8 +26,9 @@ from django.utils.translation import gettext as _
 
 from common.dates import DateError, check_date
 from parks.models import Industry, Park, descendants
-from projects.models import AnnualPlan, InvestmentReport, Project
-from projects.rules import counted_q
+from projects.models import AnnualPlan, InvestmentReport, Project, ReportStatus
+from projects.reporting import ParkStatus, reporting_status_all, unreported
+from projects.rules import counted_q, period_now_due, report_due_date
 from scheduling import rules
 from scheduling.models import Milestone, SchedulingSettings, milestone_label
 from scheduling.selectors import default_period, due_soon_milestones, overdue_milestones, with_spend_ahead
@@ -158,6 +161,43 @@ class SpendRow:
     gap: Decimal
 
 
+@dataclass(slots=True)
+class MissingRow:
+    """A project expected to report the month now due without a report that counts: none yet,
+    a draft, or one the commission returned (with its reason)."""
+
+    project_id: int
+    project: str
+    park_id: int
+    park: str
+    status: str | None  # the report's status, None when there is no report
+    reason: str
+
+    @property
+    def status_label(self) -> str:
+        return str(ReportStatus(self.status).label) if self.status else _("未报送")
+
+
+@dataclass
+class Reporting:
+    """Section 八: who has reported the month now due (月报填报情况)."""
+
+    period: dt.date
+    due_date: dt.date
+    closed: bool
+    parks: list[ParkStatus]  # parks expecting at least one report
+    rows: list[MissingRow]
+
+    def narrowed(self, ids: set[int]) -> Reporting:
+        return Reporting(
+            period=self.period,
+            due_date=self.due_date,
+            closed=self.closed,
+            parks=[p for p in self.parks if p.park_id in ids],
+            rows=[r for r in self.rows if r.park_id in ids],
+        )
+
+
 @dataclass
 class ReportData:
     week: str
@@ -174,6 +214,7 @@ class ReportData:
     order_warnings: list[OrderRow] = field(default_factory=list)  # 顺序异常 (section 六)
     spend_ahead: list[SpendRow] = field(default_factory=list)  # 投资与形象进度不匹配 (section 七)
     spend_ahead_pp: Decimal | None = None  # the threshold the section used
+    reporting: Reporting | None = None  # 月报填报情况 (section 八)
     # The commission's thresholds the report was computed with (SchedulingSettings).
     red_after_days: int = field(kw_only=True)
     due_soon_days: int = field(kw_only=True)
@@ -200,6 +241,7 @@ class ReportData:
             order_warnings=[r for r in self.order_warnings if r.park_id in ids],
             spend_ahead=[r for r in self.spend_ahead if r.park_id in ids],
             spend_ahead_pp=self.spend_ahead_pp,
+            reporting=self.reporting.narrowed(ids) if self.reporting else None,
             red_after_days=self.red_after_days,
             due_soon_days=self.due_soon_days,
         )
@@ -263,6 +305,12 @@ class ReportData:
             "investment_lagging": len(self.lagging),
             "order_warnings": len(self.order_warnings),
             "spend_ahead": len(self.spend_ahead),
+            "reports_missing": sum(1 for r in self.reporting.rows if r.status != ReportStatus.RETURNED)
+            if self.reporting
+            else 0,
+            "reports_returned": sum(1 for r in self.reporting.rows if r.status == ReportStatus.RETURNED)
+            if self.reporting
+            else 0,
             "by_park": [
                 {"code": self.parks[pk]["code"], "name": self.parks[pk]["name"], **count(rows)}
                 for pk, rows in sorted(
@@ -569,6 +617,23 @@ def _spend_rows(*, as_of: dt.date, thresholds: SchedulingSettings) -> list[Spend
     ]
 
 
+def _reporting(*, as_of: dt.date, parks: dict[int, dict]) -> Reporting:
+    """Who has not reported the month now due on the Monday (projects.rules.period_now_due)."""
+    period = period_now_due(as_of)
+    status = reporting_status_all(period=period)
+    rows = [
+        MissingRow(pk, name, park_id, parks[park_id]["name"], state, reason or "")
+        for pk, name, park_id, state, reason in unreported(period=period)
+    ]
+    return Reporting(
+        period=period,
+        due_date=report_due_date(period),
+        closed=status.closed,
+        parks=[p for p in status.parks if p.expected],
+        rows=rows,
+    )
+
+
 def weekly_report_data(*, week: str, as_of: dt.date) -> ReportData:
     """Everything the report of `week` shows, as of `as_of` (its Monday)."""
     thresholds = SchedulingSettings.load()
@@ -591,6 +656,7 @@ def weekly_report_data(*, week: str, as_of: dt.date) -> ReportData:
         order_warnings=_order_rows(as_of=as_of),
         spend_ahead=_spend_rows(as_of=as_of, thresholds=thresholds),
         spend_ahead_pp=thresholds.spend_ahead_pp,
+        reporting=_reporting(as_of=as_of, parks=parks),
         red_after_days=thresholds.red_after_days,
         due_soon_days=thresholds.due_soon_days,
     )

@@ -324,6 +324,14 @@ def mail_body(report: WeeklyReport, summary: dict, *, due_soon_days: int) -> str
             "due": summary.get("due_soon", 0),
             "lag": summary.get("investment_lagging", 0),
         },
+        *(
+            [
+                _("上月月报未报 %(missing)s 个、退回待改 %(returned)s 个，名单见附件“月报未报与退回”。")
+                % {"missing": summary["reports_missing"], "returned": summary["reports_returned"]}
+            ]
+            if summary.get("reports_missing") or summary.get("reports_returned")
+            else []
+        ),
         "",
         _("（本邮件由重点项目挂图作战系统自动发送，第 %(rev)s 版。）") % {"rev": report.revision},
     ]
