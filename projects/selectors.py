@@ -6,11 +6,20 @@ object outside it answers 404, exactly like one that does not exist."""
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import BooleanField, DecimalField, ExpressionWrapper, F, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import (
+    BooleanField,
+    ExpressionWrapper,
+    F,
+    FilteredRelation,
+    Q,
+    QuerySet,
+    Sum,
+)
 
 from parks import access
 
@@ -76,16 +85,12 @@ def review_jump_thresholds() -> tuple[Decimal, Decimal]:
 
 def reports_for_review(*, user, period, status: str | None = "submitted", park_ids=None, industry_ids=None):
     """The reports of `period` the user may see (the commission: the city), each annotated with
-    `previous_amount` (the project's latest counted report before `period`) and `jump` (this
+    `previous_amount` (the project's counted report of the month before, 环比) and `jump` (this
     month against that one, by `review_jump_thresholds`): one statement whatever the number of
-    reports (correlated subquery). `status` None means every status."""
-    money = DecimalField(max_digits=20, decimal_places=2)
+    reports (a LEFT JOIN on the previous month's report, unique per project and period, so a
+    hash join at 100,000 reports rather than a probe per row). `status` None: every status."""
     factor, minimum = review_jump_thresholds()
-    previous = (
-        InvestmentReport.objects.filter(counted_q(), project_id=OuterRef("project_id"), period__lt=period)
-        .order_by("-period")
-        .values("amount")[:1]
-    )
+    before = (period.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
     qs = InvestmentReport.objects.filter(project__in=projects_visible_to(user), period=period)
     if status:
         qs = qs.filter(status=status)
@@ -93,7 +98,13 @@ def reports_for_review(*, user, period, status: str | None = "submitted", park_i
         qs = qs.filter(project__park_id__in=park_ids)
     if industry_ids is not None:
         qs = qs.filter(project__industry_id__in=industry_ids)
-    qs = qs.annotate(previous_amount=Subquery(previous, output_field=money))
+    qs = qs.annotate(
+        previous_report=FilteredRelation(
+            "project__reports",
+            condition=Q(project__reports__period=before) & counted_q("project__reports__"),
+        ),
+        previous_amount=F("previous_report__amount"),
+    )
     jump = (
         Q(previous_amount__isnull=False)
         & (Q(amount__gte=F("previous_amount") * factor) | Q(amount__lte=F("previous_amount") / factor))

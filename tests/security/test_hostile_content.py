@@ -266,6 +266,28 @@ def test_the_weekly_report_completes_and_is_safe(hostile_city, run_report):  # n
         assert section.pdf.read().startswith(b"%PDF")
 
 
+def test_the_reminders_complete_with_hostile_names(hostile_city, django_capture_on_commit_callbacks):
+    """催报 after the payloads are stored: the missing project's hostile name and the returned
+    report's reason go into the mails, and every park's list is still sent."""
+    from django.core import mail
+
+    from reports.models import ReportReminder
+    from reports.reminders import remind_missing_reports
+
+    may = dt.date(2026, 5, 1)
+    InvestmentReport.objects.filter(project=hostile_city.senlang, period=may).update(
+        status="returned", return_reason=hostile("reason", 7)
+    )
+    InvestmentReport.objects.filter(project=hostile_city.jingao, period=may).delete()
+    with django_capture_on_commit_callbacks(execute=True):
+        outcome = remind_missing_reports(as_of=dt.date(2026, 6, 5))  # the due day of May
+    assert outcome.step == 0 and outcome.created >= 2
+    assert outcome.sent == ReportReminder.objects.filter(status="sent").count() == outcome.created
+    bodies = "\n".join(m.body for m in mail.outbox)
+    assert hostile_city.values["name"] in bodies  # 森朗's hostile name, listed as returned
+    assert "晶澳太阳能二期" in bodies
+
+
 # --- Every door refuses control characters and over-long text ---------------------------------
 
 PROJECT_FIELDS = {

@@ -208,3 +208,22 @@ def test_dashboard_says_which_month_and_whether_closed(client_commission, city):
     PeriodClose.objects.create(period=dt.date(2026, 1, 1), closed_at=timezone.now())
     html = client_commission.get("/").content.decode()
     assert "显示 2026-01 数据（已关账" in html
+
+
+def test_a_jump_compares_with_the_month_before_only(client_commission, city):
+    """金额异常 is month on month (环比): the project's counted report of the month before;
+    a project that did not report (or only drafted) that month has nothing to compare with."""
+    gap = factories.ProjectFactory(name="隔月项目", park=city.park_a, industry=city.bio_drug)
+    factories.ReportFactory(project=gap, period=dt.date(2026, 1, 1), amount=Decimal("100"))
+    factories.ReportFactory(project=gap, period=MARCH, amount=Decimal("900"))
+    drafted = factories.ProjectFactory(name="草稿项目", park=city.park_a, industry=city.bio_drug)
+    factories.ReportFactory(project=drafted, period=dt.date(2026, 2, 1), amount=Decimal("100"), status="draft")
+    factories.ReportFactory(project=drafted, period=MARCH, amount=Decimal("900"))
+    steady = factories.ProjectFactory(name="平稳项目", park=city.park_a, industry=city.bio_drug)
+    factories.ReportFactory(project=steady, period=dt.date(2026, 2, 1), amount=Decimal("800"))
+    factories.ReportFactory(project=steady, period=MARCH, amount=Decimal("900"))
+    response = client_commission.get(review_url())
+    rows = {r.project.name: (r.previous_amount, r.jump) for r in response.context["reports"]}
+    assert rows == {"隔月项目": (None, False), "草稿项目": (None, False), "平稳项目": (Decimal("800.00"), False)}
+    assert response.context["summary"]["jumps"] == 0
+    assert response.context["page"].paginator.count == 3

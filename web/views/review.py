@@ -116,6 +116,13 @@ def review(request):
     paginator = Paginator(
         shown.order_by("project__park__sort_order", "project__park__code", "project__name", "pk"), REVIEW_PAGE_SIZE
     )
+    # The summary has already counted what is shown: no second COUNT over the month.
+    if status == "all" and not jumps:
+        paginator.count = summary["total"]
+    elif status != "all" and not jumps:
+        paginator.count = summary[status]
+    elif status == ReportStatus.SUBMITTED:
+        paginator.count = summary["jumps"]
     page = paginator.get_page(request.GET.get("page"))
     closing = PeriodClose.objects.filter(period=period).select_related("closed_by").first()
     factor, minimum = review_jump_thresholds()
