@@ -81,7 +81,7 @@ def board(request):
     rows = rows.prefetch_related(
         Prefetch("milestones", queryset=Milestone.objects.order_by("planned_date", "sequence", "id"))
     )
-    limit = getattr(settings, "BOARD_PRINT_MAX", 2000) if printing else PAGE_SIZE
+    limit = settings.BOARD_PRINT_MAX if printing else PAGE_SIZE
     page = Paginator(rows, limit).get_page(1 if printing else request.GET.get("page"))
     if printing and page.paginator.num_pages > 1:
         messages.warning(
