@@ -25,6 +25,7 @@ import unicodedata
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -169,6 +170,17 @@ def axis(window: Window, as_of: dt.date) -> dict:
         "quarter_lines": quarter_lines,
         "today_x": window.x(as_of) if window.inside(as_of) else None,
     }
+
+
+def row_backdrop(ax: dict) -> tuple[str, str]:
+    """The month lines and the today line every row draws, as SVG markup made once per page
+    (numbers only, formatted by Python: never localised)."""
+    grid = "".join(f'<line class="bgrid" x1="{x}" x2="{x}" y1="0" y2="{ROW_H}"/>' for x in ax["month_lines"])
+    today = ""
+    if ax["today_x"] is not None:
+        t = ax["today_x"]
+        today = f'<line class="btoday" x1="{t}" x2="{t}" y1="0" y2="{ROW_H}"/>'
+    return mark_safe(grid), mark_safe(today)  # noqa: S308 (floats and constants only)
 
 
 def label_boxes(labels: list[dict], size: float = FONT) -> list[Box]:
