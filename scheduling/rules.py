@@ -40,6 +40,7 @@ from django.db.models import (
     Count,
     DateField,
     DecimalField,
+    Exists,
     F,
     IntegerField,
     OuterRef,
@@ -232,6 +233,19 @@ def _day(value: dt.date) -> Value:
 def open_on(as_of: dt.date) -> Q:
     """Not completed on or before `as_of` (a milestone completed after D was still open on D)."""
     return Q(actual_date__isnull=True) | Q(actual_date__gt=as_of)
+
+
+def finished_q(as_of: dt.date) -> Q:
+    """On projects: finished (已完成) on `as_of`, i.e. it has nodes and none is still open. A
+    project without nodes is not finished: it is no_schedule, nothing says it is done."""
+    nodes = Milestone.objects.filter(project=OuterRef("pk"))
+    return Q(Exists(nodes)) & ~Q(Exists(nodes.filter(open_on(as_of))))
+
+
+def is_finished(milestones, as_of: dt.date) -> bool:
+    """Python form of `finished_q` on one project's fetched milestones."""
+    items = list(milestones)
+    return bool(items) and not any(is_open(m, as_of) for m in items)
 
 
 def overdue_q(as_of: dt.date) -> Q:

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections import OrderedDict
 from decimal import Decimal
-
-from django.utils.translation import gettext as _
 
 from common.dates import date_range
 from scheduling import rules
@@ -119,57 +116,3 @@ def timeline(milestones, as_of: dt.date, settings) -> dict | None:
         month = dt.date(month.year + (month.month // 12), month.month % 12 + 1, 1)
     height = 40 + len(rows) * row_h
     return {"rows": rows, "ticks": ticks, "today_x": x(as_of), "height": height, "width": width, "left": left}
-
-
-def _month_add(d: dt.date, months: int) -> dt.date:
-    m = d.month - 1 + months
-    return dt.date(d.year + m // 12, m % 12 + 1, 1)
-
-
-CSS_RANK = {"late": 3, "soon": 2, "ok": 1, "done": 0}
-
-
-def board_marks(milestones, *, as_of, start, end, x, settings):
-    """The markers of one wall-chart row. Nodes on the same planned day (拿地即开工, 四证齐发)
-    share one marker so their labels do not pile up; nodes outside the window are counted."""
-    by_day: OrderedDict = OrderedDict()
-    extras = []
-    before = after = 0
-    for m in milestones:
-        if m.planned_date < start:
-            before += 1
-            continue
-        if m.planned_date > end:
-            after += 1
-            continue
-        css = mark_css(m, as_of, settings)
-        title = f"{m.display_name} {_('计划')} {m.planned_date}"
-        if m.baseline_date and m.baseline_date != m.planned_date:
-            title += f" / {_('基线')} {m.baseline_date}"
-            if start <= m.baseline_date <= end:
-                px, bx = x(m.planned_date), x(m.baseline_date)
-                extras.append({"bx": bx, "sx": min(px, bx), "sw": round(abs(px - bx), 2), "title": title})
-        warning = getattr(m, "order_warning", None)
-        if m.actual_date:
-            title += f" / {_('实际')} {m.actual_date}"
-            if warning:
-                title += f"\n{_('顺序异常')}：{warning}"
-            if start <= m.actual_date <= end:
-                extras.append({"ax": x(m.actual_date), "title": title, "odd": bool(warning)})
-        by_day.setdefault(m.planned_date, []).append((m, css, title))
-    marks = []
-    for i, (day, items) in enumerate(by_day.items()):
-        css = max((c for _m, c, _t in items), key=CSS_RANK.get)
-        first = items[0][0].display_name
-        label = first if len(items) == 1 else _("%(first)s等%(n)d项") % {"first": first, "n": len(items)}
-        marks.append(
-            {
-                "px": x(day),
-                "label": label,
-                "css": css,
-                "title": "\n".join(t for _m, _c, t in items),
-                "up": i % 2 == 1,
-                "odd": any(getattr(m, "order_warning", None) for m, _c, _t in items),
-            }
-        )
-    return extras + marks, before, after

@@ -174,6 +174,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(10 * 1024 * 1024)))
 IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "20000"))
+# The wall chart's print view draws the whole selection up to this many projects.
+BOARD_PRINT_MAX = int(os.environ.get("BOARD_PRINT_MAX", "2000"))
 # Excel imports with more data rows than this run as a Celery task with a progress bar.
 IMPORT_ASYNC_ROWS = int(os.environ.get("IMPORT_ASYNC_ROWS", "500"))
 # The monthly report for month M is filed during month M+1 and due on this day of it

@@ -1,4 +1,4 @@
-// The print button of the wall chart (the page's print stylesheet fits A3 landscape).
+// The print button of the wall chart's print view (the page's print stylesheet fits A3 landscape).
 (function () {
   "use strict";
   var btn = document.getElementById("print-btn");

@@ -67,7 +67,7 @@ def test_no_schedule_in_the_api_and_on_the_pages(client_a, city, today):
     card = client_a.get(f"/projects/{bare.pk}/").content.decode()
     assert '<span class="badge st-noschedule">无节点</span>' in card
     board = client_a.get("/board/").content.decode()
-    assert f'<div class="brow st-noschedule" data-project="{bare.pk}">' in board
+    assert f'<tr class="brow st-noschedule" data-project="{bare.pk}">' in board
     dashboard = client_a.get("/").content.decode()
     tile = re.search(r'<a class="tile st-noschedule"[^>]*><div class="num">(\d+)</div><div>无节点</div></a>', dashboard)
     assert tile is not None and tile.group(1) == "1"

@@ -30,6 +30,8 @@ PAGES = [
     "/projects/?sort=-next",
     "/board/",
     "/board/?group=industry",
+    "/board/?finished=1&group=industry",
+    "/board/?print=1",
     "/monthly/",
 ]
 
@@ -73,7 +75,7 @@ def test_page_queries_do_not_grow_with_projects(client_commission, city, today, 
 
 
 def test_park_admin_pages_constant_too(client_a, city, today):
-    for url in ["/", "/projects/", "/board/", "/monthly/"]:
+    for url in ["/", "/projects/", "/board/", "/board/?print=1&finished=1", "/monthly/"]:
         small = counts_for(client_a, city, today, 10, lambda url=url: count(client_a, "get", url))
         large = counts_for(client_a, city, today, 200, lambda url=url: count(client_a, "get", url))
         assert small == large, url
