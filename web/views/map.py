@@ -80,7 +80,7 @@ def map_layers(qs, parks_qs, *, max_dots: int = MAX_DOTS) -> dict:
         c["park_id"]: c
         for c in located.order_by().values("park_id").annotate(lat=Avg("latitude"), lon=Avg("longitude"), n=Count("id"))
     }
-    park_marks, park_districts = [], set()
+    park_marks, park_districts, taken = [], set(), set()
     for park in parks_qs.select_related("region").order_by("sort_order", "code"):
         district = cmap.district(park.region.code)
         if district:
@@ -88,10 +88,11 @@ def map_layers(qs, parks_qs, *, max_dots: int = MAX_DOTS) -> dict:
         centre = centres.get(park.pk)
         if centre:
             x, y = cmap.project(centre["lon"], centre["lat"])
-        elif district:
+        elif district and district.label not in taken:  # a park without located projects: its district
             x, y = district.label
         else:
             continue
+        taken.add((x, y))
         park_marks.append({"id": park.pk, "name": park.name, "x": x, "y": y, "n": centre["n"] if centre else 0})
     districts = [
         {
