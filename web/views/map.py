@@ -33,6 +33,7 @@ MAX_UNLOCATED = 100
 DOT_MIN, DOT_MAX = 3.0, 16.0  # radius in SVG units (the map is 1000 wide)
 LOCATED = Q(latitude__isnull=False, longitude__isnull=False)
 
+DRAW_ORDER = {"red": 4, "yellow": 3, "due_soon": 2, "green": 1}
 STATUS_CLASS = {"red": "st-red", "yellow": "st-yellow", "due_soon": "st-soon", "green": "st-green"}
 
 
@@ -60,7 +61,7 @@ def map_layers(qs, parks_qs, *, max_dots: int = MAX_DOTS) -> dict:
     largest = rows[0]["total_investment"] if rows else None
     status_labels = dict(Status.choices)
     dots = []
-    for r in reversed(rows):  # the small ones drawn last, on top
+    for r in rows:
         x, y = cmap.project(r["longitude"], r["latitude"])
         dots.append(
             {
@@ -76,6 +77,7 @@ def map_layers(qs, parks_qs, *, max_dots: int = MAX_DOTS) -> dict:
                 "investment": r["total_investment"],
             }
         )
+    dots.sort(key=lambda d: (DRAW_ORDER.get(d["status"], 0), -d["r"]))  # red on top, small over large
     centres = {
         c["park_id"]: c
         for c in located.order_by().values("park_id").annotate(lat=Avg("latitude"), lon=Avg("longitude"), n=Count("id"))
