@@ -6,6 +6,7 @@ same simplified, projected rings the page draws). Read once per process; no netw
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
@@ -20,6 +21,7 @@ HOST_DISTRICTS = {
 }
 
 Point = tuple[float, float]
+SNAP = 2.0  # SVG units
 
 
 @dataclass(frozen=True)
@@ -69,9 +71,16 @@ class CityMap:
         return Decimal(f"{lon:.6f}"), Decimal(f"{lat:.6f}")
 
     def district_at(self, lon, lat) -> District | None:
-        """The district a lon/lat point falls in (None outside the city)."""
+        """The district a lon/lat point falls in (None outside the city). Neighbours are simplified
+        one by one, so their shared border can leave a sliver in neither: a point there belongs to
+        the nearest district within SNAP units (≈ 350 m)."""
         x, y = self.project(lon, lat)
-        return next((d for d in self.districts if d.contains(x, y)), None)
+        found = next((d for d in self.districts if d.contains(x, y)), None)
+        if found is not None:
+            return found
+        near = [(ring_distance(ring, x, y), d) for d in self.districts for ring in d.rings]
+        distance, nearest = min(near, key=lambda t: t[0])
+        return nearest if distance <= SNAP else None
 
     def district(self, code: str | None) -> District | None:
         code = HOST_DISTRICTS.get(code or "", code)
@@ -92,6 +101,18 @@ def ring_contains(ring, x: float, y: float) -> bool:
         if (y1 > y) != (y2 > y) and x < x1 + (y - y1) * (x2 - x1) / (y2 - y1):
             result = not result
     return result
+
+
+def ring_distance(ring, x: float, y: float) -> float:
+    """The shortest distance from (x, y) to the ring's edges."""
+    best = math.inf
+    n = len(ring)
+    for i in range(n):
+        (x1, y1), (x2, y2) = ring[i], ring[(i + 1) % n]
+        dx, dy = x2 - x1, y2 - y1
+        t = max(0.0, min(1.0, ((x - x1) * dx + (y - y1) * dy) / (dx * dx + dy * dy))) if (dx or dy) else 0.0
+        best = min(best, math.hypot(x - x1 - t * dx, y - y1 - t * dy))
+    return best
 
 
 def load_city_map(path: Path = DATA_FILE) -> CityMap:

@@ -204,3 +204,18 @@ def test_demo_projects_lie_in_their_parks_district():
     for plan in plans:
         assert plan.latitude is not None and plan.longitude is not None
         assert cmap.district_at(plan.longitude, plan.latitude) == cmap.district(region[plan.spec.park]), plan.spec.name
+
+
+def test_bench_city_coordinates_lie_in_the_city():
+    from demo import synthetic as syn
+
+    cmap = city_map()
+    assert all(cmap.district_at(syn.syn_longitude(i), syn.syn_latitude(i)) for i in range(1, 2001))
+
+
+def test_a_point_in_a_border_sliver_goes_to_the_nearest_district():
+    cmap = city_map()
+    x, y = cmap.project(Decimal("114.466"), Decimal("37.974"))
+    assert not any(d.contains(x, y) for d in cmap.districts)  # between two simplified borders
+    assert cmap.district_at(Decimal("114.466"), Decimal("37.974")) is not None
+    assert cmap.district_at(Decimal("113.0"), Decimal("38.0")) is None  # far outside: none
