@@ -200,6 +200,9 @@ def screen_context(request) -> dict:
         "industries": industries,
         "stats_period": stats_period,
         "delays": _longest_delays(qs, as_of, thresholds),
+        # 督办 slot: overdue supervision items ({"title", "cd"} each), drawn in #screen-supervision;
+        # empty until escalation (issue #15) provides its selector.
+        "supervision": [],
         "refresh_seconds": settings.SCREEN_REFRESH_SECONDS,
         **map_layers(qs, parks, max_dots=settings.SCREEN_MAX_DOTS),
     }
