@@ -224,7 +224,9 @@ def test_a_point_in_a_border_sliver_goes_to_the_nearest_district():
 def test_map_and_screen_in_english(client_commission, city):
     factories.ProjectFactory(name="待定位项目", park=city.park_a, industry=city.bio_drug)
     html = client_commission.get("/map/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert "Project map" in html and "Projects without coordinates" in html and "0 of 1 projects have coordinates" in html
+    assert (
+        "Project map" in html and "Projects without coordinates" in html and "0 of 1 projects have coordinates" in html
+    )
     screen = client_commission.get("/screen/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Key projects command screen" in screen and "The ten longest delays" in screen
     assert "Overdue supervision items" in screen and "逾期督办事项" not in screen
