@@ -15,6 +15,9 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db.models import Avg, Count, Q, Sum
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils.html import format_html_join
+from django.utils.translation import gettext as _
 
 from parks.access import visible_parks
 from parks.geo import city_map
@@ -28,7 +31,7 @@ from web.views.base import STATUS_ORDER, scoped_by_park, today
 from web.views.dashboard import _investment_progress
 from web.views.projects import filtered_projects
 
-MAX_DOTS = 2000  # the largest projects first; the page says how many more there are
+MAX_DOTS = 1000  # the largest projects first; the page says how many more there are
 MAX_UNLOCATED = 100
 DOT_MIN, DOT_MAX = 3.0, 16.0  # radius in SVG units (the map is 1000 wide)
 LOCATED = Q(latitude__isnull=False, longitude__isnull=False)
@@ -43,6 +46,33 @@ def dot_radius(investment: Decimal | None, largest: Decimal | None) -> float:
         return DOT_MIN
     share = math.sqrt(float(investment) / float(largest))
     return round(DOT_MIN + (DOT_MAX - DOT_MIN) * min(share, 1.0), 1)
+
+
+def dots_markup(dots: list[dict]):
+    """The dots as one SVG fragment, each a link to its card (built here, not in the template:
+    a template loop costs about 0.3 ms a dot, this a few µs; every value is escaped)."""
+    card = reverse("web:detail", args=[0])[:-2]  # "/projects/"
+    return format_html_join(
+        "",
+        '<a href="{}{}/" class="dotlink" data-project="{}"><circle class="pdot {}" cx="{}" cy="{}" r="{}">'
+        "<title>{} · {} · {} · {}</title></circle></a>",
+        (
+            (
+                card,
+                d["id"],
+                d["id"],
+                d["cls"],
+                d["x"],
+                d["y"],
+                d["r"],
+                d["name"],
+                d["park"],
+                d["status_label"],
+                _("总投资 %(v)s 万元") % {"v": d["investment"]},
+            )  # fmt: skip
+            for d in dots
+        ),
+    )
 
 
 def map_layers(qs, parks_qs, *, max_dots: int = MAX_DOTS) -> dict:
@@ -78,6 +108,7 @@ def map_layers(qs, parks_qs, *, max_dots: int = MAX_DOTS) -> dict:
             }
         )
     dots.sort(key=lambda d: (DRAW_ORDER.get(d["status"], 0), -d["r"]))  # red on top, small over large
+    dots_svg = dots_markup(dots)
     centres = {
         c["park_id"]: c
         for c in located.order_by().values("park_id").annotate(lat=Avg("latitude"), lon=Avg("longitude"), n=Count("id"))
@@ -111,6 +142,7 @@ def map_layers(qs, parks_qs, *, max_dots: int = MAX_DOTS) -> dict:
         "cmap": cmap,
         "districts": districts,
         "dots": dots,
+        "dots_svg": dots_svg,
         "park_marks": park_marks,
         "total": counts["total"],
         "located": counts["located"],
