@@ -3,7 +3,8 @@
 Each page is requested through Django's test client (no network) as the commission (the whole
 city) and as a park administrator; the figure is the median of 3 requests after one warm-up.
 Goals (100k projects, the commission's city-wide view): dashboard 2 s, list 1 s, board (200 rows)
-300 ms, its print view (up to BOARD_PRINT_MAX rows) 10 s, list export of one park 10 s; an Excel dry run of 5,000 rows 15 s. The statement count must not
+300 ms, its print view (up to BOARD_PRINT_MAX rows) 10 s, map and screen 300 ms each (issue #15),
+list export of one park 10 s; an Excel dry run of 5,000 rows 15 s. The statement count must not
 depend on the number of projects (the tests in tests/web/test_queries.py assert it)."""
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ PAGES = [
     ("web_board_with_finished", "/board/?finished=1"),
     ("web_board_print", "/board/?print=1"),
     ("web_monthly_grid", "/monthly/"),
+    ("web_map", "/map/"),
+    ("web_screen", "/screen/"),
 ]
 
 

@@ -41,6 +41,7 @@ from demo.data import (
     SEED,
     Spec,
 )
+from parks.geo import city_map
 from scheduling.rules import default_period
 
 
@@ -294,8 +295,7 @@ class DemoPlanner:
             code=code,
             stage=stage,
             target=by_kind["production_start"].planned,
-            latitude=Decimal(str(round(lat + rng.uniform(-0.03, 0.03), 6))),
-            longitude=Decimal(str(round(lon + rng.uniform(-0.03, 0.03), 6))),
+            **self.place(spec, region, (lat + rng.uniform(-0.03, 0.03), lon + rng.uniform(-0.03, 0.03)), centre),
             leader=rng.choice(LEADERS),
             contact=rng.choice(CONTACTS),
             phone=f"0311-{rng.randint(80000000, 89999999)}",
@@ -303,6 +303,19 @@ class DemoPlanner:
             months=self.construction_months(spec, expected_start, expected_end, months_rng),
             reports=self.reports(spec, by_kind, delay, months_rng),
         )
+
+    def place(self, spec: Spec, region: str, first: tuple[float, float], centre: tuple[float, float]) -> dict:
+        """The project's coordinates: near its park's centre and inside its park's district on the
+        map (parks.geo); draws again (a separate seeded stream) while a point falls outside."""
+        district = city_map().district(region)
+        (lat, lon), rng = first, self.project_rng(spec, "place")
+        for _ in range(50):
+            if district is None or district.contains(*city_map().project(lon, lat)):
+                break
+            lat, lon = centre[0] + rng.uniform(-0.03, 0.03), centre[1] + rng.uniform(-0.03, 0.03)
+        else:
+            lon, lat = (float(v) for v in city_map().unproject(*district.label))
+        return {"latitude": Decimal(str(round(lat, 6))), "longitude": Decimal(str(round(lon, 6)))}
 
     def reports(
         self, spec: Spec, by_kind: dict[str, MilestonePlan], delay: int, rng: random.Random

@@ -82,6 +82,15 @@ def synthetic_targets() -> tuple[list[int], list[int], list[tuple[int, str]]]:
     return [p for p, _r in parks], industries, parks
 
 
+def syn_latitude(i: int) -> Decimal:
+    """The bench city's coordinates: spread over the city centre's districts (the map's bench)."""
+    return Decimal("37.950000") + Decimal((i * 13) % 200) / 1000
+
+
+def syn_longitude(i: int) -> Decimal:
+    return Decimal("114.450000") + Decimal((i * 17) % 400) / 1000
+
+
 def load_synthetic(*, count: int, batch_size: int = 5000, stdout=None) -> dict[str, int]:
     """Top the synthetic projects up to `count` (a synthetic project is one whose owner is
     "合成数据"). Each batch is its own transaction, so an interrupted load resumes cleanly."""
@@ -130,6 +139,8 @@ def _synthetic_batch_orm(first, last, park_ids, industry_ids, regions) -> None:
                 stage=syn_stage(i),
                 total_investment=syn_total(i),
                 target_date=syn_target(i),
+                latitude=syn_latitude(i),
+                longitude=syn_longitude(i),
             )
         )
     projects = Project.objects.bulk_create(projects, batch_size=1000)
@@ -216,7 +227,9 @@ def _synthetic_batch_sql() -> str:
                     WHEN target - 730 + delay <= %(today)s THEN 'under_construction'
                     WHEN target - 900 + delay <= %(today)s THEN 'signed'
                     ELSE 'planning' END,
-               '', total, '', NULL, target, '', '', '', NULL, NULL, false, NULL, 'green', 'none',
+               '', total, '', NULL, target, '', '', '',
+               37.950000 + ((i * 13) % 200) / 1000.0, 114.450000 + ((i * 17) % 400) / 1000.0,
+               false, NULL, 'green', 'none',
                1, NULL, now(), now()
         FROM src
         RETURNING id, name, total_investment, target_date

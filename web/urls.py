@@ -5,6 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from .views import board, dashboard, edit, grid, imports, projects, reporting, review, weekly_reports
+from .views import map as map_views
 
 app_name = "web"
 
@@ -42,6 +43,9 @@ urlpatterns = [
     path("imports/<str:token>/status.json", imports.import_status, name="import_status"),
     path("imports/<str:token>/commit/", imports.import_commit, name="import_commit"),
     path("board/", board.board, name="board"),
+    path("map/", map_views.project_map, name="map"),
+    path("screen/", map_views.screen, name="screen"),
+    path("screen/fragment/", map_views.screen_fragment, name="screen_fragment"),
     path("reports/", weekly_reports.report_list, name="weekly_list"),
     path("reports/<str:week>/", weekly_reports.report_detail, name="weekly_detail"),
     path("reports/<str:week>/download.<str:fmt>", weekly_reports.report_download, name="weekly_download"),

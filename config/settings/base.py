@@ -186,6 +186,10 @@ REPORT_DUE_DAY = int(os.environ.get("REPORT_DUE_DAY", "5"))
 # the two differ by at least REVIEW_JUMP_MIN 万元.
 REVIEW_JUMP_FACTOR = os.environ.get("REVIEW_JUMP_FACTOR", "3")
 REVIEW_JUMP_MIN = os.environ.get("REVIEW_JUMP_MIN", "500")
+# The leaders' screen (指挥大屏, /screen/): how often it reloads its figures (seconds, at least 30)
+# and how many project dots its map draws at most (the largest investments first).
+SCREEN_REFRESH_SECONDS = max(int(os.environ.get("SCREEN_REFRESH_SECONDS", "180")), 30)
+SCREEN_MAX_DOTS = int(os.environ.get("SCREEN_MAX_DOTS", "1000"))
 # Who else gets the commission's summary of each reminder step (催报汇总) besides the users with
 # the commission role: comma-separated addresses (reports.reminders).
 REPORT_REMINDER_COMMISSION_EMAILS = [

@@ -291,6 +291,7 @@ def test_synthetic_rows_follow_the_documented_formulas():
             syn.syn_stage(i),
         )
         assert project.level == ("provincial" if i % 5 == 0 else "municipal")
+        assert (project.latitude, project.longitude) == (syn.syn_latitude(i), syn.syn_longitude(i))
         delay = dt.timedelta(days=syn.syn_delay(i))
         expected = []
         for seq, (kind, before) in enumerate(syn.SYNTHETIC_STEPS):

@@ -1,0 +1,252 @@
+"""The map (项目分布图) and the leaders' screen (指挥大屏).
+
+The districts come from the shipped boundaries (parks.geo); every visible project with
+coordinates is a dot coloured by its status and sized by its total investment, every visible
+park a labelled mark. The screen reuses the dashboard's figures (web.views.dashboard) and the
+scheduling selectors; it reloads its body as an HTML fragment every SCREEN_REFRESH_SECONDS.
+Each page costs a constant number of SQL statements (tests/web/test_map.py)."""
+
+from __future__ import annotations
+
+import math
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.db.models import Avg, Count, Q, Sum
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.html import format_html_join
+from django.utils.translation import gettext as _
+
+from parks.access import visible_parks
+from parks.geo import city_map
+from projects.models import Status
+from projects.rules import stats_default_period
+from projects.selectors import projects_visible_to
+from scheduling.models import Milestone, SchedulingSettings
+from scheduling.selectors import industry_growth, overdue_milestones
+from web.templatetags.board import countdown_text
+from web.views.base import STATUS_ORDER, scoped_by_park, today
+from web.views.dashboard import _investment_progress
+from web.views.projects import filtered_projects
+
+MAX_DOTS = 1000  # the largest projects first; the page says how many more there are
+MAX_UNLOCATED = 100
+DOT_MIN, DOT_MAX = 3.0, 16.0  # radius in SVG units (the map is 1000 wide)
+LOCATED = Q(latitude__isnull=False, longitude__isnull=False)
+
+DRAW_ORDER = {"red": 4, "yellow": 3, "due_soon": 2, "green": 1}
+STATUS_CLASS = {"red": "st-red", "yellow": "st-yellow", "due_soon": "st-soon", "green": "st-green"}
+
+
+def dot_radius(investment: Decimal | None, largest: Decimal | None) -> float:
+    """Area proportional to the total investment (万元), between DOT_MIN and DOT_MAX."""
+    if not investment or not largest or investment <= 0:
+        return DOT_MIN
+    share = math.sqrt(float(investment) / float(largest))
+    return round(DOT_MIN + (DOT_MAX - DOT_MIN) * min(share, 1.0), 1)
+
+
+def dots_markup(dots: list[dict]):
+    """The dots as one SVG fragment, each a link to its card (built here, not in the template:
+    a template loop costs about 0.3 ms a dot, this a few µs; every value is escaped)."""
+    card = reverse("web:detail", args=[0])[:-2]  # "/projects/"
+    return format_html_join(
+        "",
+        '<a href="{}{}/" class="dotlink" data-project="{}"><circle class="pdot {}" cx="{}" cy="{}" r="{}">'
+        "<title>{} · {} · {} · {}</title></circle></a>",
+        (
+            (
+                card,
+                d["id"],
+                d["id"],
+                d["cls"],
+                d["x"],
+                d["y"],
+                d["r"],
+                d["name"],
+                d["park"],
+                d["status_label"],
+                _("总投资 %(v)s 万元") % {"v": d["investment"]},
+            )  # fmt: skip
+            for d in dots
+        ),
+    )
+
+
+def map_layers(qs, parks_qs, *, max_dots: int = MAX_DOTS) -> dict:
+    """The district shapes, the dots and the park marks for the projects of `qs`.
+
+    Statements: the dots (one), located / total counts (one), the park centres (one), the parks
+    (one)."""
+    cmap = city_map()
+    located = qs.filter(LOCATED)
+    rows = list(
+        located.order_by("-total_investment", "id").values(
+            "id", "name", "park__name", "status", "total_investment", "latitude", "longitude"
+        )[:max_dots]
+    )
+    counts = qs.order_by().aggregate(total=Count("id"), located=Count("id", filter=LOCATED))
+    largest = rows[0]["total_investment"] if rows else None
+    status_labels = dict(Status.choices)
+    dots = []
+    for r in rows:
+        x, y = cmap.project(r["longitude"], r["latitude"])
+        dots.append(
+            {
+                "id": r["id"],
+                "name": r["name"],
+                "park": r["park__name"],
+                "x": x,
+                "y": y,
+                "r": dot_radius(r["total_investment"], largest),
+                "status": r["status"],
+                "status_label": status_labels.get(r["status"], r["status"]),
+                "cls": STATUS_CLASS.get(r["status"], "st-none"),
+                "investment": r["total_investment"],
+            }
+        )
+    dots.sort(key=lambda d: (DRAW_ORDER.get(d["status"], 0), -d["r"]))  # red on top, small over large
+    dots_svg = dots_markup(dots)
+    centres = {
+        c["park_id"]: c
+        for c in located.order_by().values("park_id").annotate(lat=Avg("latitude"), lon=Avg("longitude"), n=Count("id"))
+    }
+    park_marks, park_districts, taken = [], set(), set()
+    for park in parks_qs.select_related("region").order_by("sort_order", "code"):
+        district = cmap.district(park.region.code)
+        if district:
+            park_districts.add(district.code)
+        centre = centres.get(park.pk)
+        if centre:
+            x, y = cmap.project(centre["lon"], centre["lat"])
+        elif district and district.label not in taken:  # a park without located projects: its district
+            x, y = district.label
+        else:
+            continue
+        taken.add((x, y))
+        park_marks.append({"id": park.pk, "name": park.name, "x": x, "y": y, "n": centre["n"] if centre else 0})
+    districts = [
+        {
+            "code": d.code,
+            "name": d.name,
+            "path": d.path,
+            "lx": d.label[0],
+            "ly": d.label[1],
+            "park": d.code in park_districts,
+        }
+        for d in cmap.districts
+    ]
+    return {
+        "cmap": cmap,
+        "districts": districts,
+        "dots": dots,
+        "dots_svg": dots_svg,
+        "park_marks": park_marks,
+        "total": counts["total"],
+        "located": counts["located"],
+        "hidden_dots": counts["located"] - len(dots),
+        "legend": [{"code": c, "label": status_labels[c], "cls": STATUS_CLASS.get(c, "st-none")} for c in STATUS_ORDER],
+    }
+
+
+@login_required
+def project_map(request):
+    as_of = today()
+    qs, form, _sort = filtered_projects(request, as_of)
+    layers = map_layers(qs, visible_parks(request.user))
+    unlocated = list(
+        qs.exclude(LOCATED)
+        .order_by("park__sort_order", "park__code", "name", "id")
+        .values("id", "name", "park__name", "status")[:MAX_UNLOCATED]
+    )
+    params = request.GET.copy()
+    return render(
+        request,
+        "projects/map.html",
+        {
+            **layers,
+            "form": form,
+            "unlocated": unlocated,
+            "unlocated_count": layers["total"] - layers["located"],
+            "query": params.urlencode(),
+            "as_of": as_of,
+        },
+    )
+
+
+def _longest_delays(qs, as_of, thresholds, n: int = 10) -> list:
+    """The n projects with the longest delays: each project's oldest overdue node (one line per
+    project), oldest first. One statement (a window of n × 5 nodes, deduplicated here)."""
+    milestones = Milestone.objects.filter(project__in=qs).select_related("project", "project__park")
+    overdue = overdue_milestones(as_of=as_of, queryset=milestones, settings=thresholds)
+    seen, out = set(), []
+    for m in overdue.order_by("planned_date", "id")[: n * 5]:
+        if m.project_id in seen:
+            continue
+        seen.add(m.project_id)
+        m.cd = countdown_text(-m.days_overdue, m.display_name)
+        out.append(m)
+        if len(out) == n:
+            break
+    return out
+
+
+def screen_context(request) -> dict:
+    """Everything on the screen (also the fragment its script fetches)."""
+    as_of = today()
+    thresholds = SchedulingSettings.load()
+    qs, park = scoped_by_park(request, projects_visible_to(request.user))
+    totals = qs.order_by().aggregate(
+        n=Count("id"),
+        investment=Sum("total_investment"),
+        red=Count("id", filter=Q(status=Status.RED)),
+        yellow=Count("id", filter=Q(status=Status.YELLOW)),
+    )
+    by_park = list(
+        qs.order_by()
+        .values("park_id", "park__name", "park__sort_order", "park__code")
+        .annotate(
+            n=Count("id"),
+            red=Count("id", filter=Q(status=Status.RED)),
+            yellow=Count("id", filter=Q(status=Status.YELLOW)),
+        )
+        .order_by("-red", "-yellow", "park__sort_order", "park__code")
+    )
+    stats_period = stats_default_period(as_of)
+    growth = industry_growth(period=stats_period)
+    industries = [i for i in growth.get("industries", []) if i.get("depth", 0) == 0]
+    parks = visible_parks(request.user)
+    if park is not None:
+        parks = parks.filter(pk=park.pk)
+    return {
+        "as_of": as_of,
+        "park": park,
+        "totals": totals,
+        "by_park": by_park,
+        "max_park": max([p["red"] + p["yellow"] for p in by_park] or [0]),
+        **_investment_progress(qs, as_of.year),
+        "growth": growth,
+        "city_growth": growth.get("city", {}).get("growth_pct"),
+        "industries": industries,
+        "stats_period": stats_period,
+        "delays": _longest_delays(qs, as_of, thresholds),
+        # 督办 slot: overdue supervision items ({"title", "cd"} each), drawn in #screen-supervision;
+        # empty until escalation (issue #15) provides its selector.
+        "supervision": [],
+        "refresh_seconds": settings.SCREEN_REFRESH_SECONDS,
+        **map_layers(qs, parks, max_dots=settings.SCREEN_MAX_DOTS),
+    }
+
+
+@login_required
+def screen(request):
+    return render(request, "projects/screen.html", screen_context(request))
+
+
+@login_required
+def screen_fragment(request):
+    response = render(request, "projects/_screen_body.html", screen_context(request))
+    response["Cache-Control"] = "no-store"
+    return response
