@@ -2,6 +2,7 @@
 
 Environment variables (all optional for local use):
 - DATABASE_URL: postgres://user:pass@host:5432/db or sqlite:///path (default: var/db.sqlite3)
+- DATABASE_REPLICA_URL: postgres://… of a streaming replica (optional; reads go there, see below)
 - CELERY_BROKER_URL: redis://host:6379/0 (default: an embedded SQLite-backed broker, no server)
 - DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS, DJANGO_DEBUG, EMAIL_URL-style settings (see README)
 """
@@ -115,6 +116,36 @@ if IS_POSTGRES:
     # PostgreSQL's JIT compiles every query that looks costly; for page-sized queries it spent
     # 0.6 s compiling a 0.4 s query (the project list at 100k projects). Off for the app.
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+
+# Read replica (issue #16; README "读副本 / Read replica"): DATABASE_REPLICA_URL, a PostgreSQL
+# streaming replica of DATABASE_URL, parsed the same way. When set, the `replica` alias, the
+# router common.db_router.ReplicaRouter (safe requests of clients that have not written in the
+# last REPLICA_PIN_SECONDS read there; writes, transactions and jobs use the primary) and its
+# middleware. A replica that is down or more than REPLICA_MAX_LAG_SECONDS behind is skipped
+# (checked every REPLICA_CHECK_SECONDS while healthy, REPLICA_RETRY_SECONDS while not).
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "").strip()
+REPLICA_PIN_SECONDS = int(os.environ.get("REPLICA_PIN_SECONDS", "5"))
+REPLICA_MAX_LAG_SECONDS = float(os.environ.get("REPLICA_MAX_LAG_SECONDS", "10"))
+REPLICA_CHECK_SECONDS = float(os.environ.get("REPLICA_CHECK_SECONDS", "2"))
+REPLICA_RETRY_SECONDS = float(os.environ.get("REPLICA_RETRY_SECONDS", "10"))
+DATABASE_ROUTERS: list[str] = []
+if DATABASE_REPLICA_URL:
+    if not IS_POSTGRES or not DATABASE_REPLICA_URL.startswith(("postgres://", "postgresql://")):
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL needs DATABASE_URL and itself to be postgres:// URLs")
+    DATABASES["replica"] = dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=60)
+    DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
+    DATABASES["replica"].setdefault("OPTIONS", {}).update({"options": "-c jit=off", "connect_timeout": 2})
+    # Tests: the replica alias reads the primary's test database (streamed to the replica like
+    # any other); only the database name is mirrored, host and port stay the replica's.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["common.db_router.ReplicaRouter"]
+    # Before the session middleware: the session and the user are read where the request reads.
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware"),
+        "common.db_router.ReplicaPinMiddleware",
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "parks.User"

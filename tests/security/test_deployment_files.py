@@ -25,8 +25,12 @@ def command_text(service: dict) -> str:
 
 def test_services_and_images(compose):
     services = compose["services"]
-    assert set(services) == {"postgres", "redis", *APP_SERVICES}
+    assert set(services) == {"postgres", "redis", "replica", *APP_SERVICES}
     assert services["postgres"]["image"] == "postgres:16"
+    # The read replica is optional (`--profile replica`), of the primary's image.
+    assert services["replica"]["image"] == services["postgres"]["image"]
+    assert services["replica"]["profiles"] == ["replica"]
+    assert all("profiles" not in services[name] for name in ("postgres", "redis", *APP_SERVICES))
     assert services["redis"]["image"] == "redis:7"
 
 
@@ -38,6 +42,20 @@ def test_app_services_share_one_image_definition(compose):
         assert services[name]["build"] == "."
         assert services[name]["image"] == compose["x-app"]["image"]
         assert services[name]["environment"] == compose["x-app"]["environment"]
+
+
+def test_replica_service(compose):
+    replica = compose["services"]["replica"]
+    command = command_text(replica)
+    assert "pg_basebackup -h postgres" in command and " -R " in command
+    assert command.rstrip().endswith("exec postgres")
+    assert "replicadata:/var/lib/postgresql/data" in replica["volumes"]
+    assert replica["depends_on"]["postgres"]["condition"] == "service_healthy"
+    assert "pg_is_in_recovery" in " ".join(replica["healthcheck"]["test"])
+    # The primary lets it stream, and the app reads it only when told to.
+    assert any("allow-replication.sh" in volume for volume in compose["services"]["postgres"]["volumes"])
+    assert (ROOT / "scripts" / "docker" / "allow-replication.sh").is_file()
+    assert compose["x-app"]["environment"]["DATABASE_REPLICA_URL"] == "${DATABASE_REPLICA_URL:-}"
 
 
 def test_app_environment(compose):

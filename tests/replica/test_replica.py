@@ -1,0 +1,167 @@
+"""Reads on a real streaming replica, writes on the primary, read-your-own-writes, and a
+stopped replica costing no page (issue #16, "Read replica"; common/db_router.py).
+
+Marker `replica`: run by .ci/run's "read replica check" step against the cluster that
+scripts/replica.sh starts (see conftest.py); deselected everywhere else."""
+
+from __future__ import annotations
+
+import logging
+import subprocess
+from pathlib import Path
+
+import pytest
+from django.core.signals import request_started
+from django.db import connections, reset_queries
+from django.test.utils import CaptureQueriesContext
+from rest_framework.test import APIClient
+
+from common import db_router
+from scheduling.models import SchedulingSettings
+from tests import factories
+from tests.replica.conftest import wait_caught_up
+
+pytestmark = [pytest.mark.replica, pytest.mark.django_db(transaction=True, databases=["default", "replica"])]
+
+ROOT = Path(__file__).resolve().parents[2]
+API = "/api/v1/"
+
+
+def _client(user) -> APIClient:
+    client = APIClient()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def project(city):
+    SchedulingSettings.load()  # the thresholds row exists, as it does after the first request
+    return factories.ProjectFactory(name="副本读取项目", park=city.park_a, industry=city.bio_drug, phase="一期")
+
+
+class _Capture(CaptureQueriesContext):
+    """CaptureQueriesContext that does not connect on entry (the replica may be down)."""
+
+    def __enter__(self):
+        self.force_debug_cursor = self.connection.force_debug_cursor
+        self.connection.force_debug_cursor = True
+        self.initial_queries = len(self.connection.queries_log)
+        self.final_queries = None
+        request_started.disconnect(reset_queries)
+        return self
+
+
+def _get(client, url, **kwargs):
+    """GET, with the number of statements each connection ran. On the primary, one statement
+    is expected even for a replica read: SchedulingSettings.load() (the thresholds) is a
+    get_or_create, a read with a write intent, which Django sends to the primary; it is left
+    out of the primary's count so that 0 means "every other read went to the replica"."""
+    with _Capture(connections["default"]) as on_primary, _Capture(connections["replica"]) as on_replica:
+        response = client.get(url, **kwargs)
+    primary = [q["sql"] for q in on_primary.captured_queries if '"scheduling_schedulingsettings"' not in q["sql"]]
+    _get.primary_sql = primary
+    return response, len(primary), len(on_replica)
+
+
+def test_list_page_reads_go_to_the_replica(replica, project, commission_user):
+    client = _client(commission_user)
+    wait_caught_up()  # the login's session row
+    response, primary, on_replica = _get(client, "/projects/")
+    assert response.status_code == 200
+    assert "副本读取项目" in response.content.decode()
+    assert db_router.last_read_alias == "replica"
+    assert on_replica > 0
+    assert primary == 0, _get.primary_sql
+    # The connection the router used really is the streaming replica (port 5433, in recovery).
+    with replica.connection.cursor() as cursor:
+        cursor.execute("SELECT pg_is_in_recovery(), inet_server_port()")
+        assert cursor.fetchone() == (True, int(replica.settings_dict["PORT"]))
+
+
+def test_write_then_read_by_the_same_user_is_pinned_to_the_primary(replica, project, park_a_admin, commission_user):
+    writer = _client(park_a_admin)
+    reader = _client(commission_user)
+    wait_caught_up()
+    changed = writer.patch(f"{API}projects/{project.pk}/", {"phase": "二期"}, format="json")
+    assert changed.status_code == 200, changed.content
+    assert changed.cookies[db_router.PIN_COOKIE]["max-age"] == 5
+    # The writer's next read, immediately: the primary, and the new value.
+    response, primary, on_replica = _get(writer, f"{API}projects/{project.pk}/")
+    assert response.status_code == 200
+    assert response.json()["phase"] == "二期"
+    assert on_replica == 0 and primary > 0
+    # Another user, once the replica has replayed the write: the replica, and the new value too.
+    wait_caught_up()
+    response, primary, on_replica = _get(reader, f"{API}projects/{project.pk}/")
+    assert response.status_code == 200
+    assert response.json()["phase"] == "二期"
+    assert on_replica > 0 and primary == 0, _get.primary_sql
+
+
+def test_pin_expires_and_a_hostile_pin_cookie_pins_nothing(replica, project, commission_user, settings):
+    client = _client(commission_user)
+    wait_caught_up()
+    client.cookies[db_router.PIN_COOKIE] = "1"  # long past
+    assert _get(client, "/projects/")[2] > 0
+    for hostile in ("nan", "inf", "' OR 1=1 --", "9" * 400, "99999999999"):
+        client.cookies[db_router.PIN_COOKIE] = hostile
+        response, _, on_replica = _get(client, "/projects/")
+        assert response.status_code == 200
+        assert (on_replica == 0) == (hostile == "99999999999"), hostile  # a far future pin: primary
+
+
+def test_reads_inside_a_transaction_go_to_the_primary(replica, project):
+    from django.db import transaction
+
+    from projects.models import Project
+
+    token = db_router._replica_reads.set(db_router._RequestReads())
+    try:
+        assert Project.objects.db == "replica"
+        with transaction.atomic():
+            assert Project.objects.db == "default"
+        assert Project.objects.db == "replica"
+    finally:
+        db_router._replica_reads.reset(token)
+    # Outside a request (jobs, commands): the primary.
+    assert Project.objects.db == "default"
+
+
+def _replica_sh(*args):
+    subprocess.run(["bash", str(ROOT / "scripts" / "replica.sh"), *args], check=True, cwd=ROOT, timeout=120)
+
+
+def test_replica_stopped_pages_keep_working(replica, project, commission_user, caplog):
+    client = _client(commission_user)
+    wait_caught_up()
+    assert _get(client, "/projects/")[2] > 0  # on the replica while it is up
+    _replica_sh("stop")
+    try:
+        with caplog.at_level(logging.WARNING, logger="common.db_router"):
+            for url in ("/projects/", "/", "/board/", f"{API}projects/"):
+                response, primary, on_replica = _get(client, url)
+                assert response.status_code == 200, url
+                assert on_replica == 0 and primary > 0, url
+        assert "副本读取项目" in client.get("/projects/").content.decode()
+        skipped = [r.getMessage() for r in caplog.records if "read replica skipped" in r.getMessage()]
+        assert skipped and "down" in skipped[0], caplog.text
+        assert db_router.last_read_alias == "default"
+    finally:
+        _replica_sh("start")
+    # Back: after the retry interval the replica is used again.
+    connections["replica"].close()
+    db_router.reset_health()
+    wait_caught_up()
+    assert _get(client, "/projects/")[2] > 0
+
+
+def test_lagging_replica_is_skipped(replica, project, commission_user, settings, caplog):
+    client = _client(commission_user)
+    wait_caught_up()
+    settings.REPLICA_MAX_LAG_SECONDS = -1  # any lag, even 0, is past the limit
+    db_router.reset_health()
+    with caplog.at_level(logging.WARNING, logger="common.db_router"):
+        response, primary, on_replica = _get(client, "/projects/")
+    assert response.status_code == 200
+    assert on_replica == 0 and primary > 0
+    assert "lagging" in caplog.text
