@@ -169,3 +169,31 @@ def test_query_count_does_not_grow_with_bases_or_industries(commission_user, cit
         comparable_base_save(user=commission_user, period=MARCH, industry=industry, prior_ytd=P("5.00"))
     comparable_base_save(user=commission_user, period=MARCH, industry=None, prior_ytd=P("5.00"))
     assert _growth_queries(MARCH) == few
+
+
+def test_the_admin_writes_through_the_service(client, town, city, commission_user):
+    commission_user.is_staff = commission_user.is_superuser = True
+    commission_user.save()
+    client.force_login(commission_user)
+    compute_industry_growth(period=MARCH)
+    url = "/admin/scheduling/comparablebase/add/"
+    response = client.post(url, {"period": "2026-03-01", "industry": "", "prior_ytd": "700.00"})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    base = ComparableBase.objects.get()
+    assert (base.prior_ytd, base.updated_by, base.history.get().history_user) == (
+        P("700.00"),
+        commission_user,
+        commission_user,
+    )
+    # the snapshot followed (the service recomputed it)
+    assert industry_growth(period=MARCH)["city"]["growth_pct"] == P("14.3")
+    # a second base for the city and the month: refused by the form, nothing stored
+    again = client.post(url, {"period": "2026-03-01", "industry": "", "prior_ytd": "1.00"})
+    assert again.status_code == 200 and ComparableBase.objects.count() == 1
+    change = f"/admin/scheduling/comparablebase/{base.pk}/change/"
+    assert client.post(change, {"period": "2026-03-01", "industry": "", "prior_ytd": "400.00"}).status_code == 302
+    assert industry_growth(period=MARCH)["city"]["growth_pct"] == P("100.0")
+    assert client.get(f"/admin/scheduling/comparablebase/{base.pk}/history/").status_code == 200
+    assert client.post(f"/admin/scheduling/comparablebase/{base.pk}/delete/", {"post": "yes"}).status_code == 302
+    assert industry_growth(period=MARCH)["city"]["prior_source"] == "reports"
+    assert ComparableBase.history.count() == 3
