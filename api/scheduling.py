@@ -315,9 +315,17 @@ def _pct(value) -> str | None:
     return None if value is None else str(Decimal(value).quantize(Decimal("0.1")))
 
 
-CITY_FIELDS = ["ytd", "prior_ytd", "growth_pct", "listed_investment", "prior_listed_investment", "listed_growth_pct"]
+CITY_FIELDS = [
+    "ytd",
+    "prior_ytd",
+    "growth_pct",
+    "listed_investment",
+    "prior_listed_investment",
+    "listed_growth_pct",
+    "prior_source",
+]
 PCT_FIELDS = {"growth_pct", "listed_growth_pct", "diff_pp"}
-TEXT_FIELDS = {"industry", "name", "parent", "project_count"}
+TEXT_FIELDS = {"industry", "name", "parent", "project_count", "prior_source"}
 
 
 def _format(row: dict, fields: list[str]) -> dict:
@@ -337,6 +345,16 @@ def _pct_field(zh, en):
     return serializers.CharField(allow_null=True, help_text=h(zh + "（%，一位小数字符串，无基数为 null）", en))
 
 
+def _prior_source_field():
+    return serializers.ChoiceField(
+        ["comparable", "reports"],
+        help_text=h(
+            "上年同期来源：comparable 发改委填写的可比口径，reports 月报汇总",
+            "Where prior_ytd comes from: comparable (the commission's comparable base) or reports",
+        ),
+    )
+
+
 def _money_field(zh, en):
     return serializers.CharField(help_text=h(zh + "（万元，两位小数字符串）", en + " (10^4 yuan)"))
 
@@ -350,6 +368,7 @@ CITY_SERIALIZER = inline_serializer(
         "listed_investment": _money_field("当年列入项目总投资", "Total investment of this year's list"),
         "prior_listed_investment": _money_field("上年列入项目总投资", "Total investment of last year's list"),
         "listed_growth_pct": _pct_field("列入总投资增速", "Listed investment growth %"),
+        "prior_source": _prior_source_field(),
     },
     help_text=h("全市合计", "City totals"),
 )
@@ -371,6 +390,7 @@ INDUSTRY_SERIALIZER = inline_serializer(
         "listed_investment": _money_field("当年列入项目总投资", "Total investment of this year's list"),
         "prior_listed_investment": _money_field("上年列入项目总投资", "Total investment of last year's list"),
         "listed_growth_pct": _pct_field("列入总投资增速", "Listed investment growth %"),
+        "prior_source": _prior_source_field(),
     },
 )
 

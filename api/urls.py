@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from api.auth import TokenView
+from api.comparable import ComparableBaseViewSet
 from api.docs import OfflineRedocView
 from api.parks import IndustryViewSet, ParkViewSet, RegionViewSet
 from api.periods import PeriodViewSet
@@ -24,6 +25,7 @@ router.register("milestones", MilestoneViewSet, basename="milestone")
 router.register("investment-reports", InvestmentReportViewSet, basename="investmentreport")
 router.register("delays", DelayViewSet, basename="delay")
 router.register("periods", PeriodViewSet, basename="period")
+router.register("comparable-bases", ComparableBaseViewSet, basename="comparablebase")
 router.register("weekly-reports", WeeklyReportViewSet, basename="weeklyreport")
 
 urlpatterns = [

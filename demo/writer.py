@@ -14,10 +14,12 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from demo.data import DEMO_PASSWORD, INDUSTRIES, PARKS, REGIONS, TEMPLATES, USERS
-from demo.planner import DemoPlanner, ProjectPlan
+from demo.planner import DemoPlanner, ProjectPlan, month_add
 from parks.models import Industry, Park, Region, User
 from parks.regions import sync_regions
-from projects.models import AnnualPlan, InvestmentReport, Project
+from projects.models import AnnualPlan, InvestmentReport, PeriodClose, Project
+from projects.rules import last_full_month
+from projects.services import period_close
 from scheduling.models import Milestone, ScheduleTemplate, SchedulingSettings, TemplateStep
 
 
@@ -85,7 +87,11 @@ def load_demo(*, today: dt.date | None = None, stdout=None) -> dict[str, int]:
     - a planned project already in the database (by name) that was still reporting at the last
       load (later_reports): the planned reports for the months after its latest report, nothing
       else. Its row, milestones, annual plans and existing reports are never changed, whoever
-      entered them.
+      entered them;
+    - every month from the demo's first report through the last full month before `today` that
+      was never closed: closed (关账) by the commission through projects.services.period_close,
+      so the default period of the dashboard and the API is closed; a month a user reopened
+      stays open.
     So a second run on the same day writes nothing new, and a run on a later day only adds each
     reporting demo project's reports for the months that ended since (amounts from the later
     day's plan: the growth figures are exact for a database loaded in one run)."""
@@ -106,19 +112,40 @@ def load_demo(*, today: dt.date | None = None, stdout=None) -> dict[str, int]:
     bulk_create_with_history(milestones, Milestone, batch_size=1000, default_user=commission)
     bulk_create_with_history(annual, AnnualPlan, batch_size=1000, default_user=commission)
     bulk_create_with_history(reports, InvestmentReport, batch_size=1000, default_user=commission)
+    first = min((period for plan in plans for period, *_rest in plan.reports), default=None)
     result = {
         "projects": len(projects),
         "milestones": len(milestones),
         "reports": len(reports),
         "annual_plans": len(annual),
+        "closed_periods": close_months(first=first, today=today, user=commission),
     }
     if stdout:
         stdout.write(
             f"demo as of {today:%Y-%m-%d}: {len(plans)} projects in the plan, created {result['projects']} "
             f"projects, {result['milestones']} milestones, {result['annual_plans']} annual plans, "
-            f"{result['reports']} reports"
+            f"{result['reports']} reports, closed {result['closed_periods']} months"
         )
     return result
+
+
+def close_months(*, first: dt.date | None, today: dt.date, user: User) -> int:
+    """Close (关账) every month from `first` (the demo's first report) through the last full
+    month before `today`, through the service the commission uses, so the dashboard's default
+    period is a closed one. A month that has a PeriodClose row already (closed, or reopened by a
+    user) is left as it is; returns how many months were closed now."""
+    if first is None:
+        return 0
+    last = last_full_month(today)
+    known = set(PeriodClose.objects.filter(period__gte=first, period__lte=last).values_list("period", flat=True))
+    closed = 0
+    month = first
+    while month <= last:
+        if month not in known:
+            period_close(user=user, period=month, today=today)
+            closed += 1
+        month = month_add(month, 1)
+    return closed
 
 
 def submitter(plan: ProjectPlan, ref: dict) -> User:
@@ -228,6 +255,7 @@ def demo_checksum() -> dict[str, object]:
         "milestones": Milestone.objects.count(),
         "reports": InvestmentReport.objects.count(),
         "annual_plans": AnnualPlan.objects.count(),
+        "closed_periods": PeriodClose.objects.filter(closed=True).count(),
         "history": Project.history.count() + InvestmentReport.history.count() + Milestone.history.count(),
         "total_investment": Project.objects.aggregate(s=Sum("total_investment"))["s"],
         "reported": InvestmentReport.objects.aggregate(s=Sum("amount"))["s"],

@@ -7,7 +7,9 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from . import services
 from .models import (
+    ComparableBase,
     DelayRecord,
     GrowthSnapshot,
     Holiday,
@@ -43,6 +45,32 @@ class MilestoneAdmin(SimpleHistoryAdmin):
     readonly_fields = ["baseline_date", "created_at", "updated_at"]
     history_list_display = ["planned_date", "actual_date"]
     fields = ["project", "kind", "name", "planned_date", "baseline_date", "actual_date", "sequence"]
+
+
+@admin.register(ComparableBase)
+class ComparableBaseAdmin(SimpleHistoryAdmin):
+    """可比口径: written through the service (commission only; the period's snapshot follows)."""
+
+    list_display = ["period", "industry", "prior_ytd", "updated_by", "updated_at"]
+    list_filter = ["period", "industry"]
+    list_select_related = ["industry", "updated_by"]
+    fields = ["period", "industry", "prior_ytd"]
+    history_list_display = ["period", "industry", "prior_ytd"]
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        base = ComparableBase.objects.get(pk=obj.pk) if change else None
+        saved = services.comparable_base_save(
+            user=request.user, period=data["period"], industry=data["industry"], prior_ytd=data["prior_ytd"], base=base
+        )
+        obj.pk = saved.pk
+
+    def delete_model(self, request, obj):
+        services.comparable_base_delete(user=request.user, base=obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            services.comparable_base_delete(user=request.user, base=obj)
 
 
 class TemplateStepInline(admin.TabularInline):

@@ -12,10 +12,11 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from common.dates import validate_date_in_range
-from common.money import WAN_DIGITS
+from common.money import WAN_DIGITS, AmountModelField
+from common.periods import PeriodError, check_period
 from common.text import TextRule
 from parks.models import Industry
-from projects.models import Project
+from projects.models import Project, who_field
 
 
 class MilestoneKind(models.TextChoices):
@@ -356,6 +357,62 @@ class DelayRecord(models.Model):
         super().save(*args, **kwargs)
 
 
+class PriorSource(models.TextChoices):
+    """Where a growth figure's base (上年同期) comes from."""
+
+    REPORTS = "reports", _("月报汇总")
+    COMPARABLE = "comparable", _("可比口径")
+
+
+class ComparableBase(models.Model):
+    """可比口径: a comparable prior-year year-to-date figure the commission enters for one period
+    and one industry (or the city, industry null). Where one exists the growth figures use it as
+    that row's `prior_ytd` (scheduling.selectors.compute_growth_figures); every change is kept."""
+
+    period = models.DateField(_("报告期"), help_text=_("月份，存为当月1日"))
+    industry = models.ForeignKey(
+        Industry,
+        verbose_name=_("产业"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("留空表示全市"),
+    )
+    prior_ytd = AmountModelField(_("可比上年同期（万元）"))
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    updated_by = who_field(_("填写人"))
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("可比口径")
+        verbose_name_plural = _("可比口径")
+        ordering = ["-period", "industry_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["period", "industry"],
+                condition=Q(industry__isnull=False),
+                name="comparable_base_one_per_industry",
+            ),
+            models.UniqueConstraint(
+                fields=["period"], condition=Q(industry__isnull=True), name="comparable_base_one_for_city"
+            ),
+            models.CheckConstraint(condition=Q(period__day=1), name="comparable_base_first_of_month"),
+            models.CheckConstraint(condition=Q(prior_ytd__gte=0), name="comparable_base_non_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.period:%Y-%m} {self.industry or _('全市')}"
+
+    def clean(self):
+        super().clean()
+        if self.period:
+            try:
+                self.period = check_period(self.period)
+            except PeriodError as exc:
+                raise ValidationError({"period": [exc.message]}, code=exc.code) from None
+
+
 class GrowthSnapshot(models.Model):
     """The city's investment growth for one period (YYYY-MM), recomputed nightly."""
 
@@ -367,6 +424,9 @@ class GrowthSnapshot(models.Model):
     listed_investment = models.DecimalField(_("当年列入项目总投资"), max_digits=WAN_DIGITS + 2, decimal_places=2)
     prior_listed_investment = models.DecimalField(_("上年列入项目总投资"), max_digits=WAN_DIGITS + 2, decimal_places=2)
     listed_growth_pct = models.DecimalField(_("列入总投资增速（%）"), max_digits=12, decimal_places=1, null=True)
+    prior_source = models.CharField(
+        _("上年同期来源"), max_length=16, choices=PriorSource.choices, default=PriorSource.REPORTS, db_default="reports"
+    )
     breakdowns = models.JSONField(_("分类汇总"), default=dict, blank=True)
 
     class Meta:
@@ -389,6 +449,7 @@ class IndustryGrowth(models.Model):
         "listed_investment",
         "prior_listed_investment",
         "listed_growth_pct",
+        "prior_source",
     ]
 
     snapshot = models.ForeignKey(GrowthSnapshot, on_delete=models.CASCADE, related_name="industries")
@@ -402,6 +463,9 @@ class IndustryGrowth(models.Model):
     listed_investment = models.DecimalField(_("当年列入项目总投资"), max_digits=WAN_DIGITS + 2, decimal_places=2)
     prior_listed_investment = models.DecimalField(_("上年列入项目总投资"), max_digits=WAN_DIGITS + 2, decimal_places=2)
     listed_growth_pct = models.DecimalField(_("列入总投资增速（%）"), max_digits=12, decimal_places=1, null=True)
+    prior_source = models.CharField(
+        _("上年同期来源"), max_length=16, choices=PriorSource.choices, default=PriorSource.REPORTS, db_default="reports"
+    )
 
     class Meta:
         verbose_name = _("产业投资增速")

@@ -19,7 +19,7 @@ from projects.rules import counted_q
 
 from . import rules
 from .calendar import WorkCalendar
-from .models import GrowthSnapshot, Milestone, SchedulingSettings
+from .models import ComparableBase, GrowthSnapshot, Milestone, PriorSource, SchedulingSettings
 from .rules import default_period, open_on  # noqa: F401 (open_on re-exported for callers)
 
 
@@ -171,7 +171,13 @@ def _zero_group() -> dict:
     return {"ytd": zero, "prior": zero, "n": 0, "total": zero, "listed": zero, "plisted": zero}
 
 
-def _figures(ytd: Decimal, prior: Decimal, listed: Decimal, prior_listed: Decimal) -> dict:
+def _figures(
+    ytd: Decimal, prior: Decimal, listed: Decimal, prior_listed: Decimal, comparable: Decimal | None = None
+) -> dict:
+    """A row's figures. `comparable`, the commission's comparable base (可比口径) for the row,
+    replaces the reports' prior-year sum as the base of the growth (prior_source says which)."""
+    if comparable is not None:
+        prior = comparable
     return {
         "ytd": ytd,
         "prior_ytd": prior,
@@ -179,11 +185,17 @@ def _figures(ytd: Decimal, prior: Decimal, listed: Decimal, prior_listed: Decima
         "listed_investment": listed,
         "prior_listed_investment": prior_listed,
         "listed_growth_pct": growth_pct(listed, prior_listed),
+        "prior_source": PriorSource.REPORTS.value if comparable is None else PriorSource.COMPARABLE.value,
     }
 
 
+def comparable_bases(period: dt.date) -> dict[int | None, Decimal]:
+    """The comparable bases of `period`: industry id (None for the city) → prior_ytd (one query)."""
+    return dict(ComparableBase.objects.filter(period=period).values_list("industry_id", "prior_ytd"))
+
+
 def compute_growth_figures(*, period: dt.date) -> dict:
-    """Compute the growth figures of `period` live: four queries whatever the number of projects
+    """Compute the growth figures of `period` live: five queries whatever the number of projects
     or reports (two GROUP BYs, the industry and park trees); roll-ups happen in memory.
 
     1. Reports of the two year-to-date windows (YYYY-01..MM and the same months a year earlier)
@@ -193,14 +205,17 @@ def compute_growth_figures(*, period: dt.date) -> dict:
     3. Each industry (and park) adds up the groups of itself and its descendants; the city adds
        up every group. Growth is rounded half up to one decimal (None without a base); diff_pp
        is the difference of the two rounded figures.
+    4. A comparable base (可比口径, one query) for the city or an industry replaces that row's
+       prior_ytd; its growth and (for the city's) every diff_pp follow; `prior_source` says so.
 
     Every project counts, archived ones included: their investment happened. The latest figure
     of a corrected report counts (there is one row per project and month)."""
     period = period.replace(day=1)
     groups = _growth_groups(period=period)
+    bases = comparable_bases(period)
     city_acc = _add_up(groups.values())
-    city = _figures(city_acc["ytd"], city_acc["prior"], city_acc["listed"], city_acc["plisted"])
-    industries = _industry_figures(groups, city)
+    city = _figures(city_acc["ytd"], city_acc["prior"], city_acc["listed"], city_acc["plisted"], bases.get(None))
+    industries = _industry_figures(groups, city, bases)
     parks = _park_figures(groups)
     return {
         "period": period,
@@ -276,16 +291,16 @@ def _add_up(selected) -> dict:
     return acc
 
 
-def _summary(acc: dict) -> dict:
+def _summary(acc: dict, comparable: Decimal | None = None) -> dict:
     """The figures every breakdown row shows, from its rolled-up sums."""
     return {
-        **_figures(acc["ytd"], acc["prior"], acc["listed"], acc["plisted"]),
+        **_figures(acc["ytd"], acc["prior"], acc["listed"], acc["plisted"], comparable),
         "project_count": acc["n"],
         "total_investment": acc["total"],
     }
 
 
-def _industry_figures(groups: dict[tuple, dict], city: dict) -> list[dict]:
+def _industry_figures(groups: dict[tuple, dict], city: dict, bases: dict) -> list[dict]:
     """One row per industry in tree order, each with its descendants rolled in (one query, the tree)."""
     industry_rows = _tree_order(list(Industry.objects.values("id", "code", "name", "parent_id", "sort_order")))
     industry_codes = {row["id"]: row["code"] for row in industry_rows}
@@ -296,7 +311,7 @@ def _industry_figures(groups: dict[tuple, dict], city: dict) -> list[dict]:
     industries = []
     for row in industry_rows:
         acc = _add_up(g for pk in below[row["id"]] for g in by_industry.get(pk, []))
-        figures = _summary(acc)
+        figures = _summary(acc, bases.get(row["id"]))
         industries.append(
             {
                 "industry": row["code"],
@@ -313,6 +328,7 @@ def _industry_figures(groups: dict[tuple, dict], city: dict) -> list[dict]:
                 "listed_investment": figures["listed_investment"],
                 "prior_listed_investment": figures["prior_listed_investment"],
                 "listed_growth_pct": figures["listed_growth_pct"],
+                "prior_source": figures["prior_source"],
             }
         )
     return industries
@@ -401,6 +417,7 @@ def _snapshot_city(snapshot: GrowthSnapshot) -> dict:
         "listed_investment": snapshot.listed_investment,
         "prior_listed_investment": snapshot.prior_listed_investment,
         "listed_growth_pct": snapshot.listed_growth_pct,
+        "prior_source": snapshot.prior_source,
     }
     city_extra = (snapshot.breakdowns or {}).get("city", {})
     if "project_count" in city_extra:
@@ -444,6 +461,7 @@ def _snapshot_industries(snapshot: GrowthSnapshot) -> list[dict]:
                 "listed_investment": r.listed_investment,
                 "prior_listed_investment": r.prior_listed_investment,
                 "listed_growth_pct": r.listed_growth_pct,
+                "prior_source": r.prior_source,
             }
         )
     return industries

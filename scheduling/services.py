@@ -15,6 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.dates import DateError, check_date, range_message
+from common.money import AmountError, check_amount
+from common.periods import INVALID_PERIOD, PeriodError, check_period
+from parks.access import is_commission
 from projects.models import AnnualPlan, InvestmentReport, Project
 from projects.rules import sql_counted
 from projects.selectors import can_write_park
@@ -23,6 +26,7 @@ from . import rules
 from .calendar import WorkCalendar
 from .models import (
     CloseReason,
+    ComparableBase,
     DelayRecord,
     DurationUnit,
     GrowthSnapshot,
@@ -405,8 +409,17 @@ _GROWTH_FIELDS = (
     "listed_investment",
     "prior_listed_investment",
     "listed_growth_pct",
+    "prior_source",
 )
-_CITY_FIELDS = ("ytd", "prior_ytd", "growth_pct", "listed_investment", "prior_listed_investment", "listed_growth_pct")
+_CITY_FIELDS = (
+    "ytd",
+    "prior_ytd",
+    "growth_pct",
+    "listed_investment",
+    "prior_listed_investment",
+    "listed_growth_pct",
+    "prior_source",
+)
 
 
 def compute_industry_growth(*, period: dt.date) -> GrowthSnapshot:
@@ -457,6 +470,75 @@ def _store_growth(*, period: dt.date, figures: dict) -> GrowthSnapshot:
         ]
     )
     return snapshot
+
+
+# --- Comparable base (可比口径) ---------------------------------------------------------------
+
+COMPARABLE_COMMISSION_ONLY = "只有发改委可以填写可比口径。"
+COMPARABLE_DUPLICATE = "%(period)s 的%(who)s已有可比口径，请修改原记录。"
+
+
+def _comparable_errors(*, period, industry, prior_ytd, base: ComparableBase | None) -> tuple[dict, dict]:
+    errors: dict[str, list[str]] = {}
+    clean: dict = {"industry": industry}
+    try:
+        clean["period"] = check_period(period)
+    except PeriodError as exc:
+        errors["period"] = [exc.message]
+    except (TypeError, AttributeError):
+        errors["period"] = [str(INVALID_PERIOD)]
+    try:
+        clean["prior_ytd"] = check_amount(prior_ytd)
+    except AmountError as exc:
+        errors["prior_ytd"] = [exc.message]
+    if "period" in clean:
+        taken = ComparableBase.objects.filter(period=clean["period"], industry=industry)
+        if base is not None and base.pk:
+            taken = taken.exclude(pk=base.pk)
+        if taken.exists():
+            who = industry.name if industry is not None else _("全市")
+            errors["industry"] = [_(COMPARABLE_DUPLICATE) % {"period": f"{clean['period']:%Y-%m}", "who": who}]
+    return errors, clean
+
+
+def comparable_base_save(*, user, period, industry, prior_ytd, base: ComparableBase | None = None) -> ComparableBase:
+    """Create (base None) or change a comparable base; commission only (PermissionDenied), bad
+    input a ValidationError by field with nothing stored. The stored growth snapshot of the
+    period (and of the old period when it moved) is recomputed in the same transaction, so the
+    published figures follow at once. History: the model's HistoricalRecords, by `user`."""
+    if not is_commission(user):
+        raise PermissionDenied(_(COMPARABLE_COMMISSION_ONLY))
+    with transaction.atomic():
+        errors, clean = _comparable_errors(period=period, industry=industry, prior_ytd=prior_ytd, base=base)
+        if errors:
+            raise ValidationError(errors)
+        base = base or ComparableBase()
+        old_period = base.period if base.pk else None
+        base.period, base.industry, base.prior_ytd = clean["period"], clean["industry"], clean["prior_ytd"]
+        base.updated_by = user
+        base._history_user = user
+        base.save()
+        _refresh_growth_snapshots({clean["period"], old_period} - {None})
+    return base
+
+
+def comparable_base_delete(*, user, base: ComparableBase) -> None:
+    """Remove a comparable base (the figures fall back to the reports); commission only."""
+    if not is_commission(user):
+        raise PermissionDenied(_(COMPARABLE_COMMISSION_ONLY))
+    with transaction.atomic():
+        period = base.period
+        base._history_user = user
+        base.delete()
+        _refresh_growth_snapshots({period})
+
+
+def _refresh_growth_snapshots(periods: set[dt.date]) -> None:
+    """Recompute the stored snapshots of `periods` that exist (a period without one is computed
+    live anyway)."""
+    for period in sorted(GrowthSnapshot.objects.filter(period__in=periods).values_list("period", flat=True)):
+        _advisory_lock(GROWTH_LOCK)
+        _store_growth(period=period, figures=compute_growth_figures(period=period))
 
 
 # --- Backward schedules (倒排工期) --------------------------------------------------------------

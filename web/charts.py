@@ -53,6 +53,7 @@ def growth_chart(figures: dict | None) -> dict | None:
                 "diff": r.get("diff_pp"),
                 "tx": max(zero, xv) + 4,
                 "up": city is not None and Decimal(g) >= Decimal(city),
+                "comparable": r.get("prior_source") == "comparable",
             }
         )
     height = 20 + len(rows) * row_h
@@ -62,6 +63,9 @@ def growth_chart(figures: dict | None) -> dict | None:
         "height": height,
         "zero": zero,
         "city": city,
+        "city_comparable": figures.get("city", {}).get("prior_source") == "comparable",
+        "any_comparable": figures.get("city", {}).get("prior_source") == "comparable"
+        or any(b.get("comparable") for b in bars),
         "city_x": x(city) if city is not None else None,
         "period": figures.get("period"),
         "city_ytd": figures.get("city", {}).get("ytd"),

@@ -4,7 +4,7 @@ reports under /reports/."""
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from .views import board, dashboard, edit, grid, imports, projects, reporting, review, weekly_reports
+from .views import board, comparable, dashboard, edit, grid, imports, projects, reporting, review, weekly_reports
 from .views import map as map_views
 
 app_name = "web"
@@ -36,6 +36,7 @@ urlpatterns = [
     path("projects/<int:pk>/edit/", edit.project_edit, name="edit"),
     path("monthly/", grid.report_grid, name="grid"),
     path("review/", review.review, name="review"),
+    path("comparable/", comparable.comparable_bases, name="comparable"),
     path("monthly/status/", reporting.reporting_status_page, name="reporting_status"),
     path("imports/", imports.import_upload, name="import"),
     path("imports/template/<str:kind>.xlsx", imports.import_template, name="import_template"),

@@ -153,6 +153,7 @@ def test_industry_investment_contract_shape_and_values(clients, data, city):
         "listed_investment": "60000.00",
         "prior_listed_investment": "1020000.00",
         "listed_growth_pct": "-94.1",
+        "prior_source": "reports",
     }
     rows = {r["industry"]: r for r in body["industries"]}
     assert set(rows) == {"BIO", "BIO-DRUG", "EI", "EI-IC"}
@@ -168,6 +169,7 @@ def test_industry_investment_contract_shape_and_values(clients, data, city):
         "listed_investment": "60000.00",
         "prior_listed_investment": "0.00",
         "listed_growth_pct": None,
+        "prior_source": "reports",
     }
     assert rows["EI"]["growth_pct"] == "0.0" and rows["EI"]["diff_pp"] == "-7.8"
 

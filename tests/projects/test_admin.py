@@ -12,6 +12,7 @@ from django.utils import timezone
 from parks.models import User
 from projects.models import PeriodClose, Project
 from scheduling.models import (
+    ComparableBase,
     DelayRecord,
     GrowthSnapshot,
     Holiday,
@@ -71,6 +72,7 @@ def filled(city, officer):
         prior_listed_investment=Decimal("0"),
     )
     PeriodClose.objects.create(period=dt.date(2026, 7, 1), closed_at=timezone.now())
+    ComparableBase.objects.create(period=dt.date(2026, 7, 1), industry=city.ei, prior_ytd=Decimal("90.00"))
     return {"project": project, "bare": bare, "milestone": milestone}
 
 
@@ -92,6 +94,7 @@ def test_every_model_has_a_working_changelist_search_and_change_page(client, fil
         "DelayRecord",
         "GrowthSnapshot",
         "IndustryGrowth",
+        "ComparableBase",
     }
     for model in ours:
         info = model._meta.app_label, model._meta.model_name
