@@ -71,6 +71,18 @@ def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Every test starts in the default language (Chinese): a request in English leaves English
+    active in the thread (LocaleMiddleware activates, nothing deactivates), which would leak into
+    the next test's code outside a request."""
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 @pytest.fixture
 def city(db):
     """Two parks (A with a sub-park), industries in a two-level tree."""
