@@ -9,6 +9,7 @@ from __future__ import annotations
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
 
+from api.export import ExportMixin
 from api.fields import AmountField, CodeRelatedField, PeriodField, h, parse_period_param
 from api.permissions import ReadAllWriteCommission
 from parks.models import Industry
@@ -56,8 +57,11 @@ class ComparableBaseSerializer(serializers.ModelSerializer):
     destroy=extend_schema(summary="删除可比口径（发改委）/ Remove a comparable base (commission)"),
     retrieve=extend_schema(summary="可比口径 / A comparable base"),
 )
-class ComparableBaseViewSet(viewsets.ModelViewSet):
-    """可比口径 / comparable bases: read by everyone signed in, written by the commission."""
+class ComparableBaseViewSet(ExportMixin, viewsets.ModelViewSet):
+    """可比口径 / comparable bases: read by everyone signed in, written by the commission;
+    `?format=csv|xlsx` exports the filtered list like every other list."""
+
+    export_name = "comparable-bases"
 
     serializer_class = ComparableBaseSerializer
     permission_classes = [ReadAllWriteCommission]

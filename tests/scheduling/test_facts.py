@@ -6,6 +6,7 @@ the API, the card, the board / list and the weekly report."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
@@ -120,9 +121,10 @@ def test_web_form_accepts_the_fact_and_the_card_and_board_show_it(client, park_a
     card = client.get(f"/projects/{permit_project.pk}/").content.decode()
     assert card.count('class="badge st-yellow order-warning"') == 2
     assert START_EARLY in card and PERMIT_LATE in card
-    board = client.get("/board/?start=2024-01&months=12").content.decode()
+    # Every node is done, so the project is finished: shown with the switch on.
+    board = client.get("/board/?start=2024-01&months=12&finished=1").content.decode()
     assert f'title="{PERMIT_LATE}；{START_EARLY}">顺序异常</span>' in board
-    assert 'class="bactual odd"' in board
+    assert re.search(r'class="bmark [a-z]+ odd"><circle[^>]*/><title>[^<]*顺序异常', board)
 
 
 def test_weekly_report_lists_the_out_of_order_facts(permit_project, commission_user):

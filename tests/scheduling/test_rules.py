@@ -222,8 +222,9 @@ def test_every_page_api_and_report_use_the_settings(client, commission_user, cha
     board = client.get("/board/").content.decode()
     assert (_cd_class(board, late_text), _cd_class(board, soon_text)) == ("cd-red", "cd-soon")
     assert "临期（30天内）" in board
-    assert re.search(r'class="bmark soon[^"]*"[^>]*><i>临近节点</i>', board)
-    assert re.search(r'class="bmark late[^"]*"[^>]*><i>迟到节点</i>', board)
+    # The Gantt marks: the node's colour class and its full text in the tooltip.
+    assert re.search(r'class="bmark soon[^"]*"><circle[^>]*/><title>临近节点 ', board)
+    assert re.search(r'class="bmark red[^"]*"><circle[^>]*/><title>迟到节点 ', board)
 
     card = client.get(f"/projects/{late.project_id}/").content.decode()
     assert _cd_class(card, late_text) == "cd-red" and 'class="plan late"' in card
