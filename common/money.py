@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import DecimalValidator, MinValueValidator
 from django.db import models
 from django.utils.functional import cached_property
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 WAN_DIGITS = 14  # up to 999,999,999,999.99 万元
@@ -145,3 +146,41 @@ def format_yi(value: Decimal | None) -> str:
     if value is None:
         return "—"
     return f"{wan_to_yi(value):,.2f}"
+
+
+# --- amounts for people: THE one function every page's amount with a unit goes through --------
+
+WAN = "wan"  # 万元: 4,510.00 万元 · 45,100 thousand yuan
+YI = "yi"  # 亿元: 4.51 亿元 · 451 million yuan
+_UNITS = {
+    # unit: (zh suffix, en suffix, en value from 万元, en decimal places)
+    WAN: ("万元", "thousand yuan", Decimal(10), 1),
+    YI: ("亿元", "million yuan", Decimal("0.01"), 0),
+}
+
+
+def _grouped(value: Decimal, places: int, *, trim: bool) -> str:
+    step = Decimal(1).scaleb(-places)
+    text = f"{round_half_up(value, step):,.{places}f}"
+    if trim and places and text.endswith("." + "0" * places):
+        text = text[: -(places + 1)]
+    return text
+
+
+def format_amount(value: Decimal | None, unit: str = WAN, language: str | None = None) -> str:
+    """A 万元 amount with its unit, in the page's language: Chinese "4,510.00 万元" / "4.51 亿元"
+    (two decimals, half up), English "45,100 thousand yuan" / "451 million yuan" (the same
+    precision: 0.01 万元 is 0.1 thousand yuan, shown only when not zero; 0.01 亿元 is one
+    million). '—' for no amount."""
+    if value is None or value == "":
+        return "—"
+    if unit not in _UNITS:
+        raise ValueError(f"unknown amount unit {unit!r}")
+    zh_suffix, en_suffix, en_factor, en_places = _UNITS[unit]
+    if language is None:
+        language = get_language() or "zh-hans"
+    value = Decimal(value)
+    if language.lower().startswith("en"):
+        return f"{_grouped(value * en_factor, en_places, trim=True)} {en_suffix}"
+    zh_value = value if unit == WAN else wan_to_yi(value)
+    return f"{_grouped(zh_value, AMOUNT_PLACES, trim=False)} {zh_suffix}"

@@ -97,9 +97,13 @@ def test_viewer_sees_the_grid_read_only(client_viewer, city, two_projects):
 
 
 def test_park_admin_cannot_open_another_parks_grid(client_a, city, two_projects):
+    # The refused park is said on the page (tests/web/test_refused_filter.py), and its grid is
+    # not shown: the user's own park opens instead; a POST for it is a 404.
     response = client_a.get(f"/monthly/?park={city.park_b.pk}&period=2026-03")
-    assert response.status_code == 404
+    assert response.status_code == 200
+    assert response.context["park"] == city.park_a
     assert "别的园区项目" not in response.content.decode()
+    assert client_a.post(f"/monthly/?park={city.park_b.pk}&period=2026-03", {"rows": ""}).status_code == 404
 
 
 def test_grid_is_paginated_and_saves_only_the_displayed_page(client_a, city):

@@ -86,7 +86,7 @@ def test_dashboard_investment_this_year_against_plan(client_a, project_a, today)
     assert response.context["done"] == Decimal("3000.50")
     assert response.context["plan"] == Decimal("12000.00")
     assert response.context["pct"] == Decimal("25.0")
-    assert "0.30 / 1.20" in response.content.decode()  # 亿元 in the summary
+    assert "0.30 亿元 / 1.20 亿元" in response.content.decode()  # the summary, common.money.format_amount
 
 
 def test_dashboard_growth_chart_is_inline_svg(client_commission, project_a, today):

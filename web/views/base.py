@@ -5,8 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
+from django.contrib import messages
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from common.spreadsheets import XLSX_CONTENT_TYPE
 from parks import access
@@ -41,16 +43,28 @@ def with_next_milestone(qs, *, as_of: dt.date):
     )
 
 
+PARK_REFUSED = _("您无权查看所选园区，页面显示的是您可见的全部项目。")
+PARK_UNKNOWN = _("所选园区不存在，页面显示的是您可见的全部项目。")
+
+
+def refuse_park_filter(request, message) -> None:
+    """Say out loud that a ?park= filter was not applied (shown at the top of the page)."""
+    messages.warning(request, message)
+
+
 def scoped_by_park(request, qs):
-    """A park admin always sees its own parks; the commission and viewers may narrow the city
-    to one park (and its sub-parks) with ?park=<id>. Returns (queryset, selected park)."""
-    user = request.user
-    if access.is_park_admin(user):
-        return qs, None
-    park = None
+    """Narrow to one park (and its sub-parks) with ?park=<id>: the commission and viewers any
+    park, a park admin one of its own parks. A park the user may not see, or one that does not
+    exist, is not applied and the page says so (never silently ignored). Returns (queryset,
+    selected park)."""
     park_id = request.GET.get("park")
-    if park_id and park_id.isdigit():
-        park = Park.objects.filter(pk=park_id).first()
-        if park:
-            qs = qs.filter(park_id__in=Park.objects.descendant_ids([park.pk]))
-    return qs, park
+    if not park_id:
+        return qs, None
+    park = Park.objects.filter(pk=park_id).first() if park_id.isdigit() else None
+    if park is None:
+        refuse_park_filter(request, PARK_UNKNOWN)
+        return qs, None
+    if access.is_park_admin(request.user) and not access.visible_parks(request.user).filter(pk=park.pk).exists():
+        refuse_park_filter(request, PARK_REFUSED)
+        return qs, None
+    return qs.filter(park_id__in=Park.objects.descendant_ids([park.pk])), park

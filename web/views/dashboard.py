@@ -6,7 +6,7 @@ from collections import Counter
 from decimal import Decimal
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Sum
+from django.db.models import Count, Min, Sum
 from django.shortcuts import render
 
 from parks.models import Park
@@ -14,7 +14,7 @@ from projects.models import AnnualPlan, InvestmentReport, Stage, Status
 from projects.rules import counted_q, period_is_closed, stats_default_period
 from projects.selectors import projects_visible_to
 from scheduling.models import Milestone, SchedulingSettings
-from scheduling.selectors import due_soon_milestones, industry_growth, overdue_milestones
+from scheduling.selectors import diff_pp, due_soon_milestones, industry_growth, overdue_milestones
 from web.charts import growth_chart
 from web.templatetags.board import countdown_text
 from web.views.base import STATUS_ORDER, scoped_by_park, today
@@ -52,18 +52,58 @@ def _investment_progress(qs, year: int) -> dict:
     return {"year": year, "done": done, "plan": plan, "pct": pct, "bar_pct": min(float(pct or 0), 100)}
 
 
+DELAYED_PROJECTS_SHOWN = 30
+
+
+def _delayed_projects(overdue, shown: int) -> tuple[list, int, int]:
+    """One line per delayed project: its worst node (the longest overdue; then by sequence, id)
+    and how many of its nodes are overdue. Three queries whatever the numbers: the counts, the
+    first `shown` projects by their worst delay, their overdue nodes."""
+    per_project = overdue.order_by().values("project_id").annotate(n=Count("id"), first=Min("planned_date"))
+    totals = overdue.order_by().aggregate(projects=Count("project_id", distinct=True), nodes=Count("id"))
+    top = list(per_project.order_by("first", "project_id")[:shown])
+    ids = [row["project_id"] for row in top]
+    worst = {}
+    for m in overdue.filter(project_id__in=ids).order_by("project_id", "planned_date", "sequence", "id"):
+        worst.setdefault(m.project_id, m)
+    lines = []
+    for row in top:
+        m = worst[row["project_id"]]
+        m.more = row["n"] - 1  # the other overdue nodes of the project: "+N"
+        m.cd = countdown_text(-m.days_overdue, m.display_name)
+        lines.append(m)
+    return lines, totals["projects"], totals["nodes"]
+
+
 def _milestone_lists(qs, as_of, thresholds) -> dict:
-    """The first 30 overdue and due-soon milestones, with their countdown texts."""
+    """The delayed projects (one line each, the first 30 by their worst delay) and the first 30
+    due-soon milestones, with their countdown texts."""
     milestones = Milestone.objects.filter(project__in=qs).select_related("project", "project__park")
     overdue = overdue_milestones(as_of=as_of, queryset=milestones, settings=thresholds)
-    overdue_count = overdue.count()
-    overdue = list(overdue.order_by("planned_date", "id")[:30])
+    delayed, delayed_count, overdue_count = _delayed_projects(overdue, DELAYED_PROJECTS_SHOWN)
     due = list(due_soon_milestones(as_of=as_of, queryset=milestones, settings=thresholds).order_by("planned_date")[:30])
-    for m in overdue:
-        m.cd = countdown_text(-m.days_overdue, m.display_name)
     for m in due:
         m.cd = countdown_text(m.days_left, m.display_name)
-    return {"overdue": overdue, "overdue_count": overdue_count, "due": due, "due_soon_days": thresholds.due_soon_days}
+    return {
+        "overdue": delayed,
+        "delayed_count": delayed_count,
+        "overdue_count": overdue_count,
+        "due": due,
+        "due_soon_days": thresholds.due_soon_days,
+    }
+
+
+def _park_growth(figures: dict | None, park) -> dict | None:
+    """The growth of `park` (with its sub-parks) beside the city's, from the figures the chart
+    already has (the park breakdown): no query of its own."""
+    if not figures or park is None:
+        return None
+    row = next((r for r in (figures.get("breakdowns") or {}).get("park", []) if r.get("park") == park.code), None)
+    city = (figures.get("city") or {}).get("growth_pct")
+    growth = row.get("growth_pct") if row else None
+    growth = None if growth is None else Decimal(growth)
+    city = None if city is None else Decimal(city)
+    return {"name": park.name, "growth": growth, "city": city, "diff": diff_pp(growth, city)}
 
 
 @login_required
@@ -72,6 +112,7 @@ def dashboard(request):
     qs, park = scoped_by_park(request, projects_visible_to(request.user))
     stage_rows, status_totals = _stage_status_grid(qs)
     stats_period = stats_default_period(as_of)  # the latest closed month, else the last full one
+    figures = industry_growth(period=stats_period)
     return render(
         request,
         "projects/dashboard.html",
@@ -86,7 +127,8 @@ def dashboard(request):
             "project_total": sum(r["total"] for r in stage_rows),
             **_investment_progress(qs, as_of.year),
             **_milestone_lists(qs, as_of, SchedulingSettings.load()),
-            "chart": growth_chart(industry_growth(period=stats_period)),
+            "chart": growth_chart(figures),
+            "park_growth": _park_growth(figures, park or (request.user.park if request.user.is_park_admin else None)),
             "stats_period": stats_period,
             "stats_closed": period_is_closed(stats_period),
         },

@@ -160,6 +160,31 @@ def _show_errors(form, exc: ValidationError | PermissionDenied) -> None:
         form.add_error(None, exc.messages)
 
 
+def error_summary(form, *formsets) -> list[str]:
+    """Every error of a rejected save, for the summary at the top of the form: the card's fields
+    by their label, the formsets' rows by their number ("节点 第 2 行：…")."""
+    if not form.is_bound:
+        return []
+    lines = [str(e) for e in form.non_field_errors()]
+    for name, errors in form.errors.items():
+        if name != "__all__":
+            label = form.fields[name].label if name in form.fields else name
+            lines += [f"{label}：{e}" for e in errors]
+    titles = {"ms": _("节点"), "plan": _("年度计划投资")}
+    for formset in formsets:
+        title = titles.get(formset.prefix, formset.prefix)
+        lines += [f"{title}：{e}" for e in formset.non_form_errors()]
+        for number, row in enumerate(formset.forms, start=1):
+            for name, errors in row.errors.items():
+                label = "" if name == "__all__" else f"{row.fields[name].label if name in row.fields else name}："
+                lines += [
+                    _("%(title)s 第 %(n)d 行：%(label)s%(error)s")
+                    % {"title": title, "n": number, "label": label, "error": e}
+                    for e in errors
+                ]
+    return lines
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def project_edit(request, pk: int | None = None):
@@ -199,5 +224,6 @@ def project_edit(request, pk: int | None = None):
             "plan_formset": plan_formset,
             "project": project,
             "conflict": conflict,
+            "error_summary": error_summary(form, ms_formset, plan_formset) if request.method == "POST" else [],
         },
     )

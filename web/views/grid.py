@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from parks.access import visible_parks, writable_parks
@@ -27,7 +28,7 @@ from web.forms import (
     GridRowForm,
     parse_period_param,
 )
-from web.views.base import today
+from web.views.base import refuse_park_filter, today
 
 GRID_PAGE_SIZE = 100  # rows per page of the monthly grid
 
@@ -42,8 +43,13 @@ def _grid_url(park, period: dt.date, page_number: int = 1) -> str:
     return f"{reverse('web:grid')}?{urlencode(params)}"
 
 
-def _grid_park(user, park_id: str | None):
-    """(the parks the user may pick, the chosen park)."""
+GRID_PARK_REFUSED = gettext_lazy("无法打开所选园区（不存在或不在您的权限范围内），已打开%(park)s。")
+
+
+def _grid_park(request, park_id: str | None):
+    """(the parks the user may pick, the chosen park). A GET for a park the user may not see (or
+    that does not exist) opens the user's default park and says so; a POST for it is refused."""
+    user = request.user
     if user.is_park_admin:
         parks = writable_parks(user)
         default_park = user.park
@@ -54,6 +60,9 @@ def _grid_park(user, park_id: str | None):
     # the picker lists the user's writable parks, or the top-level parks.
     asked = park_id and park_id.isdigit()
     park = visible_parks(user).filter(pk=park_id).first() if asked else default_park
+    if park_id and park is None and request.method == "GET" and default_park is not None:
+        refuse_park_filter(request, GRID_PARK_REFUSED % {"park": default_park.name})
+        park = default_park
     if park is None:
         raise Http404(_("没有可填报的园区。"))
     return parks, park
@@ -170,7 +179,7 @@ def report_grid(request):
     # Without ?period= the grid opens on the month now due (November's reports are filed in
     # December), not on the calendar month.
     period = parse_period_param(asked, period_now_due(as_of), request=request)
-    parks, park = _grid_park(user, request.GET.get("park"))
+    parks, park = _grid_park(request, request.GET.get("park"))
     writable = can_write_park(user, park.pk)
     if request.method == "POST" and not writable:
         raise PermissionDenied(_("您无权填报该园区的月度投资。"))

@@ -12,7 +12,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from parks.access import can_write_anything, visible_parks
-from parks.models import Industry, Park
+from parks.models import Industry
 from projects.models import Level, Stage, Status
 from projects.rules import counts as report_counts
 from projects.selectors import can_write_park, projects_visible_to
@@ -44,14 +44,15 @@ SORTS = {
 
 
 def filtered_projects(request, as_of: dt.date):
-    qs, _park = scoped_by_park(request, projects_visible_to(request.user))
+    qs, park = scoped_by_park(request, projects_visible_to(request.user))
     qs = with_spend_ahead(qs, as_of=as_of, settings=SchedulingSettings.load())
     parks = visible_parks(request.user)
-    form = ProjectFilterForm(request.GET or None, parks=parks)
+    data = request.GET.copy()
+    if park is None:  # a refused ?park= (said on the page) must not drop the other filters
+        data.pop("park", None)
+    form = ProjectFilterForm(data or None, parks=parks)
     if form.is_valid():
         d = form.cleaned_data
-        if d["park"] and request.user.is_park_admin:
-            qs = qs.filter(park_id__in=Park.objects.descendant_ids([d["park"].pk]))
         if d["industry"]:
             qs = qs.filter(industry_id__in=Industry.objects.descendant_ids([d["industry"].pk]))
         for key in ("level", "stage", "status"):

@@ -1,0 +1,83 @@
+"""The dashboard's delayed list: one line per project (its worst node and "+N" more), dates on
+one line; the park admin's growth beside the city's; constant statements."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from projects.rules import stats_default_period
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+KINDS = ("signing", "land", "construction_start", "topping_out", "completion")
+
+
+def delayed_project(city, today, name, park, nodes, first_days):
+    p = factories.ProjectFactory(name=name, park=park, industry=city.bio_drug)
+    for k, kind in enumerate(KINDS[:nodes]):
+        factories.MilestoneFactory(project=p, kind=kind, planned_date=today - dt.timedelta(days=first_days - 10 * k))
+    return p
+
+
+def test_one_line_per_project_with_its_worst_node_and_count(client_commission, city, today):
+    five = delayed_project(city, today, "五个节点滞后的项目", city.park_a, 5, 120)
+    one = delayed_project(city, today, "一个节点滞后的项目", city.park_b, 1, 30)
+    page = client_commission.get("/")
+    lines = page.context["overdue"]
+    assert [m.project_id for m in lines] == [five.pk, one.pk]  # the longest delay first
+    assert (lines[0].kind, lines[0].more, lines[0].days_overdue) == ("signing", 4, 120)
+    assert (lines[1].kind, lines[1].more) == ("signing", 0)
+    assert page.context["delayed_count"] == 2 and page.context["overdue_count"] == 6
+    html = page.content.decode()
+    assert html.count("五个节点滞后的项目") == 1
+    assert '<span class="chip more"' in html and ">+4</span>" in html
+    assert f'<td class="date">{(today - dt.timedelta(days=120)).isoformat()}</td>' in html
+
+
+def test_only_the_first_projects_are_listed_with_a_link(client_commission, city, today, monkeypatch):
+    monkeypatch.setattr("web.views.dashboard.DELAYED_PROJECTS_SHOWN", 2)
+    for i in range(3):
+        delayed_project(city, today, f"项目{i}", city.park_a, 2, 50 + i)
+    page = client_commission.get("/")
+    assert len(page.context["overdue"]) == 2 and page.context["delayed_count"] == 3
+    assert "仅显示滞后最久的 2 个项目" in page.content.decode()
+
+
+@pytest.mark.parametrize("client_name", ["client_commission", "client_a"])
+def test_delayed_list_costs_constant_statements(request, city, today, client_name):
+    client = request.getfixturevalue(client_name)
+    counts = []
+    for n in (3, 40):
+        for i in range(n):
+            delayed_project(city, today, f"批量{n}-{i}", city.park_a_sub if i % 2 else city.park_a, 4, 90 + i)
+        client.get("/")
+        with CaptureQueriesContext(connection) as ctx:
+            client.get("/")
+        counts.append(len(ctx.captured_queries))
+    assert counts[0] == counts[1]
+
+
+def test_park_admin_sees_its_parks_growth_beside_the_citys(client_a, city, today, park_a_admin):
+    period = stats_default_period(today)
+    mine = factories.ProjectFactory(name="本园区项目", park=city.park_a, industry=city.bio_drug)
+    other = factories.ProjectFactory(name="别的园区项目", park=city.park_b, industry=city.bio_drug)
+    prior = period.replace(year=period.year - 1)
+    for project, now, before in ((mine, "150.00", "100.00"), (other, "100.00", "100.00")):
+        factories.ReportFactory(project=project, period=period, amount=Decimal(now))
+        factories.ReportFactory(project=project, period=prior, amount=Decimal(before))
+    page = client_a.get("/")
+    growth = page.context["park_growth"]
+    assert growth["name"] == city.park_a.name
+    assert growth["growth"] == Decimal("50.0") and growth["city"] == Decimal("25.0")
+    assert growth["diff"] == Decimal("25.0")
+    assert f"{city.park_a.name}增速 50.0%，全市 25.0%，相差 +25.0 个百分点" in page.content.decode()
+
+
+def test_commission_city_wide_has_no_park_growth(client_commission, city):
+    assert client_commission.get("/").context["park_growth"] is None
