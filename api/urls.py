@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 
 from api.auth import TokenView
 from api.docs import OfflineRedocView
+from api.escalation import ProblemViewSet
 from api.parks import IndustryViewSet, ParkViewSet, RegionViewSet
 from api.periods import PeriodViewSet
 from api.projects import InvestmentReportViewSet, ProjectViewSet
@@ -24,6 +25,7 @@ router.register("milestones", MilestoneViewSet, basename="milestone")
 router.register("investment-reports", InvestmentReportViewSet, basename="investmentreport")
 router.register("delays", DelayViewSet, basename="delay")
 router.register("periods", PeriodViewSet, basename="period")
+router.register("problems", ProblemViewSet, basename="problem")
 router.register("weekly-reports", WeeklyReportViewSet, basename="weeklyreport")
 
 urlpatterns = [

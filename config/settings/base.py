@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "parks",
     "projects",
     "scheduling",
+    "escalation",
     "reports",
     "api",
     "web",
