@@ -7,12 +7,15 @@ import simple_history.models
 from django.conf import settings
 from django.db import migrations, models
 
+from common.beat import BeatJob, beat_jobs
+
 
 class Migration(migrations.Migration):
 
     initial = True
 
     dependencies = [
+        ("django_celery_beat", "0019_alter_periodictasks_options"),
         ('projects', '0012_report_review'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
@@ -193,5 +196,14 @@ class Migration(migrations.Migration):
         migrations.AddConstraint(
             model_name='problemoverdue',
             constraint=models.UniqueConstraint(condition=models.Q(('closed_on__isnull', True)), fields=('problem',), name='problem_one_open_overdue'),
+        ),
+        beat_jobs(
+            BeatJob(
+                "flag_problems · 每日督办超期检查",
+                "escalation.flag_problems",
+                hour="1",
+                minute="15",
+                description="每天 01:15（北京时间）查找超过办结时限的督办问题并提醒责任部门",
+            ),
         ),
     ]
