@@ -111,3 +111,28 @@ def sql_days_overdue(alias: str = "p") -> str:
 
 def sql_severity(alias: str = "p") -> str:
     return f"CASE WHEN {alias}.deadline <= %(red_cut)s THEN '{RED}' ELSE '{YELLOW}' END"
+
+
+def countdown_text(days: int | None) -> str:
+    """The card's countdown: 距办结时限还有 N 天 / 今天到期 / 已超期 N 天; empty without one."""
+    from django.utils.translation import gettext as _
+    from django.utils.translation import ngettext
+
+    if days is None:
+        return ""
+    if days > 0:
+        return ngettext("距办结时限还有 %(n)d 天", "距办结时限还有 %(n)d 天", days) % {"n": days}
+    if days == 0:
+        return _("今天到期")
+    return ngettext("已超期 %(n)d 天", "已超期 %(n)d 天", -days) % {"n": -days}
+
+
+def countdown_level(problem, as_of: dt.date, settings) -> str | None:
+    """red / yellow when overdue, due_soon within due_soon_days of the deadline, green beyond;
+    None without a countdown (no deadline, handled)."""
+    days = days_left(problem, as_of)
+    if days is None:
+        return None
+    if days < 0:
+        return severity_of(-days, settings)
+    return "due_soon" if days <= settings.due_soon_days else "green"

@@ -4,7 +4,7 @@ reports under /reports/."""
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from .views import board, dashboard, edit, grid, imports, projects, reporting, review, weekly_reports
+from .views import board, dashboard, edit, grid, imports, problems, projects, reporting, review, weekly_reports
 
 app_name = "web"
 
@@ -41,6 +41,8 @@ urlpatterns = [
     path("imports/<str:token>/", imports.import_job, name="import_job"),
     path("imports/<str:token>/status.json", imports.import_status, name="import_status"),
     path("imports/<str:token>/commit/", imports.import_commit, name="import_commit"),
+    path("problems/", problems.problem_list, name="problems"),
+    path("projects/<int:pk>/problems/new/", problems.problem_raise, name="problem_raise"),
     path("board/", board.board, name="board"),
     path("reports/", weekly_reports.report_list, name="weekly_list"),
     path("reports/<str:week>/", weekly_reports.report_detail, name="weekly_detail"),
