@@ -117,3 +117,23 @@ def test_queries_constant(client_commission, project_a, today, power):
     _fill(project_a, today, 200, power)
     large = [count(client_commission, "get", u) for u in urls]
     assert small == large
+
+
+def test_dashboard_counts(client, commission_user, park_b_admin, project_a, project_b, today, power):
+    make(project_a, today)  # open
+    make(project_a, today, status="assigned", deadline=today + dt.timedelta(days=3), department=power)
+    make(project_a, today, status="assigned", deadline=today - dt.timedelta(days=2), department=power)  # yellow
+    make(project_b, today, status="assigned", deadline=today - dt.timedelta(days=9), department=power)  # red
+    make(
+        project_b,
+        today,
+        status="handled",
+        deadline=today - dt.timedelta(days=9),
+        handled_on=today - dt.timedelta(days=10),
+    )
+    page = login(client, commission_user).get("/").content.decode()
+    for key, n in [("open", 1), ("assigned", 3), ("red", 1), ("yellow", 1), ("longest", 9)]:
+        assert f'data-count="{key}">{n}<' in page, key
+    page = login(client, park_b_admin).get("/").content.decode()
+    for key, n in [("open", 0), ("assigned", 1), ("red", 1), ("yellow", 0), ("longest", 9)]:
+        assert f'data-count="{key}">{n}<' in page, key

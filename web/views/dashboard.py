@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Sum
 from django.shortcuts import render
 
+from escalation.selectors import problem_counts
 from parks.models import Park
 from projects.models import AnnualPlan, InvestmentReport, Stage, Status
 from projects.rules import counted_q, period_is_closed, stats_default_period
@@ -86,6 +87,7 @@ def dashboard(request):
             "project_total": sum(r["total"] for r in stage_rows),
             **_investment_progress(qs, as_of.year),
             **_milestone_lists(qs, as_of, SchedulingSettings.load()),
+            "problems": problem_counts(projects=qs, as_of=as_of, settings=SchedulingSettings.load()),
             "chart": growth_chart(industry_growth(period=stats_period)),
             "stats_period": stats_period,
             "stats_closed": period_is_closed(stats_period),
