@@ -130,6 +130,22 @@ def spend_columns() -> list[Column]:
     ]
 
 
+def problem_columns(*, overdue: bool = False) -> list[Column]:
+    columns = [
+        Column(_("督办单号"), 12, lambda r: r.dispatch_no),
+        Column(_("项目名称"), 36, lambda r: r.project),
+        Column(_("所在园区"), 14, lambda r: r.park),
+        Column(_("问题类别"), 10, lambda r: r.category),
+        Column(_("问题描述"), 40, lambda r: r.description),
+        Column(_("责任部门"), 16, lambda r: r.department),
+        Column(_("办结时限"), 12, lambda r: r.deadline, number_format="yyyy-mm-dd"),
+        Column(_("状态"), 10, lambda r: r.status),
+    ]
+    if overdue:
+        columns.append(Column(_("超期天数"), 8, lambda r: r.days_overdue, align="right"))
+    return columns
+
+
 def summary_columns() -> list[Column]:
     return [
         Column(_("名称"), 20, lambda r: r["name"]),
@@ -244,6 +260,10 @@ def render_html(data: ReportData, *, generated_at: dt.datetime, compact: bool | 
         "lag_month": data.lag_month,
         "order_warnings": lst(order_columns(), data.order_warnings),
         "spend_ahead": lst(spend_columns(), data.spend_ahead),
+        "problems_new": lst(problem_columns(), data.problems.new),
+        "problems_overdue": lst(problem_columns(overdue=True), data.problems.overdue),
+        "problems_handled": lst(problem_columns(), data.problems.handled),
+        "problems_confirmed": lst(problem_columns(), data.problems.confirmed),
     }
     return render_to_string("reports/weekly_body.html", context)
 
@@ -276,6 +296,10 @@ def summary_totals(data: ReportData, summary: dict) -> list[tuple[str, int]]:
         (_("投资滞后项目"), summary["investment_lagging"]),
         (_("顺序异常节点"), summary["order_warnings"]),
         (_("投资与形象进度不匹配项目"), summary["spend_ahead"]),
+        (_("本周新增督办问题"), summary["problems_new"]),
+        (_("超期督办问题"), summary["problems_overdue"]),
+        (_("本周办理督办问题"), summary["problems_handled"]),
+        (_("本周确认办结督办问题"), summary["problems_confirmed"]),
     ]
 
 
@@ -379,6 +403,10 @@ def render_xlsx(data: ReportData, *, generated_at: dt.datetime) -> bytes:
     writer.table_sheet(_("投资滞后"), lag_columns(), data.lagging)
     writer.table_sheet(_("顺序异常"), order_columns(), data.order_warnings)
     writer.table_sheet(_("投资与形象进度不匹配"), spend_columns(), data.spend_ahead)
+    writer.table_sheet(_("本周新增督办"), problem_columns(), data.problems.new)
+    writer.table_sheet(_("超期督办"), problem_columns(overdue=True), data.problems.overdue)
+    writer.table_sheet(_("本周办理督办"), problem_columns(), data.problems.handled)
+    writer.table_sheet(_("本周确认办结督办"), problem_columns(), data.problems.confirmed)
     buffer = io.BytesIO()
     writer.wb.save(buffer)
     return buffer.getvalue()

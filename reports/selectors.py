@@ -7,7 +7,8 @@
 4. projects whose year-to-date investment lags the annual plan pro rata (one annotated query);
 5. the park and industry trees (one query each) to roll sub-parks and sub-industries up;
 6. the completed nodes whose actual dates break the nodes' order (顺序异常, one query);
-7. the projects spending ahead of their schedule (投资与形象进度不匹配, one annotated query).
+7. the projects spending ahead of their schedule (投资与形象进度不匹配, one annotated query);
+8. the week's 督办事项 (escalation.selectors.week_problems, one query).
 Everything after that (summaries, per-park sections) is arithmetic on those rows in memory."""
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from common.dates import DateError, check_date
+from escalation.selectors import WeekProblems, week_problems
 from parks.models import Industry, Park, descendants
 from projects.models import AnnualPlan, InvestmentReport, Project
 from projects.rules import counted_q
@@ -174,6 +176,7 @@ class ReportData:
     order_warnings: list[OrderRow] = field(default_factory=list)  # 顺序异常 (section 六)
     spend_ahead: list[SpendRow] = field(default_factory=list)  # 投资与形象进度不匹配 (section 七)
     spend_ahead_pp: Decimal | None = None  # the threshold the section used
+    problems: WeekProblems = field(default_factory=WeekProblems)  # 督办事项 (section 八)
     # The commission's thresholds the report was computed with (SchedulingSettings).
     red_after_days: int = field(kw_only=True)
     due_soon_days: int = field(kw_only=True)
@@ -200,6 +203,7 @@ class ReportData:
             order_warnings=[r for r in self.order_warnings if r.park_id in ids],
             spend_ahead=[r for r in self.spend_ahead if r.park_id in ids],
             spend_ahead_pp=self.spend_ahead_pp,
+            problems=self.problems.only(ids),
             red_after_days=self.red_after_days,
             due_soon_days=self.due_soon_days,
         )
@@ -263,6 +267,10 @@ class ReportData:
             "investment_lagging": len(self.lagging),
             "order_warnings": len(self.order_warnings),
             "spend_ahead": len(self.spend_ahead),
+            "problems_new": len(self.problems.new),
+            "problems_overdue": len(self.problems.overdue),
+            "problems_handled": len(self.problems.handled),
+            "problems_confirmed": len(self.problems.confirmed),
             "by_park": [
                 {"code": self.parks[pk]["code"], "name": self.parks[pk]["name"], **count(rows)}
                 for pk, rows in sorted(
@@ -591,6 +599,7 @@ def weekly_report_data(*, week: str, as_of: dt.date) -> ReportData:
         order_warnings=_order_rows(as_of=as_of),
         spend_ahead=_spend_rows(as_of=as_of, thresholds=thresholds),
         spend_ahead_pp=thresholds.spend_ahead_pp,
+        problems=week_problems(as_of=as_of, settings=thresholds),
         red_after_days=thresholds.red_after_days,
         due_soon_days=thresholds.due_soon_days,
     )
