@@ -7,6 +7,7 @@ from rest_framework.routers import DefaultRouter
 from api.auth import TokenView
 from api.comparable import ComparableBaseViewSet
 from api.docs import OfflineRedocView
+from api.escalation import ProblemViewSet
 from api.parks import IndustryViewSet, ParkViewSet, RegionViewSet
 from api.periods import PeriodViewSet
 from api.projects import InvestmentReportViewSet, ProjectViewSet
@@ -26,6 +27,7 @@ router.register("investment-reports", InvestmentReportViewSet, basename="investm
 router.register("delays", DelayViewSet, basename="delay")
 router.register("periods", PeriodViewSet, basename="period")
 router.register("comparable-bases", ComparableBaseViewSet, basename="comparablebase")
+router.register("problems", ProblemViewSet, basename="problem")
 router.register("weekly-reports", WeeklyReportViewSet, basename="weeklyreport")
 
 urlpatterns = [

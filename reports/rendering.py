@@ -152,15 +152,31 @@ def reporting_row_columns() -> list[Column]:
 
 
 def reporting_heading(data: ReportData) -> str:
-    """'八、月报填报情况（2026-11，截止 2026-12-05，未报 3 个、退回 1 个）'."""
+    """'九、月报填报情况（2026-11，截止 2026-12-05，未报 3 个、退回 1 个）'."""
     reporting, summary = data.reporting, data.summary()
-    text = _("八、月报填报情况（%(period)s，截止 %(due)s，未报 %(missing)s 个、退回 %(returned)s 个）") % {
+    text = _("九、月报填报情况（%(period)s，截止 %(due)s，未报 %(missing)s 个、退回 %(returned)s 个）") % {
         "period": f"{reporting.period:%Y-%m}",
         "due": reporting.due_date.isoformat(),
         "missing": summary["reports_missing"],
         "returned": summary["reports_returned"],
     }
     return text + (_("（已关账）") if reporting.closed else "")
+
+
+def problem_columns(*, overdue: bool = False) -> list[Column]:
+    columns = [
+        Column(_("督办单号"), 12, lambda r: r.dispatch_no),
+        Column(_("项目名称"), 36, lambda r: r.project),
+        Column(_("所在园区"), 14, lambda r: r.park),
+        Column(_("问题类别"), 10, lambda r: r.category),
+        Column(_("问题描述"), 40, lambda r: r.description),
+        Column(_("责任部门"), 16, lambda r: r.department),
+        Column(_("办结时限"), 12, lambda r: r.deadline, number_format="yyyy-mm-dd"),
+        Column(_("状态"), 10, lambda r: r.status),
+    ]
+    if overdue:
+        columns.append(Column(_("超期天数"), 8, lambda r: r.days_overdue, align="right"))
+    return columns
 
 
 def summary_columns() -> list[Column]:
@@ -278,6 +294,10 @@ def render_html(data: ReportData, *, generated_at: dt.datetime, compact: bool | 
         "lag_month": data.lag_month,
         "order_warnings": lst(order_columns(), data.order_warnings),
         "spend_ahead": lst(spend_columns(), data.spend_ahead),
+        "problems_new": lst(problem_columns(), data.problems.new),
+        "problems_overdue": lst(problem_columns(overdue=True), data.problems.overdue),
+        "problems_handled": lst(problem_columns(), data.problems.handled),
+        "problems_confirmed": lst(problem_columns(), data.problems.confirmed),
     }
     if data.reporting is not None:
         context["reporting_heading"] = reporting_heading(data)
@@ -316,6 +336,10 @@ def summary_totals(data: ReportData, summary: dict) -> list[tuple[str, int]]:
         (_("投资与形象进度不匹配项目"), summary["spend_ahead"]),
         (_("月报未报项目"), summary["reports_missing"]),
         (_("月报退回项目"), summary["reports_returned"]),
+        (_("本周新增督办问题"), summary["problems_new"]),
+        (_("超期督办问题"), summary["problems_overdue"]),
+        (_("本周办理督办问题"), summary["problems_handled"]),
+        (_("本周确认办结督办问题"), summary["problems_confirmed"]),
     ]
 
 
@@ -422,6 +446,10 @@ def render_xlsx(data: ReportData, *, generated_at: dt.datetime) -> bytes:
     if data.reporting is not None:
         writer.table_sheet(_("月报填报情况"), reporting_park_columns(), data.reporting.parks)
         writer.table_sheet(_("月报未报与退回"), reporting_row_columns(), data.reporting.rows)
+    writer.table_sheet(_("本周新增督办"), problem_columns(), data.problems.new)
+    writer.table_sheet(_("超期督办"), problem_columns(overdue=True), data.problems.overdue)
+    writer.table_sheet(_("本周办理督办"), problem_columns(), data.problems.handled)
+    writer.table_sheet(_("本周确认办结督办"), problem_columns(), data.problems.confirmed)
     buffer = io.BytesIO()
     writer.wb.save(buffer)
     return buffer.getvalue()

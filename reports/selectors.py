@@ -10,6 +10,7 @@
 7. the projects spending ahead of their schedule (投资与形象进度不匹配, one annotated query);
 8. who has not reported the month now due (projects.reporting: the per-park figures in three
    statements and the missing and returned projects in one).
+8. the week's 督办事项 (escalation.selectors.week_problems, one query).
 Everything after that (summaries, per-park sections) is arithmetic on those rows in memory."""
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from common.dates import DateError, check_date
+from escalation.selectors import WeekProblems, week_problems
 from parks.models import Industry, Park, descendants
 from projects.models import AnnualPlan, InvestmentReport, Project, ReportStatus
 from projects.reporting import ParkStatus, reporting_status_all, unreported
@@ -214,7 +216,8 @@ class ReportData:
     order_warnings: list[OrderRow] = field(default_factory=list)  # 顺序异常 (section 六)
     spend_ahead: list[SpendRow] = field(default_factory=list)  # 投资与形象进度不匹配 (section 七)
     spend_ahead_pp: Decimal | None = None  # the threshold the section used
-    reporting: Reporting | None = None  # 月报填报情况 (section 八)
+    reporting: Reporting | None = None  # 月报填报情况 (section 九)
+    problems: WeekProblems = field(default_factory=WeekProblems)  # 督办事项 (section 八)
     # The commission's thresholds the report was computed with (SchedulingSettings).
     red_after_days: int = field(kw_only=True)
     due_soon_days: int = field(kw_only=True)
@@ -242,6 +245,7 @@ class ReportData:
             spend_ahead=[r for r in self.spend_ahead if r.park_id in ids],
             spend_ahead_pp=self.spend_ahead_pp,
             reporting=self.reporting.narrowed(ids) if self.reporting else None,
+            problems=self.problems.only(ids),
             red_after_days=self.red_after_days,
             due_soon_days=self.due_soon_days,
         )
@@ -311,6 +315,10 @@ class ReportData:
             "reports_returned": sum(1 for r in self.reporting.rows if r.status == ReportStatus.RETURNED)
             if self.reporting
             else 0,
+            "problems_new": len(self.problems.new),
+            "problems_overdue": len(self.problems.overdue),
+            "problems_handled": len(self.problems.handled),
+            "problems_confirmed": len(self.problems.confirmed),
             "by_park": [
                 {"code": self.parks[pk]["code"], "name": self.parks[pk]["name"], **count(rows)}
                 for pk, rows in sorted(
@@ -657,6 +665,7 @@ def weekly_report_data(*, week: str, as_of: dt.date) -> ReportData:
         spend_ahead=_spend_rows(as_of=as_of, thresholds=thresholds),
         spend_ahead_pp=thresholds.spend_ahead_pp,
         reporting=_reporting(as_of=as_of, parks=parks),
+        problems=week_problems(as_of=as_of, settings=thresholds),
         red_after_days=thresholds.red_after_days,
         due_soon_days=thresholds.due_soon_days,
     )

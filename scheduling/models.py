@@ -250,6 +250,12 @@ class SchedulingSettings(models.Model):
 
     red_after_days = models.PositiveIntegerField(_("红色滞后阈值（天）"), default=31, validators=[MinValueValidator(2)])
     due_soon_days = models.PositiveIntegerField(_("临期提醒（天）"), default=14)
+    problem_red_after_days = models.PositiveIntegerField(
+        _("督办问题红色超期阈值（天）"),
+        default=8,
+        validators=[MinValueValidator(2)],
+        help_text=_("督办问题超过办结时限达到该天数为红色，之前为黄色"),
+    )
     invest_yellow_pct = models.DecimalField(
         _("投资偏慢阈值（%）"),
         max_digits=5,

@@ -4,7 +4,19 @@ reports under /reports/."""
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from .views import board, comparable, dashboard, edit, grid, imports, projects, reporting, review, weekly_reports
+from .views import (
+    board,
+    comparable,
+    dashboard,
+    edit,
+    grid,
+    imports,
+    problems,
+    projects,
+    reporting,
+    review,
+    weekly_reports,
+)
 from .views import map as map_views
 
 app_name = "web"
@@ -43,6 +55,8 @@ urlpatterns = [
     path("imports/<str:token>/", imports.import_job, name="import_job"),
     path("imports/<str:token>/status.json", imports.import_status, name="import_status"),
     path("imports/<str:token>/commit/", imports.import_commit, name="import_commit"),
+    path("problems/", problems.problem_list, name="problems"),
+    path("projects/<int:pk>/problems/new/", problems.problem_raise, name="problem_raise"),
     path("board/", board.board, name="board"),
     path("map/", map_views.project_map, name="map"),
     path("screen/", map_views.screen, name="screen"),

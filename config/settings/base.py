@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "parks",
     "projects",
     "scheduling",
+    "escalation",
     "reports",
     "api",
     "web",

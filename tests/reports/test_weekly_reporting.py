@@ -93,7 +93,7 @@ def test_xlsx_html_and_mail_carry_the_section(reporting_city):
     assert (summary["月报未报项目"], summary["月报退回项目"]) == (2, 1)
 
     html = rendering.render_html(data, generated_at=timezone.now())
-    assert "八、月报填报情况（2026-05，截止 2026-06-05，未报 2 个、退回 1 个）" in html
+    assert "九、月报填报情况（2026-05，截止 2026-06-05，未报 2 个、退回 1 个）" in html
     assert "金额与上月差异过大，请核实" in html and "鹿泉未报项目" in html
 
     report = type("R", (), {"week": WEEK, "as_of": AS_OF, "revision": 1})()

@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Min, Sum
 from django.shortcuts import render
 
+from escalation.selectors import problem_counts
 from parks.models import Park
 from projects.models import AnnualPlan, InvestmentReport, Stage, Status
 from projects.rules import counted_q, period_is_closed, stats_default_period
@@ -127,6 +128,7 @@ def dashboard(request):
             "project_total": sum(r["total"] for r in stage_rows),
             **_investment_progress(qs, as_of.year),
             **_milestone_lists(qs, as_of, SchedulingSettings.load()),
+            "problems": problem_counts(projects=qs, as_of=as_of, settings=SchedulingSettings.load()),
             "chart": growth_chart(figures),
             "park_growth": _park_growth(figures, park or (request.user.park if request.user.is_park_admin else None)),
             "stats_period": stats_period,

@@ -27,6 +27,7 @@ from web.forms import (
 from web.history import history_entries
 from web.templatetags.board import countdown_text, kind_label
 from web.views.base import STATUS_ORDER, XLSX, scoped_by_park, today, with_next_milestone
+from web.views.problems import card_context as problem_card
 
 SORTS = {
     "name": ["name", "id"],
@@ -176,5 +177,6 @@ def project_detail(request, pk: int):
             "as_of": as_of,
             "thresholds": thresholds,
             "can_edit": can_write_park(request.user, project.park_id),
+            **problem_card(project, request.user, as_of),
         },
     )

@@ -1,0 +1,139 @@
+"""The 督办 page and the project card's 督办 section: scope, the steps from the page, "转为督办"
+from a report's 存在问题, the countdown, statements constant at 10 and 200 problems."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from escalation.models import Department, Problem
+from tests import factories
+from tests.web.conftest import login
+from tests.web.test_queries import count
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def power(db):
+    return Department.objects.create(name="供电公司", email="power@example.cn")
+
+
+def make(project, today, **kw):
+    kw.setdefault("raised_on", today - dt.timedelta(days=20))
+    kw.setdefault("category", "utilities")
+    kw.setdefault("description", "电力未接入")
+    return Problem.objects.create(project=project, **kw)
+
+
+def test_scope_and_filters(client, park_a_admin, viewer_user, project_a, project_b, today, power):
+    mine = make(project_a, today, description="我园问题")
+    make(project_b, today, description="他园问题")
+    page = login(client, park_a_admin).get("/problems/").content.decode()
+    assert "我园问题" in page and "他园问题" not in page
+    page = login(client, viewer_user).get("/problems/").content.decode()
+    assert "我园问题" in page and "他园问题" in page
+    assert 'data-testid="assign-selected"' not in page  # a viewer has no steps
+    late = make(project_b, today, description="超期问题", deadline=today - dt.timedelta(days=3), status="assigned")
+    page = client.get("/problems/?overdue=1").content.decode()
+    assert "超期问题" in page and "我园问题" not in page and "已超期 3 天" in page
+    assert mine.pk and late.pk
+
+
+def test_the_loop_from_the_pages(client, park_a_admin, commission_user, project_a, today, power):
+    report = factories.ReportFactory(project=project_a, period=dt.date(today.year, 1, 1), problems="供电线路未接入")
+    a = login(client, park_a_admin)
+    card = a.get(f"/projects/{project_a.pk}/").content.decode()
+    assert "转为督办" in card and "供电线路未接入" in card
+    r = a.post(f"/projects/{project_a.pk}/problems/new/", {"description": report.problems, "category": "utilities"})
+    assert r.status_code == 302
+    problem = Problem.objects.get()
+    assert (problem.description, problem.status, problem.raised_by) == ("供电线路未接入", "open", park_a_admin)
+    # a missing category: a message, nothing stored
+    a.post(f"/projects/{project_a.pk}/problems/new/", {"description": "x", "category": ""})
+    assert Problem.objects.count() == 1
+
+    c = login(client, commission_user)
+    deadline = today + dt.timedelta(days=10)
+    c.post("/problems/", {"action": "assign", "ids": [problem.pk], "department": power.pk, "deadline": deadline})
+    problem.refresh_from_db()
+    assert (problem.status, problem.department, problem.deadline) == ("assigned", power, deadline)
+    card = c.get(f"/projects/{project_a.pk}/").content.decode()
+    assert "距办结时限还有 10 天" in card and problem.dispatch_no in card
+
+    a = login(client, park_a_admin)
+    a.post("/problems/", {"action": "assign", "ids": [problem.pk], "department": power.pk, "deadline": deadline})
+    a.post("/problems/", {"action": "handle", "problem": problem.pk, "note": ""})  # refused: empty note
+    problem.refresh_from_db()
+    assert problem.status == "assigned"
+    a.post("/problems/", {"action": "handle", "problem": problem.pk, "note": "已接入"})
+    problem.refresh_from_db()
+    assert (problem.status, problem.handled_on) == ("handled", today)
+
+    c = login(client, commission_user)
+    c.post("/problems/", {"action": "reopen", "problem": problem.pk, "reason": "未通电"})
+    problem.refresh_from_db()
+    assert problem.status == "assigned"
+    login(client, park_a_admin).post("/problems/", {"action": "handle", "problem": problem.pk, "note": "已通电"})
+    login(client, commission_user).post("/problems/", {"action": "confirm", "ids": [problem.pk]})
+    problem.refresh_from_db()
+    assert problem.status == "confirmed"
+
+
+def test_other_park_cannot_raise_or_handle(client, park_b_admin, project_a, today, power):
+    b = login(client, park_b_admin)
+    assert (
+        b.post(f"/projects/{project_a.pk}/problems/new/", {"description": "x", "category": "land"}).status_code == 404
+    )
+    p = make(project_a, today, status="assigned", deadline=today, department=power)
+    b.post("/problems/", {"action": "handle", "problem": p.pk, "note": "x"})
+    p.refresh_from_db()
+    assert p.status == "assigned"
+
+
+def _fill(project, today, n, power):
+    have = Problem.objects.count()
+    Problem.objects.bulk_create(
+        [
+            Problem(
+                project=project,
+                category="land",
+                description=f"问题{i}",
+                raised_on=today - dt.timedelta(days=30),
+                deadline=today - dt.timedelta(days=i % 20),
+                status="assigned",
+                department=power,
+            )
+            for i in range(have, n)
+        ]
+    )
+
+
+def test_queries_constant(client_commission, project_a, today, power):
+    urls = ["/problems/", "/problems/?overdue=1", f"/projects/{project_a.pk}/"]
+    _fill(project_a, today, 10, power)
+    small = [count(client_commission, "get", u) for u in urls]
+    _fill(project_a, today, 200, power)
+    large = [count(client_commission, "get", u) for u in urls]
+    assert small == large
+
+
+def test_dashboard_counts(client, commission_user, park_b_admin, project_a, project_b, today, power):
+    make(project_a, today)  # open
+    make(project_a, today, status="assigned", deadline=today + dt.timedelta(days=3), department=power)
+    make(project_a, today, status="assigned", deadline=today - dt.timedelta(days=2), department=power)  # yellow
+    make(project_b, today, status="assigned", deadline=today - dt.timedelta(days=9), department=power)  # red
+    make(
+        project_b,
+        today,
+        status="handled",
+        deadline=today - dt.timedelta(days=9),
+        handled_on=today - dt.timedelta(days=10),
+    )
+    page = login(client, commission_user).get("/").content.decode()
+    for key, n in [("open", 1), ("assigned", 3), ("red", 1), ("yellow", 1), ("longest", 9)]:
+        assert f'data-count="{key}">{n}<' in page, key
+    page = login(client, park_b_admin).get("/").content.decode()
+    for key, n in [("open", 0), ("assigned", 1), ("red", 1), ("yellow", 0), ("longest", 9)]:
+        assert f'data-count="{key}">{n}<' in page, key

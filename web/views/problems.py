@@ -1,0 +1,180 @@
+"""The 督办 page (/problems/): every problem in the caller's scope, filtered by status, category,
+park, department and overdue, sorted by deadline; the commission assigns (many at once),
+confirms (many at once) and reopens; a park admin handles its own. "转为督办" on the project
+card raises a problem from a monthly report's 存在问题 (/projects/<id>/problems/new/). Every
+write goes through escalation.services (the same steps as the API); a constant number of
+statements whatever the number of problems."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from escalation import rules, services
+from escalation.models import Department, Problem, ProblemCategory, ProblemStatus
+from parks import access
+from parks.models import Park
+from projects.models import InvestmentReport
+from projects.selectors import can_write_park, projects_visible_to
+from scheduling.models import SchedulingSettings
+from web.views.base import today
+
+PAGE_SIZE = 100
+FILTERS = ("status", "category", "park", "department", "overdue")
+
+
+def _int(value) -> int | None:
+    return int(value) if isinstance(value, str) and value.isdigit() and len(value) < 18 else None
+
+
+def decorate(problems, as_of, settings) -> list:
+    """Countdown text and colour of each problem (no query)."""
+    items = list(problems)
+    for p in items:
+        p.days = rules.days_left(p, as_of)
+        p.cd = rules.countdown_text(p.days)
+        p.level = rules.countdown_level(p, as_of, settings)
+        p.overdue = rules.is_overdue(p, as_of)
+    return items
+
+
+def _filtered(request, as_of):
+    qs = services.problems_visible_to(request.user)
+    g = request.GET
+    if g.get("status") in ProblemStatus.values:
+        qs = qs.filter(status=g["status"])
+    if g.get("category") in ProblemCategory.values:
+        qs = qs.filter(category=g["category"])
+    park = _int(g.get("park"))
+    if park:
+        qs = qs.filter(project__park_id__in=Park.objects.descendant_ids([park]))
+    dept = _int(g.get("department"))
+    if dept:
+        qs = qs.filter(department_id=dept)
+    if g.get("overdue") == "1":
+        qs = qs.filter(rules.overdue_q(as_of))
+    elif g.get("overdue") == "0":
+        qs = qs.exclude(rules.overdue_q(as_of))
+    return qs
+
+
+def _scoped(user, pk) -> Problem | None:
+    return services.problems_visible_to(user).select_related("project").filter(pk=_int(pk) or 0).first()
+
+
+def _post(request) -> None:
+    user, action = request.user, request.POST.get("action")
+    try:
+        if action in ("assign", "confirm"):
+            ids = [i for i in (_int(x) for x in request.POST.getlist("ids")) if i]
+            chosen = list(services.problems_visible_to(user).select_related("project").filter(pk__in=ids))
+            if not chosen:
+                messages.warning(request, _("请先勾选督办问题。"))
+                return
+            dept = Department.objects.filter(pk=_int(request.POST.get("department")) or 0, active=True).first()
+            for problem in chosen:
+                if action == "assign":
+                    services.problem_assign(
+                        user=user, problem=problem, department=dept or "", deadline=request.POST.get("deadline")
+                    )
+                else:
+                    services.problem_confirm(user=user, problem=problem)
+            done = _("已交办 %(n)d 件。") if action == "assign" else _("已确认办结 %(n)d 件。")
+            messages.success(request, done % {"n": len(chosen)})
+            return
+        problem = _scoped(user, request.POST.get("problem"))
+        if problem is None:
+            messages.error(request, _("督办问题不存在或不在您的管辖范围内。"))
+            return
+        if action == "handle":
+            services.problem_handle(
+                user=user, problem=problem, note=request.POST.get("note"), handled_on=request.POST.get("handled_on")
+            )
+            messages.success(request, _("已办理：%(no)s。") % {"no": problem.dispatch_no or problem.pk})
+        elif action == "reopen":
+            services.problem_reopen(user=user, problem=problem, reason=request.POST.get("reason"))
+            messages.success(request, _("已退回重办：%(no)s。") % {"no": problem.dispatch_no or problem.pk})
+        else:
+            messages.error(request, _("未知的操作。"))
+    except PermissionDenied as exc:
+        messages.error(request, str(exc))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def problem_list(request):
+    if request.method == "POST":
+        _post(request)
+        params = {k: v for k, v in request.GET.items() if k in (*FILTERS, "page")}
+        return redirect(f"{reverse('web:problems')}?{urlencode(params)}")
+    as_of = today()
+    settings = SchedulingSettings.load()
+    qs = _filtered(request, as_of).select_related("project", "project__park", "department")
+    paginator = Paginator(qs.order_by("deadline", "raised_on", "pk"), PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    params = {k: v for k, v in request.GET.items() if k in FILTERS}
+    return render(
+        request,
+        "problems/problem_list.html",
+        {
+            "problems": decorate(page.object_list, as_of, settings),
+            "page": page,
+            "paginator": paginator,
+            "filter_query": urlencode(params),
+            "query": urlencode(params),
+            "f": params,
+            "statuses": ProblemStatus.choices,
+            "categories": ProblemCategory.choices,
+            "parks": access.visible_parks(request.user).order_by("sort_order", "code"),
+            "departments": list(Department.objects.filter(active=True)),
+            "is_commission": access.is_commission(request.user),
+            "as_of": as_of,
+        },
+    )
+
+
+@login_required
+@require_POST
+def problem_raise(request, pk: int):
+    """转为督办: a problem of project `pk` (in the caller's writable scope), its description
+    pre-filled from a report's 存在问题 (the card's form), the category chosen by the user."""
+    project = get_object_or_404(projects_visible_to(request.user), pk=pk)
+    if not can_write_park(request.user, project.park_id):
+        raise PermissionDenied(_("您无权处理该项目的督办问题。"))
+    try:
+        services.problem_raise(
+            user=request.user,
+            project=project,
+            category=request.POST.get("category"),
+            description=request.POST.get("description"),
+        )
+        messages.success(request, _("已转为督办问题，等待发改委交办。"))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect(reverse("web:detail", args=[project.pk]) + "#problems")
+
+
+def card_context(project, user, as_of) -> dict:
+    """The project card's 督办 section: its problems with their countdown (two statements)."""
+    settings = SchedulingSettings.load()
+    problems = decorate(
+        Problem.objects.filter(project=project).select_related("department").order_by("deadline", "pk"),
+        as_of,
+        settings,
+    )
+    reports = InvestmentReport.objects.filter(project=project).exclude(problems="").order_by("-period")
+    return {
+        "problems": problems,
+        "problem_reports": list(reports.only("pk", "period", "problems")[:12]),
+        "categories": ProblemCategory.choices,
+        "can_raise": can_write_park(user, project.park_id),
+    }
