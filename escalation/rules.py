@@ -136,3 +136,16 @@ def countdown_level(problem, as_of: dt.date, settings) -> str | None:
     if days < 0:
         return severity_of(-days, settings)
     return "due_soon" if days <= settings.due_soon_days else "green"
+
+
+def sql_project_rank(project_id: str) -> str:
+    """A project's rank from its problems (registered in scheduling.rules.PROJECT_RANK_SOURCES
+    by EscalationConfig.ready): 3 when one is overdue red, 2 when one is overdue yellow, else
+    0 — so an overdue problem colours its project the way a delayed milestone does."""
+    from .models import Problem
+
+    table = Problem._meta.db_table
+    return (
+        f"SELECT COALESCE(MAX(CASE WHEN pb.deadline <= %(problem_red_cut)s THEN 3 ELSE 2 END), 0) "  # noqa: S608
+        f"FROM {table} pb WHERE pb.project_id = {project_id} AND {sql_overdue('pb')}"
+    )

@@ -21,6 +21,7 @@ from common.text import LONG_TEXT_RULE
 from parks import access
 from projects.models import Project
 from projects.selectors import projects_visible_to
+from scheduling.services import refresh_after_commit
 
 from .models import Department, DispatchCounter, Problem, ProblemCategory, ProblemStatus, dispatch_label
 
@@ -96,6 +97,9 @@ def _save(problem: Problem, *, user, step: str) -> Problem:
     problem._change_reason = _(STEP_NAMES[step])
     problem.full_clean(exclude=["project", "department", "raised_by", "assigned_by", "handled_by", "confirmed_by"])
     problem.save()
+    if step != "raise":
+        # The project's colour counts an overdue problem (scheduling.rules.PROJECT_RANK_SOURCES).
+        refresh_after_commit([problem.project_id])
     return problem
 
 

@@ -360,7 +360,8 @@ def spend_ahead_q(settings) -> Q:
 
 def sql_params(as_of: dt.date, settings) -> dict:
     """The parameters every fragment below uses: d, red_cut, soon_cut, and for the investment
-    rule year, year_start, period, months, yellow_pct, red_pct."""
+    rule year, year_start, period, months, yellow_pct, red_pct; problem_red_cut for the ranks
+    registered in PROJECT_RANK_SOURCES."""
     period = default_period(as_of)
     return {
         "d": as_of,
@@ -372,7 +373,33 @@ def sql_params(as_of: dt.date, settings) -> dict:
         "months": period.month,
         "yellow_pct": Decimal(settings.invest_yellow_pct),
         "red_pct": Decimal(settings.invest_red_pct),
+        # An overdue problem (escalation) is red when its deadline is on or before this day.
+        "problem_red_cut": as_of - dt.timedelta(days=settings.problem_red_after_days),
     }
+
+
+# Other reasons a project is red or yellow, registered by the apps above this one (escalation:
+# an overdue problem) so the project's colour stays one statement here: each a function of the
+# project id SQL expression giving an SQL rank (3 red, 2 yellow, 0 none), named parameters of
+# `sql_params` only.
+PROJECT_RANK_SOURCES: list = []
+
+
+def register_project_rank(source) -> None:
+    if source not in PROJECT_RANK_SOURCES:
+        PROJECT_RANK_SOURCES.append(source)
+
+
+def sql_extra_rank(project_id: str) -> str | None:
+    """The highest rank the registered sources give project `project_id`, or None without any."""
+    parts = [f"COALESCE(({source(project_id)}), 0)" for source in PROJECT_RANK_SOURCES]
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else sql_greatest(*parts)
+
+
+def sql_greatest(*parts: str) -> str:
+    return f"{'GREATEST' if connection.vendor == 'postgresql' else 'MAX'}({', '.join(parts)})"
 
 
 def _col(alias: str, column: str) -> str:

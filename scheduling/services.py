@@ -224,8 +224,15 @@ def _ytd_sql(t: dict[str, str], only: str = "") -> str:
 
 
 def _project_status(rank: str, t: dict[str, str]) -> str:
-    """The colour of project p2 from its worst milestone's rank, no_schedule without milestones."""
-    return rules.sql_project_status(rank, rules.sql_no_schedule("p2.id", t["m"]))
+    """The colour of project p2 from its worst milestone's rank, no_schedule without milestones;
+    a rank registered by an app above (rules.PROJECT_RANK_SOURCES: an overdue problem) counts
+    like a milestone's and outranks 无节点."""
+    no_schedule = rules.sql_no_schedule("p2.id", t["m"])
+    extra = rules.sql_extra_rank("p2.id")
+    if extra:
+        rank = rules.sql_greatest(f"COALESCE({rank}, 0)", extra)
+        no_schedule = f"({no_schedule} AND {extra} = 0)"
+    return rules.sql_project_status(rank, no_schedule)
 
 
 def _project_status_sql(t: dict[str, str], ids: str) -> dict[str, str]:
@@ -388,6 +395,12 @@ def _refresh_after_commit(project_id: int | list[int]) -> None:
             logger.exception("could not queue refresh_project_status for projects %s", project_ids[:10])
 
     transaction.on_commit(send)
+
+
+def refresh_after_commit(project_ids: list[int]) -> None:
+    """Queue a status refresh of the projects once the transaction commits (for the apps above,
+    e.g. a problem step)."""
+    _refresh_after_commit(sorted({int(pk) for pk in project_ids}))
 
 
 def refresh_after_reports_changed(sender, *, project_ids, **kwargs) -> None:
