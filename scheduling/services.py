@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -15,9 +16,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.dates import DateError, check_date, range_message
-from common.money import AmountError, check_amount
-from common.periods import INVALID_PERIOD, PeriodError, check_period
+from common.money import AmountError, check_amount, parse_amount
+from common.periods import INVALID_PERIOD, PeriodError, check_period, parse_period
 from parks.access import is_commission
+from parks.models import Industry
 from projects.models import AnnualPlan, InvestmentReport, Project
 from projects.rules import sql_counted
 from projects.selectors import can_write_park
@@ -544,6 +546,66 @@ def comparable_base_delete(*, user, base: ComparableBase) -> None:
         base._history_user = user
         base.delete()
         _refresh_growth_snapshots({period})
+
+
+CITY_CODES = ("全市", "city", "CITY")
+
+
+def comparable_bases_file(*, user, rows: list[tuple[int, Any, Any, Any]]) -> int:
+    """The Excel door of the comparable base: `rows` are (Excel row number, period, industry
+    code — 全市 for the city; a blank code is an error, not the city, so that an unreadable cell
+    such as a formula without a value never lands on the city —, comparable prior-year amount). All or nothing: every
+    row is checked by the same rules as one save (period, amount, industry, one row per period
+    and industry, also within the file); any error → ValidationError listing "第 N 行：…",
+    nothing stored. Otherwise each row creates or replaces its base (history by `user`) and
+    the stored snapshots of the periods are recomputed once. Returns the number of rows."""
+    if not is_commission(user):
+        raise PermissionDenied(_(COMPARABLE_COMMISSION_ONLY))
+    industries = {i.code: i for i in Industry.objects.all()}
+    errors: list[str] = []
+    plan: dict[tuple[dt.date, int | None], tuple[int, Any, Decimal]] = {}
+    for number, raw_period, raw_code, raw_amount in rows:
+        problems: list[str] = []
+        code = "" if raw_code is None else str(raw_code).strip()
+        industry = None
+        if not code:
+            problems.append(_("产业代码为空（全市请填“全市”）。"))
+        elif code not in CITY_CODES:
+            industry = industries.get(code)
+            if industry is None:
+                problems.append(_("产业代码“%(code)s”不存在。") % {"code": code[:40]})
+        try:
+            period = parse_period(raw_period, cell=True)
+        except PeriodError as exc:
+            problems.append(exc.message)
+            period = None
+        try:
+            amount = check_amount(parse_amount(raw_amount, cell=True))
+        except AmountError as exc:
+            problems.append(exc.message)
+            amount = None
+        if period is not None and not problems:
+            key = (period, industry.pk if industry else None)
+            if key in plan:
+                problems.append(_("与第 %(n)s 行重复（同一报告期和产业只能有一个可比口径）。") % {"n": plan[key][0]})
+            else:
+                plan[key] = (number, industry, amount)
+        errors += [_("第 %(n)s 行：%(message)s") % {"n": number, "message": m} for m in problems]
+    if not rows:
+        errors.append(_("文件中没有可比口径数据行。"))
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        existing = {
+            (b.period, b.industry_id): b
+            for b in ComparableBase.objects.filter(period__in={k[0] for k in plan}).select_for_update()
+        }
+        for (period, industry_id), (_number, industry, amount) in plan.items():
+            base = existing.get((period, industry_id)) or ComparableBase(period=period, industry=industry)
+            base.prior_ytd, base.updated_by, base._history_user = amount, user, user
+            base.save()
+        _refresh_growth_snapshots({k[0] for k in plan})
+    return len(plan)
 
 
 def _refresh_growth_snapshots(periods: set[dt.date]) -> None:

@@ -49,6 +49,7 @@ urlpatterns = [
     path("monthly/", grid.report_grid, name="grid"),
     path("review/", review.review, name="review"),
     path("comparable/", comparable.comparable_bases, name="comparable"),
+    path("comparable/template.xlsx", comparable.comparable_template, name="comparable_template"),
     path("monthly/status/", reporting.reporting_status_page, name="reporting_status"),
     path("imports/", imports.import_upload, name="import"),
     path("imports/template/<str:kind>.xlsx", imports.import_template, name="import_template"),

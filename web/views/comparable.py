@@ -5,17 +5,23 @@ history and snapshot refresh as the API and the admin). Constant number of state
 
 from __future__ import annotations
 
+import io
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from common.money import AmountError, parse_amount
+from common.spreadsheets import XLSX_CONTENT_TYPE, safe_row
 from parks import access
 from parks.models import Industry
+from projects.imports import ImportRefused, check_upload, import_max_rows
 from projects.rules import period_is_closed, stats_default_period
 from scheduling import services
 from scheduling.models import ComparableBase
@@ -23,9 +29,85 @@ from scheduling.selectors import industry_growth
 from web.forms import parse_period_param
 from web.views.base import today
 
+TEMPLATE_HEADERS = (
+    gettext_lazy("报告期*"),
+    gettext_lazy("产业代码*（全市填“全市”）"),
+    gettext_lazy("产业名称（仅供参考）"),
+    gettext_lazy("可比上年同期（万元）*"),
+)
+ERRORS_SHOWN = 50
+
+
+def _file_rows(upload) -> list[tuple[int, object, object, object]]:
+    """(Excel row, period, industry code, amount) of each non-blank data row of the first sheet;
+    ImportRefused for a file that is not a sound workbook or has too many rows."""
+    import openpyxl
+
+    check_upload(upload, name=getattr(upload, "name", ""))
+    try:
+        wb = openpyxl.load_workbook(io.BytesIO(upload.read()), read_only=True, data_only=True)
+    except Exception:  # openpyxl raises many kinds for a broken file
+        raise ImportRefused(_("无法读取该 Excel 文件；请下载模板填写后上传。")) from None
+    rows = []
+    try:
+        for number, values in enumerate(wb.worksheets[0].iter_rows(min_row=2, max_col=4, values_only=True), 2):
+            values = (*values, None, None, None, None)[:4]
+            if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
+                continue
+            if len(rows) >= import_max_rows():
+                raise ImportRefused(_("行数超过上限 %(n)d 行。") % {"n": import_max_rows()})
+            rows.append((number, values[0], values[1], values[3]))
+    finally:
+        wb.close()
+    return rows
+
+
+def _import(request) -> None:
+    upload = request.FILES.get("file")
+    if upload is None:
+        messages.error(request, _("请选择要导入的 Excel 文件。"))
+        return
+    try:
+        saved = services.comparable_bases_file(user=request.user, rows=_file_rows(upload))
+    except ImportRefused as exc:
+        messages.error(request, str(exc))
+    except ValidationError as exc:
+        shown = exc.messages[:ERRORS_SHOWN]
+        more = len(exc.messages) - len(shown)
+        tail = [_("……另有 %(n)d 处错误。") % {"n": more}] if more else []
+        messages.error(request, " ".join([_("未导入任何数据："), *shown, *tail]))
+    else:
+        messages.success(request, _("已导入 %(n)d 条可比口径。") % {"n": saved})
+
+
+@login_required
+def comparable_template(request):
+    """The Excel template of one period (?period=, default the dashboard's): the city and every
+    industry, with the comparable bases already entered."""
+    if not access.is_commission(request.user):
+        raise PermissionDenied(_("只有发改委可以填写可比口径。"))
+    import openpyxl
+
+    period = parse_period_param(request.GET.get("period"), stats_default_period(today()), request=request)
+    bases = dict(ComparableBase.objects.filter(period=period).values_list("industry_id", "prior_ytd"))
+    wb = openpyxl.Workbook(write_only=True)
+    ws = wb.create_sheet(_("可比口径"))
+    ws.append(safe_row([str(h) for h in TEMPLATE_HEADERS]))
+    ws.append(safe_row([f"{period:%Y-%m}", _("全市"), _("全市"), bases.get(None)]))
+    for pk, code, name in Industry.objects.order_by("code").values_list("pk", "code", "name"):
+        ws.append(safe_row([f"{period:%Y-%m}", code, name, bases.get(pk)]))
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    response = HttpResponse(buffer.getvalue(), content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="comparable-{period:%Y-%m}.xlsx"'
+    return response
+
 
 def _post(request, period) -> None:
     user, action = request.user, request.POST.get("action")
+    if action == "import":
+        _import(request)
+        return
     raw_industry = request.POST.get("industry") or ""
     industry = None
     if raw_industry:
