@@ -62,9 +62,11 @@ LEVEL_RANK = {"red": 4, "yellow": 3, "soon": 2, "ok": 1, "done": 0}
 
 
 def text_width(text: str, size: float = FONT) -> float:
-    """An upper bound of the drawn width of `text` at `size` px: wide (CJK, full-width)
-    characters one em, others 0.62 em."""
-    return sum(size if unicodedata.east_asian_width(c) in "WF" else size * 0.62 for c in text)
+    """An upper bound of the drawn width of `text` at `size` px: wide (CJK, full-width) and
+    ambiguous characters one em (a CJK font draws "…" and "—" full width: a label shortened
+    to "用地规…" was 4 px wider than estimated and ran past the chart's left edge), others
+    0.62 em."""
+    return sum(size if unicodedata.east_asian_width(c) in "WFA" else size * 0.62 for c in text)
 
 
 @dataclass(frozen=True)
