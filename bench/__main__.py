@@ -19,6 +19,7 @@ MODULES = [
     "bench.review",
     "bench.reporting",
     "bench.reports",
+    "bench.escalation",
     "bench.load",
 ]
 

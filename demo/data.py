@@ -536,3 +536,52 @@ PROBLEMS = [
     "供水管网未接入，等待市政配套。",
     "环评批复待取得。",
 ]
+
+# 督办: the responsible departments (name, contact address) and a few problems on the flagship
+# projects: (project name, category, description, status, department, deadline in days from the
+# load day or None, handling note). Raised 30 days before the load day.
+DEPARTMENTS = [
+    ("自然资源和规划局", "zrzyj@sjz.example.gov.cn"),
+    ("住建局", "zjj@sjz.example.gov.cn"),
+    ("供电公司", "gdgs@sjz.example.gov.cn"),
+    ("行政审批局", "xzspj@sjz.example.gov.cn"),
+]
+DEMO_PROBLEMS = [
+    (
+        "晶澳太阳能项目（二期）",
+        "utilities",
+        "110kV 变电站扩容未完成，二期开工所需施工用电无法保障。",
+        "assigned",
+        "供电公司",
+        -10,
+        "",
+    ),
+    (
+        "森朗生物细胞治疗产品商业化生产基地项目",
+        "permits",
+        "施工许可证办理中，消防设计审查意见待回复。",
+        "assigned",
+        "行政审批局",
+        5,
+        "",
+    ),
+    ("康誉医疗介入类医用高值耗材产业园项目", "land", "二期用地规划条件未出具，影响土地挂牌。", "open", None, None, ""),
+    (
+        "石药巨石生物抗体二期项目",
+        "permits",
+        "竣工联合验收需住建部门现场核验。",
+        "handled",
+        "住建局",
+        10,
+        "已组织联合验收，待出具意见。",
+    ),
+    (
+        "药明生物石家庄生物药生产基地项目",
+        "land",
+        "项目红线内有一处未拆除构筑物。",
+        "assigned",
+        "自然资源和规划局",
+        20,
+        "",
+    ),
+]

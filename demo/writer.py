@@ -13,8 +13,10 @@ from django.db.models import Max, Sum
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
-from demo.data import DEMO_PASSWORD, INDUSTRIES, PARKS, REGIONS, TEMPLATES, USERS
+from demo.data import DEMO_PASSWORD, DEMO_PROBLEMS, DEPARTMENTS, INDUSTRIES, PARKS, REGIONS, TEMPLATES, USERS
 from demo.planner import DemoPlanner, ProjectPlan, month_add
+from escalation.models import Department, Problem
+from escalation.services import next_dispatch
 from parks.models import Industry, Park, Region, User
 from parks.regions import sync_regions
 from projects.models import AnnualPlan, InvestmentReport, PeriodClose, Project
@@ -119,14 +121,51 @@ def load_demo(*, today: dt.date | None = None, stdout=None) -> dict[str, int]:
         "reports": len(reports),
         "annual_plans": len(annual),
         "closed_periods": close_months(first=first, today=today, user=commission),
+        "problems": load_problems(today=today, ref=ref),
     }
     if stdout:
         stdout.write(
             f"demo as of {today:%Y-%m-%d}: {len(plans)} projects in the plan, created {result['projects']} "
             f"projects, {result['milestones']} milestones, {result['annual_plans']} annual plans, "
-            f"{result['reports']} reports, closed {result['closed_periods']} months"
+            f"{result['reports']} reports, {result['problems']} problems, closed {result['closed_periods']} months"
         )
     return result
+
+
+def load_problems(*, today: dt.date, ref: dict) -> int:
+    """The departments (update_or_create by name) and the demo's 督办 problems on the flagship
+    projects: a problem is identified by its project and description and written only when
+    missing (dates from the day it is first written; an assigned one gets its dispatch number
+    from the year's counter, like an assignment). No mail is queued. Returns how many were new."""
+    depts = {}
+    for name, email in DEPARTMENTS:
+        depts[name], _c = Department.objects.update_or_create(name=name, defaults={"email": email, "active": True})
+    projects = dict(Project.objects.filter(name__in=[p[0] for p in DEMO_PROBLEMS]).values_list("name", "pk"))
+    have = set(Problem.objects.filter(project_id__in=projects.values()).values_list("project_id", "description"))
+    admin, commission = ref["users"]["gaoxin"], ref["users"]["commission"]
+    created = 0
+    for name, category, description, status, dept, days, note in DEMO_PROBLEMS:
+        if name not in projects or (projects[name], description) in have:
+            continue
+        problem = Problem(
+            project_id=projects[name],
+            category=category,
+            description=description,
+            status=status,
+            raised_on=today - dt.timedelta(days=30),
+            raised_by=admin,
+        )
+        if dept:
+            problem.department = depts[dept]
+            problem.deadline = today + dt.timedelta(days=days)
+            problem.assigned_on, problem.assigned_by = today - dt.timedelta(days=25), commission
+            problem.dispatch_year = today.year
+            problem.dispatch_seq, problem.dispatch_no = next_dispatch(today.year)
+        if status == "handled":
+            problem.handled_on, problem.handling_note, problem.handled_by = today - dt.timedelta(days=2), note, admin
+        problem.save()
+        created += 1
+    return created
 
 
 def close_months(*, first: dt.date | None, today: dt.date, user: User) -> int:
@@ -256,6 +295,8 @@ def demo_checksum() -> dict[str, object]:
         "reports": InvestmentReport.objects.count(),
         "annual_plans": AnnualPlan.objects.count(),
         "closed_periods": PeriodClose.objects.filter(closed=True).count(),
+        "departments": Department.objects.count(),
+        "problems": Problem.objects.count(),
         "history": Project.history.count() + InvestmentReport.history.count() + Milestone.history.count(),
         "total_investment": Project.objects.aggregate(s=Sum("total_investment"))["s"],
         "reported": InvestmentReport.objects.aggregate(s=Sum("amount"))["s"],
