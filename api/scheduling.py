@@ -315,15 +315,6 @@ def _pct(value) -> str | None:
     return None if value is None else str(Decimal(value).quantize(Decimal("0.1")))
 
 
-CITY_FIELDS = [
-    "ytd",
-    "prior_ytd",
-    "growth_pct",
-    "listed_investment",
-    "prior_listed_investment",
-    "listed_growth_pct",
-    "prior_source",
-]
 PCT_FIELDS = {"growth_pct", "listed_growth_pct", "diff_pp"}
 TEXT_FIELDS = {"industry", "name", "parent", "project_count", "prior_source"}
 
@@ -447,7 +438,7 @@ class IndustryInvestmentView(APIView):
                 "closed": period_is_closed(period),
                 "source": figures.get("source", "live"),
                 "computed_at": computed_at.isoformat() if computed_at else None,
-                "city": _format(figures["city"], CITY_FIELDS),
+                "city": _format(figures["city"], services.CITY_FIELDS),
                 "industries": [_format(row, industry_fields) for row in figures["industries"]],
             }
         )

@@ -28,7 +28,7 @@ from django.utils import timezone
 from projects.models import Project
 from scheduling.models import SchedulingSettings
 from scheduling.rules import sql_next_day
-from scheduling.services import job_session_settings
+from scheduling.services import advisory_lock, job_session_settings
 
 from . import rules
 from .mails import send_pending
@@ -99,9 +99,7 @@ def flag_problems(*, as_of: dt.date) -> dict[str, Any]:
     statements = flag_problems_sql()
     counts: dict[str, int] = {}
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [FLAG_PROBLEMS_LOCK])
+        advisory_lock(FLAG_PROBLEMS_LOCK)
         job_session_settings()
         with connection.cursor() as cursor:
             for name in ("close", "update", "open", "mail"):

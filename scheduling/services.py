@@ -135,7 +135,9 @@ FLAG_DELAYS_LOCK = 0x5C4ED001
 GROWTH_LOCK = 0x5C4ED002
 
 
-def _advisory_lock(key: int) -> None:
+def advisory_lock(key: int) -> None:
+    """One run at a time: a transaction-scoped advisory lock on PostgreSQL (SQLite serialises
+    writers by itself)."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
@@ -327,7 +329,7 @@ def flag_delays(*, as_of: dt.date) -> dict[str, Any]:
     statements = _flag_delays_sql()
     counts: dict[str, int] = {}
     with transaction.atomic():
-        _advisory_lock(FLAG_DELAYS_LOCK)
+        advisory_lock(FLAG_DELAYS_LOCK)
         job_session_settings()
         with connection.cursor() as cursor:
             for name in ("close", "update", "open"):
@@ -426,7 +428,7 @@ _GROWTH_FIELDS = (
     "listed_growth_pct",
     "prior_source",
 )
-_CITY_FIELDS = (
+CITY_FIELDS = (  # the city row's figures, also the API's (api/scheduling.py)
     "ytd",
     "prior_ytd",
     "growth_pct",
@@ -446,7 +448,7 @@ def compute_industry_growth(*, period: dt.date) -> GrowthSnapshot:
     PostgreSQL; the unique period settles any race elsewhere); a constant number of statements."""
     period = period.replace(day=1)
     with transaction.atomic():
-        _advisory_lock(GROWTH_LOCK)
+        advisory_lock(GROWTH_LOCK)
         job_session_settings()
         return _store_growth(period=period, figures=compute_growth_figures(period=period))
 
@@ -465,14 +467,14 @@ def _store_growth(*, period: dt.date, figures: dict) -> GrowthSnapshot:
             for row in IndustryGrowth.objects.filter(snapshot=snapshot).values_list("industry_id", *_GROWTH_FIELDS)
         }
         if (
-            all(getattr(snapshot, name) == city[name] for name in _CITY_FIELDS)
+            all(getattr(snapshot, name) == city[name] for name in CITY_FIELDS)
             and snapshot.breakdowns == breakdowns
             and stored_rows == wanted_rows
         ):
             return snapshot
     else:
         snapshot = GrowthSnapshot(period=period)
-    for name in _CITY_FIELDS:
+    for name in CITY_FIELDS:
         setattr(snapshot, name, city[name])
     snapshot.breakdowns = breakdowns
     snapshot.computed_at = timezone.now()
@@ -612,7 +614,7 @@ def _refresh_growth_snapshots(periods: set[dt.date]) -> None:
     """Recompute the stored snapshots of `periods` that exist (a period without one is computed
     live anyway)."""
     for period in sorted(GrowthSnapshot.objects.filter(period__in=periods).values_list("period", flat=True)):
-        _advisory_lock(GROWTH_LOCK)
+        advisory_lock(GROWTH_LOCK)
         _store_growth(period=period, figures=compute_growth_figures(period=period))
 
 

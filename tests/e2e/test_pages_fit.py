@@ -69,6 +69,15 @@ def _overflow(page) -> tuple[int, int]:
     return page.evaluate("[document.scrollingElement.scrollWidth, window.innerWidth]")
 
 
+def visit_and_fit(page, live_server, name: str, url: str, size: str, lang: str) -> None:
+    """Open one page (200), keep its screenshot, and assert it does not scroll sideways."""
+    response = page.goto(live_server.url + url)
+    assert response.status == 200, (name, response.status)
+    page.screenshot(path=str(SHOTS / f"fit-{name}-{size}-{lang}.png"), full_page=True)
+    scroll_width, inner = _overflow(page)
+    assert scroll_width <= inner, f"{name} at {size}/{lang}: {scroll_width} > {inner}"
+
+
 @pytest.mark.parametrize("lang", list(LOCALES))
 @pytest.mark.parametrize("size", list(VIEWPORTS))
 def test_pages_fit_the_screen(browser, live_server, delayed_city, commission_user, size, lang):
@@ -84,11 +93,7 @@ def test_pages_fit_the_screen(browser, live_server, delayed_city, commission_use
     }
     try:
         for name, url in urls.items():
-            response = page.goto(live_server.url + url)
-            assert response.status == 200, (name, response.status)
-            page.screenshot(path=str(SHOTS / f"fit-{name}-{size}-{lang}.png"), full_page=True)
-            scroll_width, inner = _overflow(page)
-            assert scroll_width <= inner, f"{name} at {size}/{lang}: {scroll_width} > {inner}"
+            visit_and_fit(page, live_server, name, url, size, lang)
         if size == "desktop":
             page.goto(live_server.url + "/")
             bar = page.evaluate(

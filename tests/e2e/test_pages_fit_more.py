@@ -11,7 +11,14 @@ import re
 import pytest
 
 from tests.e2e.test_board import assert_apart, boxes
-from tests.e2e.test_pages_fit import LOCALES, SHOTS, VIEWPORTS, _overflow, _signed_in, delayed_city  # noqa: F401
+from tests.e2e.test_pages_fit import (  # noqa: F401 (delayed_city: a fixture)
+    LOCALES,
+    SHOTS,
+    VIEWPORTS,
+    _signed_in,
+    delayed_city,
+    visit_and_fit,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -52,11 +59,7 @@ def test_other_pages_fit_the_screen(browser, live_server, delayed_city, commissi
     }
     try:
         for name, url in urls.items():
-            response = page.goto(live_server.url + url)
-            assert response.status == 200, (name, response.status)
-            page.screenshot(path=str(SHOTS / f"fit-{name}-{size}-{lang}.png"), full_page=True)
-            scroll_width, inner = _overflow(page)
-            assert scroll_width <= inner, f"{name} at {size}/{lang}: {scroll_width} > {inner}"
+            visit_and_fit(page, live_server, name, url, size, lang)
             if size == "phone":
                 fields, buttons = page.evaluate(JS_TOUCH)
                 assert fields == [], f"{name} {lang}: fields under 16 px: {fields}"
