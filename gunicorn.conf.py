@@ -9,6 +9,9 @@ bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", str(min(multiprocessing.cpu_count() * 2 + 1, 9))))
 threads = int(os.environ.get("GUNICORN_THREADS", "2"))
 worker_class = "gthread"
+# Several gunicorn processes (masters) may share one port, the kernel spreading connections over
+# them (SO_REUSEPORT), as two web machines behind a balancer would: `make bench BENCH_ARGS=chaos`.
+reuse_port = os.environ.get("GUNICORN_REUSE_PORT", "false").lower() in {"1", "true", "yes"}
 # Exports and the weekly report download can take a while on a big city; never hang forever.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
 graceful_timeout = 30

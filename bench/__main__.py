@@ -22,6 +22,9 @@ MODULES = [
     "bench.escalation",
     "bench.load",
 ]
+# Run only when named (`make bench BENCH_ARGS=chaos`): it starts a replica, kills a worker and
+# restarts Redis, which a plain benchmark run should not do to the machine.
+ON_REQUEST = ["bench.chaos"]
 
 
 def main(argv: list[str]) -> int:
@@ -32,7 +35,9 @@ def main(argv: list[str]) -> int:
 
     ctx = common.prepare()
     only = [a for a in argv if not a.startswith("-")]
-    for name in MODULES:
+    for name in MODULES + ON_REQUEST:
+        if name in ON_REQUEST and name.split(".")[-1] not in only:
+            continue
         if only and name.split(".")[-1] not in only:
             continue
         try:

@@ -33,7 +33,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _prepare_accounts(secret_key: str, workdir: Path) -> Path:
+def _prepare_accounts(secret_key: str, workdir: Path, users: int = USERS) -> Path:
     """50 accounts (every fifth one the commission, the others park administrators of parks that
     have projects), each with an API token and a session made ahead of time, and a private set
     of (project, period) pairs for report submissions. Reports left by an earlier run are
@@ -54,8 +54,9 @@ def _prepare_accounts(secret_key: str, workdir: Path) -> Path:
     if not parks:
         raise SystemExit("load: the bench database has no park with 20+ projects (run load_demo --projects N)")
     password = make_password(secrets.token_urlsafe(16))
+    count = users
     users = []
-    for i in range(USERS):
+    for i in range(count):
         commission = i % 5 == 0
         user, _ = User.objects.update_or_create(
             username=f"load{i:02d}",
@@ -75,7 +76,7 @@ def _prepare_accounts(secret_key: str, workdir: Path) -> Path:
             scope = Project.objects.active()
             if user.park_id is not None:  # a park admin; the commission has none
                 scope = scope.filter(park_id=user.park_id)
-            ids = list(scope.order_by("id").values_list("id", flat=True)[: 4 * USERS + 4])
+            ids = list(scope.order_by("id").values_list("id", flat=True)[: 4 * count + 4])
             # Four projects per user for submissions, at a different offset for every user, so
             # users of the same park (or the commission) never submit for the same project.
             report_projects = ids[4 * i : 4 * i + 4]
@@ -119,6 +120,23 @@ def _wait_http(url: str, timeout: float) -> None:
     raise SystemExit(f"load: gunicorn did not answer on {url}: {last}")
 
 
+def collectstatic(env: dict) -> None:
+    """The static files the production settings serve (whitenoise's manifest)."""
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "--clear", "-v0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        timeout=600,
+    )
+
+
+def aggregate(prefix) -> dict:
+    """The "Aggregated" row of a locust run's CSV statistics."""
+    rows = list(csv.DictReader(open(f"{prefix}_stats.csv", encoding="utf-8")))  # noqa: SIM115
+    return next(r for r in rows if r["Name"] == "Aggregated")
+
+
 def run(ctx) -> None:
     workdir = ROOT / "var" / "bench-load"
     workdir.mkdir(parents=True, exist_ok=True)
@@ -141,13 +159,7 @@ def run(ctx) -> None:
     }
     env.pop("DJANGO_DEBUG", None)
     bin_dir = Path(sys.executable).parent
-    subprocess.run(
-        [sys.executable, "manage.py", "collectstatic", "--noinput", "--clear", "-v0"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        timeout=600,
-    )
+    collectstatic(env)
     config = _prepare_accounts(secret_key, workdir)
 
     gunicorn = subprocess.Popen(
@@ -197,8 +209,8 @@ def run(ctx) -> None:
         except subprocess.TimeoutExpired:
             os.killpg(gunicorn.pid, signal.SIGKILL)
 
+    total = aggregate(prefix)
     rows = list(csv.DictReader(open(f"{prefix}_stats.csv", encoding="utf-8")))  # noqa: SIM115
-    total = next(r for r in rows if r["Name"] == "Aggregated")
     for row in rows:
         if row["Name"] != "Aggregated":
             print(

@@ -15,11 +15,20 @@ import os
 import random
 import threading
 
-from locust import HttpUser, between, task
+from locust import HttpUser, between, events, task
 
 CONFIG = json.loads(open(os.environ["LOAD_CONFIG"], encoding="utf-8").read())  # noqa: SIM115
 _next_user = itertools.count()
 _lock = threading.Lock()
+# bench/chaos.py: every acknowledged (201) report and every 5xx answer, one line each.
+_ACK = open(os.environ["LOAD_ACK_FILE"], "a", encoding="utf-8") if os.environ.get("LOAD_ACK_FILE") else None  # noqa: SIM115
+
+
+@events.request.add_listener
+def _record_5xx(request_type, name, response=None, **kwargs) -> None:
+    if _ACK is not None and response is not None and getattr(response, "status_code", 0) >= 500:
+        _ACK.write(f"5xx {request_type} {name} {response.status_code}\n")
+        _ACK.flush()
 
 
 class Office(HttpUser):
@@ -77,3 +86,6 @@ class Office(HttpUser):
         ) as response:
             if response.status_code != 201:
                 response.failure(f"{response.status_code}: {response.text[:200]}")
+            elif _ACK is not None:
+                _ACK.write(f"ack {project} {period}\n")
+                _ACK.flush()

@@ -19,7 +19,10 @@ The replica's health (can connect; replay lag) is checked at most every REPLICA_
 per process while it is healthy and every REPLICA_RETRY_SECONDS while it is not, on the raw
 connection (not a counted statement); at its first read each request also checks that its
 replica connection still answers, so a replica that went down since the last check costs no
-page; the request's decision holds for all its reads.
+page; the request's decision holds for all its reads. A replica lost in the middle of a safe
+request (stopped, restarted, its connection cut: a database error raised while the request read
+there) is marked down and the request is served once more, from the primary: the client gets
+its page, not a 500 (the first attempt's error is still logged by Django).
 """
 
 from __future__ import annotations
@@ -28,11 +31,13 @@ import contextlib
 import contextvars
 import logging
 import math
+import sys
 import threading
 import time
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.core.signals import got_request_exception
+from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connections
 
 logger = logging.getLogger(__name__)
 
@@ -115,10 +120,11 @@ class _RequestReads:
     """One request's replica decision, made at its first read and kept for the rest of it (the
     request's reads all see one snapshot source)."""
 
-    __slots__ = ("alias",)
+    __slots__ = ("alias", "failed")
 
     def __init__(self):
         self.alias: str | None = None
+        self.failed = False  # a database error while this request read on the replica
 
 
 # A _RequestReads while serving a request whose reads may go to the replica; None elsewhere.
@@ -155,6 +161,20 @@ def read_alias() -> str:
         alias = state.alias
     last_read_alias = alias
     return alias
+
+
+def _note_replica_failure(sender, request=None, **kwargs) -> None:
+    """got_request_exception: a database error in a request that reads on the replica."""
+    state = _replica_reads.get()
+    if (
+        state is not None
+        and state.alias == REPLICA
+        and isinstance(sys.exc_info()[1], OperationalError | InterfaceError)
+    ):
+        state.failed = True
+
+
+got_request_exception.connect(_note_replica_failure, dispatch_uid="common.db_router.replica_failure")
 
 
 class ReplicaRouter:
@@ -195,9 +215,18 @@ class ReplicaPinMiddleware:
 
     def __call__(self, request):
         safe = request.method in SAFE_METHODS
-        token = _replica_reads.set(_RequestReads() if safe and not pinned(request) else None)
+        state = _RequestReads() if safe and not pinned(request) else None
+        token = _replica_reads.set(state)
         try:
             response = self.get_response(request)
+            if state is not None and state.failed:
+                # The replica went away under this (safe, so repeatable) request: once more,
+                # every read on the primary.
+                with contextlib.suppress(Exception):
+                    connections[REPLICA].close()
+                _mark_down(f"lost during {request.method} {request.path[:200]}; served again from the primary")
+                state.alias, state.failed = DEFAULT_DB_ALIAS, False
+                response = self.get_response(request)
         finally:
             _replica_reads.reset(token)
         if not safe:

@@ -165,3 +165,42 @@ def test_lagging_replica_is_skipped(replica, project, commission_user, settings,
     assert response.status_code == 200
     assert on_replica == 0 and primary > 0
     assert "lagging" in caplog.text
+
+
+def test_replica_lost_in_the_middle_of_a_request_is_served_from_the_primary(replica, project, commission_user, caplog):
+    """The replica's connection is cut between two reads of one page (as when the replica is
+    stopped under load): the page is served again from the primary, 200, not a 500."""
+    import psycopg
+
+    client = _client(commission_user)
+    # Django logs the first attempt's error (and the test client would re-raise it); what the
+    # client receives is the response.
+    client.raise_request_exception = False
+    wait_caught_up()
+    assert _get(client, "/projects/")[2] > 0  # the list reads on the replica
+    seen = []
+
+    def cut_after_first(execute, sql, params, many, context):
+        seen.append(sql)
+        if len(seen) == 2:
+            pid = connections["replica"].connection.info.backend_pid
+            with psycopg.connect(
+                host="127.0.0.1",
+                port=connections["replica"].settings_dict["PORT"],
+                user="postgres",
+                dbname="postgres",
+                autocommit=True,
+            ) as admin:
+                admin.execute("SELECT pg_terminate_backend(%s)", [pid])
+        return execute(sql, params, many, context)
+
+    with (
+        caplog.at_level(logging.WARNING, logger="common.db_router"),
+        connections["replica"].execute_wrapper(cut_after_first),
+    ):
+        response = client.get("/projects/")
+    assert response.status_code == 200
+    assert "副本读取项目" in response.content.decode()
+    assert len(seen) >= 2  # the cut happened on the replica, inside this request
+    assert "served again from the primary" in caplog.text
+    assert db_router.last_read_alias == "default"
