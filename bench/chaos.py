@@ -163,7 +163,7 @@ def _stop(proc: subprocess.Popen, sig=signal.SIGTERM) -> None:
 def _environment(ctx, workdir: Path, redis: Redis, replica: Replica | None, secret_key: str, port: int) -> dict:
     env = {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.production",
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
         "DJANGO_SECRET_KEY": secret_key,
         "DATABASE_URL": ctx.database_url,
         "CELERY_BROKER_URL": redis.url,
@@ -231,41 +231,6 @@ def _queue_jobs(
                 if attempt == 59:
                     _say(f"job {token[:8]} could not be queued: {exc}")
                 time.sleep(0.5)
-
-
-def _locust(port: int, config: Path, prefix: Path, seconds: int, users: int, ack: Path | None) -> None:
-    env = {**os.environ, "LOAD_CONFIG": str(config)}
-    if ack is not None:
-        env["LOAD_ACK_FILE"] = str(ack)
-    subprocess.run(
-        [
-            str(Path(sys.executable).parent / "locust"),
-            "-f",
-            str(ROOT / "bench" / "locustfile.py"),
-            "--headless",
-            "--users",
-            str(users),
-            "--spawn-rate",
-            str(max(users // 5, 1)),
-            "--run-time",
-            f"{seconds}s",
-            "--host",
-            f"http://127.0.0.1:{port}",
-            "--csv",
-            str(prefix),
-            "--only-summary",
-            "--stop-timeout",
-            "5",
-            "--loglevel",
-            "WARNING",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=open(f"{prefix}.log", "w"),  # noqa: SIM115
-        stderr=subprocess.STDOUT,
-        timeout=seconds + 180,
-        check=False,
-    )
 
 
 def run(ctx) -> None:
@@ -337,7 +302,7 @@ def run(ctx) -> None:
 
         # 1. The scaled-out topology, no faults.
         prefix = workdir / "scaled"
-        _locust(port, config, prefix, SECONDS, USERS, None)
+        load.locust(port, config, prefix, seconds=SECONDS, users=USERS, user_class="Office")
         total = load.aggregate(prefix)
         print(
             f"load_scaled_rps: {float(total['Requests/s']):.1f} req/s (p50 {total['50%']} ms, p95 {total['95%']} ms, "
@@ -371,7 +336,15 @@ def run(ctx) -> None:
         jobs.start()
         fault.start()
         prefix = workdir / "chaos"
-        _locust(port, config, prefix, SECONDS, USERS, ack)
+        load.locust(
+            port,
+            config,
+            prefix,
+            seconds=SECONDS,
+            users=USERS,
+            user_class="Office",
+            extra_env={"LOAD_ACK_FILE": str(ack)},
+        )
         fault.join()
         jobs.join()
 

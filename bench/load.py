@@ -120,6 +120,41 @@ def _wait_http(url: str, timeout: float) -> None:
     raise SystemExit(f"load: gunicorn did not answer on {url}: {last}")
 
 
+def locust(port: int, config: Path, prefix: Path, *, seconds: int, users: int, user_class: str, extra_env=None) -> None:
+    """One headless locust run of bench/locustfile.py's `user_class` against 127.0.0.1:port;
+    the statistics land in `prefix`_stats.csv (see aggregate())."""
+    subprocess.run(
+        [
+            str(Path(sys.executable).parent / "locust"),
+            "-f",
+            str(ROOT / "bench" / "locustfile.py"),
+            user_class,
+            "--headless",
+            "--users",
+            str(users),
+            "--spawn-rate",
+            str(max(users // 5, 1)),
+            "--run-time",
+            f"{seconds}s",
+            "--host",
+            f"http://127.0.0.1:{port}",
+            "--csv",
+            str(prefix),
+            "--only-summary",
+            "--stop-timeout",
+            "5",
+            "--loglevel",
+            "WARNING",
+        ],
+        cwd=ROOT,
+        env={**os.environ, "LOAD_CONFIG": str(config), **(extra_env or {})},
+        stdout=open(f"{prefix}.log", "w"),  # noqa: SIM115
+        stderr=subprocess.STDOUT,
+        timeout=seconds + 180,
+        check=False,
+    )
+
+
 def collectstatic(env: dict) -> None:
     """The static files the production settings serve (whitenoise's manifest)."""
     subprocess.run(
@@ -144,7 +179,8 @@ def run(ctx) -> None:
     port = _free_port()
     env = {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.production",
+        # The production settings with one more URL, the bare view of the ceiling run.
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
         "DJANGO_SECRET_KEY": secret_key,
         "DATABASE_URL": ctx.database_url,
         "DJANGO_SECURE_SSL_REDIRECT": "false",
@@ -173,35 +209,11 @@ def run(ctx) -> None:
     try:
         _wait_http(f"http://127.0.0.1:{port}/accounts/login/", 60)
         prefix = workdir / "locust"
-        subprocess.run(
-            [
-                str(bin_dir / "locust"),
-                "-f",
-                str(ROOT / "bench" / "locustfile.py"),
-                "--headless",
-                "--users",
-                str(USERS),
-                "--spawn-rate",
-                str(max(USERS // 5, 1)),
-                "--run-time",
-                f"{SECONDS}s",
-                "--host",
-                f"http://127.0.0.1:{port}",
-                "--csv",
-                str(prefix),
-                "--only-summary",
-                "--stop-timeout",
-                "5",
-                "--loglevel",
-                "WARNING",
-            ],
-            cwd=ROOT,
-            env={**os.environ, "LOAD_CONFIG": str(config)},
-            stdout=open(workdir / "locust.log", "w"),  # noqa: SIM115
-            stderr=subprocess.STDOUT,
-            timeout=SECONDS + 120,
-            check=False,
-        )
+        locust(port, config, prefix, seconds=SECONDS, users=USERS, user_class="Office")
+        # The ceiling: the same users, sessions and think times, every request the bare
+        # .values() view (bench.api) through the same middleware, gunicorn and database.
+        bare_prefix = workdir / "locust_bare"
+        locust(port, config, bare_prefix, seconds=SECONDS, users=USERS, user_class="Bare")
     finally:
         os.killpg(gunicorn.pid, signal.SIGTERM)
         try:
@@ -228,5 +240,12 @@ def run(ctx) -> None:
     rps = float(total["Requests/s"])
     print(
         f"load_rps: {rps:.1f} req/s (p50 {total['50%']} ms, p95 {total['95%']} ms, "
-        f"errors {total['Failure Count']}, {USERS} users, {SECONDS} s, {total['Request Count']} requests)"
+        f"errors {total['Failure Count']}, {USERS} users, {SECONDS} s, {total['Request Count']} requests; "
+        f"gunicorn {env['GUNICORN_WORKERS']} workers x {env['GUNICORN_THREADS']} threads)"
+    )
+    bare = aggregate(bare_prefix)
+    bare_rps = float(bare["Requests/s"])
+    print(
+        f"load_ceiling_ratio: {rps / bare_rps if bare_rps else 0:.2f} (load_rps {rps:.1f} / the same users on the bare "
+        f".values() view {bare_rps:.1f} req/s, p50 {bare['50%']} ms, p95 {bare['95%']} ms, errors {bare['Failure Count']})"
     )

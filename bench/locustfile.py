@@ -89,3 +89,20 @@ class Office(HttpUser):
             elif _ACK is not None:
                 _ACK.write(f"ack {project} {period}\n")
                 _ACK.flush()
+
+
+class Bare(HttpUser):
+    """The ceiling of bench/load.py: the same people (sessions, think times), every request the
+    bare `.values()` view of bench/api.py through the same middleware, gunicorn and database."""
+
+    wait_time = between(0.1, 0.5)
+
+    def on_start(self) -> None:
+        with _lock:
+            self.index = next(_next_user)
+        account = CONFIG["users"][self.index % len(CONFIG["users"])]
+        self.client.cookies.set("sessionid", account["session"], domain="127.0.0.1", path="/")
+
+    @task
+    def values(self) -> None:
+        self.client.get("/__bench__/projects-values/", name="/__bench__/projects-values/")
