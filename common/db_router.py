@@ -13,7 +13,8 @@ statement goes:
   ReplicaPinMiddleware sets on the response to every other request): the replica, when it is
   up and at most REPLICA_MAX_LAG_SECONDS behind; otherwise the primary, with a log line;
 - everything else, Celery jobs and management commands included: the primary. Jobs do not set
-  the request context, so they read what they have just written and never a lagging copy.
+  the request context, so they read what they have just written and never a lagging copy; a job
+  that only reads before it writes may say so with `replica_reads()` (the weekly report's data).
 
 The replica's health (can connect; replay lag) is checked at most every REPLICA_CHECK_SECONDS
 per process while it is healthy and every REPLICA_RETRY_SECONDS while it is not, on the raw
@@ -148,6 +149,22 @@ def _replica_usable() -> bool:
         _mark_down(f"down ({type(exc).__name__})")
         return False
     return True
+
+
+@contextlib.contextmanager
+def replica_reads():
+    """The reads inside (outside a transaction on the primary) go where a safe request's go: to
+    the replica while it is usable, else the primary. For jobs that only read before they
+    write, such as the weekly report's data (a report as of Monday does not need the last
+    milliseconds). Without DATABASE_REPLICA_URL nothing changes."""
+    if REPLICA not in settings.DATABASES:
+        yield
+        return
+    token = _replica_reads.set(_RequestReads())
+    try:
+        yield
+    finally:
+        _replica_reads.reset(token)
 
 
 def read_alias() -> str:

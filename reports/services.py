@@ -37,6 +37,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.db_router import replica_reads
 from parks.access import report_recipients, report_section_park_ids
 from scheduling.models import SchedulingSettings
 
@@ -144,7 +145,8 @@ def _write_sections(
 def weekly_report_generate(*, week: str, as_of: dt.date, force: bool = False) -> tuple[WeeklyReport, bool]:
     """Steps 3 and 4 of the module docstring. Returns (report, created)."""
     generated_at = timezone.now()
-    data = weekly_report_data(week=week, as_of=as_of)
+    with replica_reads():  # read-only: the replica when there is one (README "Read replica")
+        data = weekly_report_data(week=week, as_of=as_of)
     city = render_all(data, generated_at=generated_at)
     park_ids = report_section_park_ids()
     sections = {pk: render_all(data.section(pk), generated_at=generated_at) for pk in park_ids}

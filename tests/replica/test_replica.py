@@ -204,3 +204,26 @@ def test_replica_lost_in_the_middle_of_a_request_is_served_from_the_primary(repl
     assert len(seen) >= 2  # the cut happened on the replica, inside this request
     assert "served again from the primary" in caplog.text
     assert db_router.last_read_alias == "default"
+
+
+def test_weekly_report_data_is_read_on_the_replica_and_stored_on_the_primary(replica, project, settings, tmp_path):
+    """The weekly job reads its data (read-only) on the replica and writes the report on the
+    primary; the report holds the project the replica had replayed."""
+    import datetime as dt
+
+    from reports.models import WeeklyReport
+    from reports.selectors import week_of
+    from reports.services import weekly_report_generate
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    today = dt.date(2026, 12, 7)
+    week = week_of(today)
+    wait_caught_up()
+    with _Capture(connections["default"]) as on_primary, _Capture(connections["replica"]) as on_replica:
+        report, created = weekly_report_generate(week=week, as_of=today, force=True)
+    assert created
+    assert len(on_replica) > 0  # the data's reads
+    writes = [q["sql"] for q in on_primary.captured_queries if q["sql"].startswith(("INSERT", "UPDATE"))]
+    assert any('"reports_weeklyreport"' in sql for sql in writes)
+    assert not any(q["sql"].startswith(("INSERT", "UPDATE")) for q in on_replica.captured_queries)
+    assert WeeklyReport.objects.using("default").filter(pk=report.pk).exists()
