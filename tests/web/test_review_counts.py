@@ -145,3 +145,12 @@ def test_the_page_shows_a_write_at_once(client_commission, city, month, commissi
     summary = client_commission.get(url).context["summary"]
     assert summary["jumps"] == 0
     assert client_commission.get(url + "&jumps=1").context["reports"] == []
+
+
+def test_the_synthetic_loader_keeps_them(city):
+    """The bench city's set-based SQL (it writes prior_amount itself, as the triggers would)."""
+    from django.core.management import call_command
+
+    call_command("load_demo", projects=30, batch_size=7)
+    check()
+    assert sum(stored().values()) == InvestmentReport.objects.count() > 0
