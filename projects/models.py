@@ -5,11 +5,14 @@ forms and the API) and by database constraints (for everything else)."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce, Greatest, Least, NullIf
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -240,6 +243,16 @@ class ReportStatus(models.TextChoices):
     APPROVED = "approved", _("已审核")
 
 
+def jump_ratio(amount="amount", prior="prior_amount"):
+    """The larger of this month's amount and the month before's over the smaller (10^30 when the
+    smaller is 0): the expression of the index report_jump_ratio, which the review's jump
+    filter repeats as a pre-filter (projects.selectors.reports_for_review)."""
+    return Coalesce(
+        Greatest(F(amount), F(prior)) / NullIf(Least(F(amount), F(prior)), Value(Decimal("0"))),
+        Value(Decimal("1e30")),
+    )
+
+
 class InvestmentReport(models.Model):
     """月度完成投资: the amount completed in one month, with the progress note and problems.
 
@@ -302,6 +315,14 @@ class InvestmentReport(models.Model):
                 name="report_period_cover",
             ),
             models.Index(fields=["period", "status"]),
+            # The review's amount jumps (PostgreSQL): the month-on-month ratio, so only a month's
+            # reports past REVIEW_JUMP_FACTOR are read (jump_ratio, repeated by the selector).
+            # Not partial: the planner takes the expression's statistics from it.
+            models.Index(
+                F("period"),
+                jump_ratio(),
+                name="report_jump_ratio",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -26,7 +26,7 @@ from django.db.models.functions import Abs, Coalesce
 
 from parks import access
 
-from .models import InvestmentReport, ParkProjectCount, Project, ReportStatus, ReviewCount
+from .models import InvestmentReport, ParkProjectCount, Project, ReportStatus, ReviewCount, jump_ratio
 from .rules import counted_q
 
 # Re-exported for callers that import them from here (parks_administered_by: the older name).
@@ -107,9 +107,14 @@ def reports_for_review(*, user, period, status: str | None = "submitted", park_i
         qs = qs.filter(project__park_id__in=park_ids)
     if industry_ids is not None:
         qs = qs.filter(project__industry_id__in=industry_ids)
+    pre = Q()
     if connection.vendor == "postgresql":
         # Kept by the database in the transaction of every write (InvestmentReport.prior_amount).
-        qs = qs.annotate(previous_amount=F("prior_amount"))
+        # The pre-filter on the indexed ratio (report_jump_ratio) keeps a superset of the
+        # jumps (the factor less one part in 10^9, against the rounding of a division); the
+        # exact conditions below decide.
+        qs = qs.annotate(previous_amount=F("prior_amount"), jump_ratio=jump_ratio())
+        pre = Q(jump_ratio__gte=factor * (1 - Decimal("1e-9")))
     else:
         qs = qs.annotate(
             previous_report=FilteredRelation(
@@ -120,7 +125,8 @@ def reports_for_review(*, user, period, status: str | None = "submitted", park_i
         )
     qs = qs.annotate(jump_diff=Abs(F("amount") - F("previous_amount")))
     jump = (
-        Q(previous_amount__isnull=False)
+        pre
+        & Q(previous_amount__isnull=False)
         & (Q(amount__gte=F("previous_amount") * factor) | Q(amount__lte=F("previous_amount") / factor))
         & Q(jump_diff__gte=minimum)  # |this − before| ≥ minimum
     )

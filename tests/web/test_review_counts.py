@@ -154,3 +154,24 @@ def test_the_synthetic_loader_keeps_them(city):
     call_command("load_demo", projects=30, batch_size=7)
     check()
     assert sum(stored().values()) == InvestmentReport.objects.count() > 0
+
+
+def test_the_indexed_ratio_keeps_every_jump_at_the_boundaries(client_commission, city):
+    """Factor 3, minimum 500: exactly 3× and +500 is a jump, a previous 0 too, just under is not."""
+    cases = {
+        ("100", "600"): True,  # 6× and +500
+        ("250", "750"): True,  # exactly 3× and exactly +500
+        ("0", "500"): True,  # from nothing
+        ("300", "100"): False,  # a third but only −200
+        ("1500", "500"): True,  # exactly a third and −1000
+        ("250", "749.99"): False,  # just under 3×
+    }
+    pks = {}
+    for (before, now), _jump in cases.items():
+        p = factories.ProjectFactory(park=city.park_a, industry=city.bio_drug)
+        factories.ReportFactory(project=p, period=FEB, amount=Decimal(before))
+        pks[(before, now)] = factories.ReportFactory(project=p, period=MARCH, amount=Decimal(now)).pk
+    response = client_commission.get("/review/?period=2026-03&jumps=1")
+    shown = {r.pk for r in response.context["reports"]}
+    assert shown == {pks[k] for k, jump in cases.items() if jump}
+    assert response.context["summary"]["jumps"] == sum(cases.values())
