@@ -249,10 +249,13 @@ def _synthetic_batch_sql() -> str:
         FROM pi CROSS JOIN generate_series(2024, 2026) AS y
     )
     INSERT INTO {InvestmentReport._meta.db_table} (
-        project_id, period, amount, progress, problems, status, submitted_by_id, submitted_at, updated_at)
+        project_id, period, amount, progress, problems, status, submitted_by_id, submitted_at, updated_at,
+        prior_amount)
     SELECT pi.id, (%(first_period)s::date + make_interval(months => m))::date,
            round(pi.total * (50 + (pi.i * 7 + m * 13) % 50) / 3600, 2),
-           '主体结构施工中。', '', 'submitted', NULL, now(), now()
+           '主体结构施工中。', '', 'submitted', NULL, now(), now(),
+           -- the month before's amount, as the review triggers would set it (no second write)
+           CASE WHEN m > 0 THEN round(pi.total * (50 + (pi.i * 7 + (m - 1) * 13) % 50) / 3600, 2) END
     FROM pi CROSS JOIN generate_series(0, {SYNTHETIC_MONTHS - 1}) AS m
     """  # noqa: S608
     return sql.replace("%", "%%").replace("%%(", "%(")

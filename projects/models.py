@@ -5,11 +5,14 @@ forms and the API) and by database constraints (for everything else)."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce, Greatest, Least, NullIf
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -177,6 +180,11 @@ class Project(models.Model):
             models.Index(fields=["park", "industry"]),
             models.Index(fields=["industry", "year"]),
             models.Index(fields=["status"]),
+            # The review page's order within a park (name, id): each park's first rows of a
+            # month are read in order instead of sorting the city's projects.
+            models.Index(
+                fields=["park", "name", "id"], name="project_park_name_order", condition=Q(archived_at__isnull=True)
+            ),
         ]
 
     def __str__(self) -> str:
@@ -235,6 +243,16 @@ class ReportStatus(models.TextChoices):
     APPROVED = "approved", _("已审核")
 
 
+def jump_ratio(amount="amount", prior="prior_amount"):
+    """The larger of this month's amount and the month before's over the smaller (10^30 when the
+    smaller is 0): the expression of the index report_jump_ratio, which the review's jump
+    filter repeats as a pre-filter (projects.selectors.reports_for_review)."""
+    return Coalesce(
+        Greatest(F(amount), F(prior)) / NullIf(Least(F(amount), F(prior)), Value(Decimal("0"))),
+        Value(Decimal("1e30")),
+    )
+
+
 class InvestmentReport(models.Model):
     """月度完成投资: the amount completed in one month, with the progress note and problems.
 
@@ -271,7 +289,13 @@ class InvestmentReport(models.Model):
         validators=[LONG_TEXT_RULE],
         help_text=_("发改委在已关账月份更正时填写，保留在历史记录中"),
     )
-    history = HistoricalRecords()
+    # Kept by PostgreSQL triggers (migration 0015) in the transaction of every write of reports:
+    # the amount of the project's report of the month before when that one counts (submitted
+    # or approved, rules.COUNTED_STATUSES), else NULL: the review page's month-on-month jump
+    # is then a condition on the row itself. Not kept on SQLite (the review reads it there
+    # through a join); read it through projects.selectors.reports_for_review.
+    prior_amount = amount_field(_("上月完成投资（万元）"), null=True, blank=True, editable=False)
+    history = HistoricalRecords(excluded_fields=["prior_amount"])
 
     class Meta:
         verbose_name = _("月度投资报告")
@@ -285,8 +309,20 @@ class InvestmentReport(models.Model):
         indexes = [
             # Covering on PostgreSQL: a month's reports (review, who has reported, year to date)
             # are read by an index-only scan instead of one heap page per report.
-            models.Index(fields=["period", "project"], include=["status", "amount", "id"], name="report_period_cover"),
+            models.Index(
+                fields=["period", "project"],
+                include=["status", "amount", "prior_amount", "id"],
+                name="report_period_cover",
+            ),
             models.Index(fields=["period", "status"]),
+            # The review's amount jumps (PostgreSQL): the month-on-month ratio, so only a month's
+            # reports past REVIEW_JUMP_FACTOR are read (jump_ratio, repeated by the selector).
+            # Not partial: the planner takes the expression's statistics from it.
+            models.Index(
+                F("period"),
+                jump_ratio(),
+                name="report_jump_ratio",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -299,6 +335,26 @@ class InvestmentReport(models.Model):
                 self.period = check_period(self.period)
             except PeriodError as exc:
                 raise ValidationError({"period": [exc.message]}, code=exc.code) from None
+
+
+class ReviewCount(models.Model):
+    """The number of reports of one month, park and status whose project is active: kept by
+    PostgreSQL triggers (migration 0015) in the transaction of every write of reports (insert,
+    status or month change, delete) and of every project that changes park or is archived or
+    unarchived; one row per (period, park, status), added to in place. The review page's
+    summary reads these rows instead of counting the month (projects.selectors.review_counts).
+    Two transactions changing the same month, park and status wait for each other on the row."""
+
+    period = models.DateField()
+    park = models.ForeignKey(Park, on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(max_length=16)
+    n = models.IntegerField()
+
+    class Meta:
+        verbose_name = _("月报审核计数")
+        verbose_name_plural = _("月报审核计数")
+        default_permissions = ()
+        constraints = [models.UniqueConstraint(fields=["period", "park", "status"], name="review_count_key")]
 
 
 class PeriodClose(models.Model):

@@ -13,17 +13,20 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import (
     BooleanField,
+    Count,
     ExpressionWrapper,
     F,
     FilteredRelation,
     Q,
     QuerySet,
     Sum,
+    Value,
 )
+from django.db.models.functions import Abs, Coalesce
 
 from parks import access
 
-from .models import InvestmentReport, ParkProjectCount, Project
+from .models import InvestmentReport, ParkProjectCount, Project, ReportStatus, ReviewCount, jump_ratio
 from .rules import counted_q
 
 # Re-exported for callers that import them from here (parks_administered_by: the older name).
@@ -91,27 +94,127 @@ def reports_for_review(*, user, period, status: str | None = "submitted", park_i
     hash join at 100,000 reports rather than a probe per row). `status` None: every status."""
     factor, minimum = review_jump_thresholds()
     before = (period.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
-    qs = InvestmentReport.objects.filter(project__in=projects_visible_to(user), period=period)
+    # projects_visible_to(user) as conditions on the report's own project (active, in a visible
+    # park) rather than `project__in` a subquery: the join can then use the partial index of
+    # active projects by (park, name, id) that serves the page's order (ReviewRows).
+    qs = InvestmentReport.objects.filter(project__archived_at__isnull=True, period=period)
+    visible = access.parks_visible_to(user)
+    if visible is not None:
+        qs = qs.filter(project__park_id__in=visible) if visible else qs.none()
     if status:
         qs = qs.filter(status=status)
     if park_ids is not None:
         qs = qs.filter(project__park_id__in=park_ids)
     if industry_ids is not None:
         qs = qs.filter(project__industry_id__in=industry_ids)
-    qs = qs.annotate(
-        previous_report=FilteredRelation(
-            "project__reports",
-            condition=Q(project__reports__period=before) & counted_q("project__reports__"),
-        ),
-        previous_amount=F("previous_report__amount"),
-    )
+    pre = Q()
+    if connection.vendor == "postgresql":
+        # Kept by the database in the transaction of every write (InvestmentReport.prior_amount).
+        # The pre-filter on the indexed ratio (report_jump_ratio) keeps a superset of the
+        # jumps (the factor less one part in 10^9, against the rounding of a division); the
+        # exact conditions below decide.
+        qs = qs.annotate(previous_amount=F("prior_amount"), jump_ratio=jump_ratio())
+        pre = Q(jump_ratio__gte=factor * (1 - Decimal("1e-9")))
+    else:
+        qs = qs.annotate(
+            previous_report=FilteredRelation(
+                "project__reports",
+                condition=Q(project__reports__period=before) & counted_q("project__reports__"),
+            ),
+            previous_amount=F("previous_report__amount"),
+        )
+    qs = qs.annotate(jump_diff=Abs(F("amount") - F("previous_amount")))
     jump = (
-        Q(previous_amount__isnull=False)
+        pre
+        & Q(previous_amount__isnull=False)
         & (Q(amount__gte=F("previous_amount") * factor) | Q(amount__lte=F("previous_amount") / factor))
-        & (Q(amount__gte=F("previous_amount") + minimum) | Q(amount__lte=F("previous_amount") - minimum))
+        & Q(jump_diff__gte=minimum)  # |this − before| ≥ minimum
     )
     return qs.annotate(jump=ExpressionWrapper(jump, output_field=BooleanField()))
 
 
 def review_jump_q() -> Q:
     return Q(jump=True)
+
+
+def review_summary(*, user, period, park_ids=None, industry_ids=None) -> dict[str, int]:
+    """The review page's summary for `period` under the same filters as reports_for_review:
+    `total`, the count of each status, and `jumps` (submitted reports flagged as amount
+    jumps). On PostgreSQL without an industry filter the counts are the stored ReviewCount rows
+    of the month (a few rows per park, kept by the database with every write); otherwise one
+    aggregate over the month. The jumps are counted from the month's reports (the flagged ones
+    are found on the covering index, then checked for an active project)."""
+    every = reports_for_review(user=user, period=period, status=None, park_ids=park_ids, industry_ids=industry_ids)
+    jumps = every.filter(status=ReportStatus.SUBMITTED, jump=True)
+    if connection.vendor != "postgresql" or industry_ids is not None:
+        return every.aggregate(
+            total=Count("pk"),
+            **{s: Count("pk", filter=Q(status=s)) for s in ReportStatus.values},
+            jumps=Count("pk", filter=Q(status=ReportStatus.SUBMITTED, jump=True)),
+        )
+    rows = ReviewCount.objects.filter(period=period)
+    visible = access.parks_visible_to(user)
+    if visible is not None:
+        rows = rows.filter(park_id__in=visible)
+    if park_ids is not None:
+        rows = rows.filter(park_id__in=park_ids)
+    # Two statements: the stored counts per status, and the jumps.
+    figures = rows.aggregate(**{s: Coalesce(Sum("n", filter=Q(status=s)), 0) for s in ReportStatus.values})
+    figures["jumps"] = jumps.count()
+    figures["total"] = sum(figures[s] for s in ReportStatus.values)
+    return figures
+
+
+class ReviewRows:
+    """The rows of a review queryset (from reports_for_review) in the page's order — park (in
+    `park_order`, the parks' own order: sort_order, code), then project name, then project id
+    (one report per project and period) — sliceable and countable for a Paginator.
+
+    A slice [a:b] is one statement: a UNION ALL of one branch per park, each reading its first
+    b rows in order from the partial index (park, name, id) of active projects and probing the
+    month's report, so the first pages cost a few hundred index probes instead of sorting the
+    city's projects; then one statement fetching those rows with `select_related`. `count`,
+    when known (the page's summary counted it already), spares the COUNT. `walk=False`: one
+    sorted statement instead, for a filter that keeps few rows (the amount jumps), where
+    walking every park's projects in order would probe most of the month to fill a page, and
+    on a database without LIMIT in a UNION's branches (SQLite)."""
+
+    def __init__(self, qs: QuerySet, park_order: list[int], *, count: int | None = None, related=(), walk=True):
+        self.qs, self.park_order, self._count, self.related = qs, list(park_order), count, tuple(related)
+        self.walk = walk  # False: one sorted statement (a selective filter, e.g. the jumps)
+
+    def count(self) -> int:
+        if self._count is None:
+            self._count = self.qs.count()
+        return self._count
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index):
+        if not isinstance(index, slice) or index.step not in (None, 1):
+            raise TypeError("ReviewRows takes a slice")
+        bottom, top = index.start or 0, index.stop if index.stop is not None else self.count()
+        if top <= bottom or not self.park_order:
+            return []
+        if not self.walk or not connection.features.supports_slicing_ordering_in_compound:
+            return list(
+                self.qs.filter(project__park_id__in=self.park_order)
+                .select_related(*self.related)
+                .order_by("project__park__sort_order", "project__park__code", "project__name", "project_id")[bottom:top]
+            )
+        branches = [
+            self.qs.filter(project__park_id=park_id)
+            .annotate(park_pos=Value(pos), sort_name=F("project__name"))
+            .order_by("sort_name", "project_id")
+            .values_list("pk", "park_pos", "sort_name", "project_id")[:top]
+            for pos, park_id in enumerate(self.park_order)
+        ]
+        ordered = branches[0].union(*branches[1:], all=True) if len(branches) > 1 else branches[0]
+        if len(branches) > 1:
+            ordered = ordered.order_by("park_pos", "sort_name", "project_id")
+        ids = [row[0] for row in ordered[bottom:top]]
+        if not ids:
+            return []
+        rows = self.qs.select_related(*self.related).in_bulk(ids)
+        return [rows[pk] for pk in ids]

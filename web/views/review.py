@@ -13,7 +13,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -25,7 +24,13 @@ from parks.models import Industry, Park
 from projects import services
 from projects.models import InvestmentReport, PeriodClose, ReportStatus
 from projects.rules import last_full_month, period_now_due
-from projects.selectors import projects_visible_to, reports_for_review, review_jump_thresholds
+from projects.selectors import (
+    ReviewRows,
+    projects_visible_to,
+    reports_for_review,
+    review_jump_thresholds,
+    review_summary,
+)
 from web.forms import parse_period_param
 from web.views.base import today
 
@@ -103,26 +108,29 @@ def review(request):
     every = reports_for_review(
         user=request.user, period=period, status=None, park_ids=park_ids, industry_ids=industry_ids
     )
-    # One aggregate: the count per status (the tabs) and the jumps among the submitted ones.
-    summary = every.aggregate(
-        total=Count("pk"),
-        **{s: Count("pk", filter=Q(status=s)) for s in ReportStatus.values},
-        jumps=Count("pk", filter=Q(status=ReportStatus.SUBMITTED, jump=True)),
-    )
+    # The count per status (the tabs) and the jumps among the submitted ones.
+    summary = review_summary(user=request.user, period=period, park_ids=park_ids, industry_ids=industry_ids)
     shown = every if status == "all" else every.filter(status=status)
     if jumps:
         shown = shown.filter(jump=True)
-    shown = shown.select_related("project", "project__park", "project__industry", "submitted_by", "reviewed_by")
-    paginator = Paginator(
-        shown.order_by("project__park__sort_order", "project__park__code", "project__name", "pk"), REVIEW_PAGE_SIZE
-    )
     # The summary has already counted what is shown: no second COUNT over the month.
+    count = None
     if status == "all" and not jumps:
-        paginator.count = summary["total"]
+        count = summary["total"]
     elif status != "all" and not jumps:
-        paginator.count = summary[status]
+        count = summary[status]
     elif status == ReportStatus.SUBMITTED:
-        paginator.count = summary["jumps"]
+        count = summary["jumps"]
+    parks = list(Park.objects.order_by("sort_order", "code"))
+    order = [p.pk for p in parks if park_ids is None or p.pk in park_ids]
+    rows = ReviewRows(
+        shown,
+        order,
+        count=count,
+        related=("project", "project__park", "project__industry", "submitted_by", "reviewed_by"),
+        walk=not jumps,
+    )
+    paginator = Paginator(rows, REVIEW_PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     closing = PeriodClose.objects.filter(period=period).select_related("closed_by").first()
     factor, minimum = review_jump_thresholds()
@@ -148,7 +156,7 @@ def review(request):
             "jumps": jumps,
             "park": park,
             "industry": industry,
-            "parks": Park.objects.order_by("sort_order", "code"),
+            "parks": parks,
             "industries": Industry.objects.order_by("code"),
             "closing": closing,
             "closed": bool(closing and closing.closed),
