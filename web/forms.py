@@ -9,6 +9,8 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.forms import BaseInlineFormSet, inlineformset_factory
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -205,13 +207,51 @@ def long_text_field(label) -> TextFormField:
     )
 
 
+def _flat_attrs(attrs: dict) -> str:
+    """Django's widgets/attrs.html: ` name="value"`, a bare name for True, nothing for False."""
+    return "".join(
+        "" if value is False else (format_html(" {}", name) if value is True else format_html(' {}="{}"', name, value))
+        for name, value in attrs.items()
+    )
+
+
+class GridTextInput(forms.TextInput):
+    """The same HTML as Django's input.html, written in Python: the grid draws 100 rows × 3
+    widgets, and the template path per widget was three quarters of the page's time."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        shown = "" if widget["value"] is None else format_html(' value="{}"', widget["value"])
+        return mark_safe(  # noqa: S308 (every part escaped by format_html above)
+            format_html('<input type="{}" name="{}"', widget["type"], widget["name"])
+            + shown
+            + _flat_attrs(widget["attrs"])
+            + ">"
+        )
+
+
+class GridTextarea(forms.Textarea):
+    """The same HTML as Django's textarea.html, written in Python (see GridTextInput)."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        body = format_html("{}", widget["value"]) if widget["value"] else ""
+        return mark_safe(  # noqa: S308 (every part escaped by format_html above)
+            format_html('<textarea name="{}"', widget["name"])
+            + _flat_attrs(widget["attrs"])
+            + ">\n"
+            + body
+            + "</textarea>"
+        )
+
+
 class GridRowForm(forms.Form):
     """One project's row in the monthly grid."""
 
     amount = AmountFormField(
         required=False,
         label=gettext_lazy("当月完成投资（万元）"),
-        widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 10}),
+        widget=GridTextInput(attrs={"inputmode": "decimal", "size": 10}),
     )
     progress = long_text_field(gettext_lazy("形象进度"))
     problems = long_text_field(gettext_lazy("存在问题"))
@@ -219,6 +259,8 @@ class GridRowForm(forms.Form):
     def __init__(self, *args, has_report=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.has_report = has_report
+        for name in ("progress", "problems"):
+            self.fields[name].widget = GridTextarea(attrs=dict(self.fields[name].widget.attrs))
 
     def clean(self):
         data = super().clean()

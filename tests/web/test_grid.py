@@ -179,3 +179,17 @@ def test_pages_cross_sub_parks_in_the_grid_order(client_a, city, monkeypatch):
     assert response.context["page"].number == 3 and response.context["project_count"] == 8
     assert [p.name for p in response.context["missing"]] == [n for n in expected if n != "甲"]
     assert response.context["missing_count"] == 7
+
+
+@pytest.mark.parametrize("value", [None, "", "12.50", '<b>"x"</b> & 甲', "两行\n文字"])
+def test_grid_widgets_render_as_django_does(value):
+    """The grid's widgets write in Python exactly the HTML of Django's widget templates."""
+    from django import forms
+
+    from web.forms import GridTextarea, GridTextInput
+
+    attrs = {"inputmode": "decimal", "size": 10, "aria-label": "甲 <金额>", "required": False, "disabled": True}
+    assert GridTextInput(attrs).render("p1-amount", value) == forms.TextInput(attrs).render("p1-amount", value)
+    assert GridTextarea({"rows": 2, "maxlength": "2000"}).render("p1-progress", value) == forms.Textarea(
+        {"rows": 2, "maxlength": "2000"}
+    ).render("p1-progress", value)
