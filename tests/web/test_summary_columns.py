@@ -147,3 +147,23 @@ def test_stored_equals_computed(city, today, seed):
     Project.objects.filter(pk__in=[p.pk for p in projects]).update(next_date=None, next_kind="", next_name="")
     services.refresh_next_milestones()
     assert {p.pk: stored(p) for p in projects} == {p.pk: computed[p.pk] for p in projects}
+
+
+@pytest.mark.parametrize("data", [None, {"level": "municipal", "status": "red"}, {"stage": "<x>"}])
+def test_filter_selects_render_as_django_does(city, data):
+    """The list's filter selects write in Python exactly the HTML of Django's select templates."""
+    from django import forms
+
+    from parks.models import Park
+    from web.forms import ProjectFilterForm
+
+    form = ProjectFilterForm(data, parks=Park.objects.all())
+    if data:
+        form.is_valid()
+    for name in ("park", "industry", "level", "stage", "status"):
+        bound = form[name]
+        fast = bound.as_widget()
+        field = form.fields[name]
+        django_select = forms.Select(attrs=dict(field.widget.attrs), choices=field.choices)
+        assert fast == bound.as_widget(widget=django_select), name
+        assert "<option" in fast
