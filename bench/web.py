@@ -22,6 +22,7 @@ PAGES = [
     ("web_board_with_finished", "/board/?finished=1"),
     ("web_board_print", "/board/?print=1"),
     ("web_monthly_grid", "/monthly/"),
+    ("web_project_card", "/projects/{project}/"),
     ("web_map", "/map/"),
     ("web_screen", "/screen/"),
 ]
@@ -66,6 +67,14 @@ def _import_file(rows: int, park_code: str, industry_code: str) -> bytes:
     return out.getvalue()
 
 
+def _selected(name: str) -> bool:
+    """BENCH_WEB_PAGES=web_list,web_monthly_grid runs only those lines (all of them without it)."""
+    import os
+
+    wanted = [n.strip() for n in os.environ.get("BENCH_WEB_PAGES", "").split(",") if n.strip()]
+    return not wanted or name in wanted
+
+
 def run(ctx) -> None:
     import tempfile
 
@@ -75,12 +84,18 @@ def run(ctx) -> None:
     commission, _ = User.objects.get_or_create(username="bench-web-commission", defaults={"role": Role.COMMISSION})
     park = Park.objects.filter(parent__isnull=True).order_by("pk").first()
     admin, _ = User.objects.get_or_create(username="bench-web-park", defaults={"role": Role.PARK_ADMIN, "park": park})
+    # The card of a project the park admin may see too: the park's first project.
+    project = park.projects.filter(archived_at__isnull=True).order_by("pk").values_list("pk", flat=True).first()
     for user in (commission, admin):
         who = user.role
         client = _client(user)
         for name, url in PAGES:
-            seconds, statements = _measure(client, url)
+            if not _selected(name):
+                continue
+            seconds, statements = _measure(client, url.format(project=project))
             print(f"{name}: {seconds:.3f} s ({who}, {ctx.projects} projects, {statements} SQL statements)")
+    if not _selected("web_list_export_one_park"):
+        return
     seconds, statements = _measure(_client(commission), f"/projects/?park={park.pk}&export=xlsx")
     print(f"web_list_export_one_park: {seconds:.3f} s ({park.name}, {statements} SQL statements)")
 

@@ -18,6 +18,7 @@ from demo.writer import load_reference
 from parks.models import Industry, Park
 from projects.models import AnnualPlan, InvestmentReport, Project
 from scheduling.models import Milestone
+from scheduling.services import refresh_next_milestones
 
 SYNTHETIC_OWNER = "合成数据"
 SYNTHETIC_PREFIX = "合成项目"
@@ -111,6 +112,8 @@ def load_synthetic(*, count: int, batch_size: int = 5000, stdout=None) -> dict[s
         if stdout:
             elapsed = (timezone.now() - started).total_seconds()
             stdout.write(f"synthetic: projects {first}..{last} of {count} ({elapsed:.0f} s)")
+    # Bulk inserts send no post_save: the projects' stored next node, in one set-based statement.
+    refresh_next_milestones()
     return {"projects": count - have}
 
 

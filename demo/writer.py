@@ -23,6 +23,7 @@ from projects.models import AnnualPlan, InvestmentReport, PeriodClose, Project
 from projects.rules import last_full_month
 from projects.services import period_close
 from scheduling.models import Milestone, ScheduleTemplate, SchedulingSettings, TemplateStep
+from scheduling.services import refresh_next_milestones
 
 
 def load_reference() -> dict:
@@ -114,6 +115,8 @@ def load_demo(*, today: dt.date | None = None, stdout=None) -> dict[str, int]:
     bulk_create_with_history(milestones, Milestone, batch_size=1000, default_user=commission)
     bulk_create_with_history(annual, AnnualPlan, batch_size=1000, default_user=commission)
     bulk_create_with_history(reports, InvestmentReport, batch_size=1000, default_user=commission)
+    # bulk_create sends no post_save: the new projects' stored next node, in one statement.
+    refresh_next_milestones(project_ids=[p.pk for p in projects])
     first = min((period for plan in plans for period, *_rest in plan.reports), default=None)
     result = {
         "projects": len(projects),

@@ -71,6 +71,20 @@ class Status(models.TextChoices):
     NO_SCHEDULE = "no_schedule", _("无节点")
 
 
+# The order of the colours on every page and in the list's default sort (worst first): a
+# project's `status_rank` is its status's place here (9 for an unknown one).
+STATUS_ORDER = ["red", "yellow", "due_soon", "green", "no_schedule"]
+
+
+def status_rank_expr():
+    """The rank of `status` in STATUS_ORDER, as an expression (the stored `status_rank`)."""
+    return models.Case(
+        *[models.When(status=code, then=models.Value(i)) for i, code in enumerate(STATUS_ORDER)],
+        default=models.Value(9),
+        output_field=models.SmallIntegerField(),
+    )
+
+
 class InvestmentStatus(models.TextChoices):
     """Year-to-date completed investment against the annual plan pro rata (投资滞后)."""
 
@@ -151,13 +165,41 @@ class Project(models.Model):
     investment_status = models.CharField(
         _("投资状态"), max_length=16, choices=InvestmentStatus.choices, default=InvestmentStatus.NO_PLAN, editable=False
     )
+    status_rank = models.GeneratedField(
+        expression=status_rank_expr(),
+        output_field=models.SmallIntegerField(),
+        db_persist=True,
+        verbose_name=_("状态排序"),
+    )
+    # The summary of the project's schedule (项目摘要列), stored so that lists sort and page on
+    # an index instead of a subquery per project: its next node (scheduling.rules.next_milestones,
+    # the first milestone still open, by planned date, sequence, id) — date, kind and name, or
+    # NULL without an open node. Written in the same transaction as every milestone edit and by
+    # the nightly flag_delays (scheduling.services.refresh_next_milestones); never typed in.
+    next_date = models.DateField(_("下一节点日期"), null=True, blank=True, editable=False)
+    next_kind = models.CharField(
+        _("下一节点类型"), max_length=32, blank=True, default="", db_default="", editable=False
+    )
+    next_name = models.CharField(
+        _("下一节点名称"), max_length=100, blank=True, default="", db_default="", editable=False
+    )
     # Optimistic locking: every edit sends the version it started from; a stale one is refused.
     version = models.PositiveIntegerField(_("版本"), default=1, editable=False)
     archived_at = models.DateTimeField(_("归档时间"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
-    history = HistoricalRecords(excluded_fields=["status", "investment_status", "updated_at"])
+    history = HistoricalRecords(
+        excluded_fields=[
+            "status",
+            "investment_status",
+            "updated_at",
+            "status_rank",
+            "next_date",
+            "next_kind",
+            "next_name",
+        ]
+    )
     objects = ProjectQuerySet.as_manager()
 
     class Meta:
@@ -180,10 +222,22 @@ class Project(models.Model):
             models.Index(fields=["park", "industry"]),
             models.Index(fields=["industry", "year"]),
             models.Index(fields=["status"]),
-            # The review page's order within a park (name, id): each park's first rows of a
-            # month are read in order instead of sorting the city's projects.
+            # The list's default order (worst colour, then the nearest next node) and its
+            # next-node sort, served with LIMIT by an index scan (no sort of the city).
             models.Index(
-                fields=["park", "name", "id"], name="project_park_name_order", condition=Q(archived_at__isnull=True)
+                fields=["status_rank", "next_date", "id"],
+                name="project_active_status_next",
+                condition=Q(archived_at__isnull=True),
+            ),
+            models.Index(fields=["next_date", "id"], name="project_active_next", condition=Q(archived_at__isnull=True)),
+            # The monthly grid's and the review page's order within each park (their pages are one
+            # LIMIT slice per park: no sort of the city's projects); covering the stage, it also
+            # counts a park's expected projects by an index-only scan.
+            models.Index(
+                fields=["park", "name", "id"],
+                name="project_active_park_name",
+                include=["stage"],
+                condition=Q(archived_at__isnull=True),
             ),
         ]
 

@@ -235,6 +235,25 @@ def open_on(as_of: dt.date) -> Q:
     return Q(actual_date__isnull=True) | Q(actual_date__gt=as_of)
 
 
+# The next node (下一节点) of a project on D: its first milestone still open on D, in this order.
+NEXT_ORDER = ("planned_date", "sequence", "id")
+
+
+def next_milestones(as_of: dt.date, project=None):
+    """ORM: the milestones open on `as_of` in the next-node order; `project` (a project or an
+    OuterRef) narrows to one project, whose first row is its next node."""
+    qs = Milestone.objects.filter(open_on(as_of))
+    if project is not None:
+        qs = qs.filter(project=project)
+    return qs.order_by(*NEXT_ORDER)
+
+
+def next_milestone_of(milestones, as_of: dt.date):
+    """Python form: the next node among one project's fetched milestones, or None."""
+    open_ones = [m for m in milestones if is_open(m, as_of)]
+    return min(open_ones, key=lambda m: tuple(getattr(m, f) for f in NEXT_ORDER), default=None)
+
+
 def finished_q(as_of: dt.date) -> Q:
     """On projects: finished (已完成) on `as_of`, i.e. it has nodes and none is still open. A
     project without nodes is not finished: it is no_schedule, nothing says it is done."""
@@ -422,6 +441,20 @@ def sql_next_day(column: str) -> str:
 def sql_open(alias: str = "m") -> str:
     actual = _col(alias, "actual_date")
     return f"({actual} IS NULL OR {actual} > %(d)s)"
+
+
+def sql_next_milestones(milestone_table: str, only: str = "") -> str:
+    """SQL form of `next_milestones`: (project_id, planned_date, kind, name) of each project's
+    next node on %(d)s, one row per project that has an open node; `only` an extra condition on
+    the milestones (alias m)."""
+    order = ", ".join(f"m.{column}" for column in NEXT_ORDER)
+    where = sql_open("m") + (f" AND {only}" if only else "")
+    return (
+        "SELECT project_id, planned_date, kind, name FROM ("  # noqa: S608 (a table name from the model)
+        f"SELECT m.project_id, m.planned_date, m.kind, m.name, "
+        f"ROW_NUMBER() OVER (PARTITION BY m.project_id ORDER BY {order}) AS rn "
+        f"FROM {milestone_table} m WHERE {where}) ranked WHERE rn = 1"
+    )
 
 
 def sql_overdue(alias: str = "m") -> str:

@@ -319,6 +319,7 @@ def flag_delays(*, as_of: dt.date) -> dict[str, Any]:
     3. Open records for newly overdue milestones.
     4. Project status = worst open milestone; 5. investment status for the last full month.
     6. Count overdue (red, yellow) and due-soon milestones for the summary.
+    Also the projects' stored next node (refresh_next_milestones), not in the summary.
     (4–6 are one statement on PostgreSQL, three on SQLite.)
 
     A constant number of SQL statements whatever the number of milestones; one transaction;
@@ -335,6 +336,10 @@ def flag_delays(*, as_of: dt.date) -> dict[str, Any]:
             for name in ("close", "update", "open"):
                 cursor.execute(statements[name], params)
                 counts[name] = max(cursor.rowcount, 0)
+        # The projects' stored next node follows the day too (a node completed on a future
+        # actual date closes when that day comes): one set-based statement, changed rows only.
+        refresh_next_milestones(as_of=as_of)
+        with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
                 cursor.execute(statements["status_investment_totals_pg"], params)
                 red, yellow, due_soon, counts["status"], counts["investment"] = (
@@ -364,6 +369,45 @@ def flag_delays(*, as_of: dt.date) -> dict[str, Any]:
         "projects_status_changed": counts["status"],
         "projects_investment_status_changed": counts["investment"],
     }
+
+
+def _next_milestones_sql(project_ids: list[int] | None) -> str:
+    """One set-based UPDATE storing each project's next node (rules.sql_next_milestones, the SQL
+    form of rules.next_milestones) in its summary columns; rows already right are not written."""
+    t = _tables()
+    ids = ",".join(str(int(pk)) for pk in project_ids) if project_ids is not None else ""
+    only_m = f"m.project_id IN ({ids})" if ids else ""
+    only_p = f"WHERE p2.id IN ({ids})" if ids else ""
+    differs = "IS DISTINCT FROM" if connection.vendor == "postgresql" else "IS NOT"
+    return (
+        f"UPDATE {t['p']} AS p SET next_date = c.planned_date, next_kind = c.kind, next_name = c.name "  # noqa: S608
+        "FROM (SELECT p2.id, n.planned_date, COALESCE(n.kind, '') AS kind, COALESCE(n.name, '') AS name "
+        f"FROM {t['p']} p2 LEFT JOIN ({rules.sql_next_milestones(t['m'], only_m)}) n ON n.project_id = p2.id "
+        f"{only_p}) c "
+        f"WHERE c.id = p.id AND (p.next_date {differs} c.planned_date OR p.next_kind <> c.kind "
+        "OR p.next_name <> c.name)"
+    )
+
+
+def refresh_next_milestones(*, project_ids: list[int] | None = None, as_of: dt.date | None = None) -> int:
+    """Store the next node on `as_of` (default today) of the projects (all without
+    `project_ids`) in their summary columns (Project.next_date / next_kind / next_name): one
+    statement, in the caller's transaction, so a milestone edit and the list agree at once.
+    Returns the number of projects whose next node changed."""
+    if project_ids is not None:
+        project_ids = sorted({int(pk) for pk in project_ids})
+        if not project_ids:
+            return 0
+    with connection.cursor() as cursor:
+        cursor.execute(_next_milestones_sql(project_ids), {"d": as_of or timezone.localdate()})
+        return max(cursor.rowcount, 0)
+
+
+def refresh_next_milestone_of(sender, instance, raw=False, **kwargs) -> None:
+    """post_save / post_delete of a Milestone: its project's stored next node, at once (one
+    statement). A fixture load (raw) is left to the loader's refresh_next_milestones."""
+    if not raw and instance.project_id:
+        refresh_next_milestones(project_ids=[instance.project_id])
 
 
 def refresh_project_status(*, project_ids: list[int], as_of: dt.date) -> dict[str, int]:

@@ -151,3 +151,45 @@ def test_grid_page_with_a_bad_row_saves_none_of_that_page(client_a, city):
     assert response.status_code == 200 and not InvestmentReport.objects.exists()
     assert [r["project"].pk for r in response.context["rows"]] == [p.pk for p in projects[-2:]]
     assert response.context["rows"][1]["form"].errors["amount"]
+
+
+def test_pages_cross_sub_parks_in_the_grid_order(client_a, city, monkeypatch):
+    """The pages are one slice per park (UNION ALL on PostgreSQL): read page by page with a
+    small page size, they give exactly the park-then-name order of the whole park, and the
+    "not reported" list follows the same order."""
+    monkeypatch.setattr("web.views.grid.GRID_PAGE_SIZE", 3)
+    names = ["丙", "甲", "乙", "丁", "戊"]
+    made = [factories.ProjectFactory(name=n, park=city.park_a, industry=city.bio) for n in names]
+    made += [factories.ProjectFactory(name=f"子{n}", park=city.park_a_sub, industry=city.bio) for n in names[:3]]
+    factories.ReportFactory(project=made[1], period="2026-03-01", amount=Decimal("10"))
+    from projects.models import Project
+
+    expected = list(
+        Project.objects.filter(pk__in=[p.pk for p in made])
+        .order_by("park__sort_order", "park__code", "name", "id")
+        .values_list("name", flat=True)
+    )
+    seen = []
+    for page in (1, 2, 3):
+        response = client_a.get(grid_url(city) + f"&page={page}")
+        rows = response.context["rows"]
+        assert all(r["project"].park.name for r in rows)
+        seen += [r["project"].name for r in rows]
+    assert seen == expected and len(seen) == 8
+    assert response.context["page"].number == 3 and response.context["project_count"] == 8
+    assert [p.name for p in response.context["missing"]] == [n for n in expected if n != "甲"]
+    assert response.context["missing_count"] == 7
+
+
+@pytest.mark.parametrize("value", [None, "", "12.50", '<b>"x"</b> & 甲', "两行\n文字"])
+def test_grid_widgets_render_as_django_does(value):
+    """The grid's widgets write in Python exactly the HTML of Django's widget templates."""
+    from django import forms
+
+    from web.forms import GridTextarea, GridTextInput
+
+    attrs = {"inputmode": "decimal", "size": 10, "aria-label": "甲 <金额>", "required": False, "disabled": True}
+    assert GridTextInput(attrs).render("p1-amount", value) == forms.TextInput(attrs).render("p1-amount", value)
+    assert GridTextarea({"rows": 2, "maxlength": "2000"}).render("p1-progress", value) == forms.Textarea(
+        {"rows": 2, "maxlength": "2000"}
+    ).render("p1-progress", value)

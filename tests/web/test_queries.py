@@ -87,7 +87,8 @@ def insert_batches(model, n: int) -> int:
     SQLite in as many as its 999-parameter limit requires (Django's bulk_batch_size)."""
 
     def batches(m) -> int:
-        fields = [f for f in m._meta.concrete_fields if not isinstance(f, AutoField)]
+        # As bulk_create: neither the primary key nor a generated column (status_rank) is inserted.
+        fields = [f for f in m._meta.concrete_fields if not isinstance(f, AutoField) and not f.generated]
         size = min(BULK_BATCH_SIZE, max(connection.ops.bulk_batch_size(fields, [None] * n), 1))
         return math.ceil(n / size)
 

@@ -13,13 +13,12 @@ from django.utils.translation import gettext_lazy as _
 from common.spreadsheets import XLSX_CONTENT_TYPE
 from parks import access
 from parks.models import Park
-from scheduling.models import Milestone
-from scheduling.rules import open_on
+from projects.models import STATUS_ORDER
+from scheduling.rules import next_milestones
 
 XLSX = XLSX_CONTENT_TYPE
 
-
-STATUS_ORDER = ["red", "yellow", "due_soon", "green", "no_schedule"]
+__all__ = ["STATUS_ORDER", "XLSX", "scoped_by_park", "today", "with_next_milestone"]
 
 
 logger = logging.getLogger(__name__)
@@ -30,16 +29,14 @@ def today() -> dt.date:
 
 
 def with_next_milestone(qs, *, as_of: dt.date):
-    """Annotate the earliest milestone still open on `as_of` (overdue ones included)."""
-    nxt = (
-        Milestone.objects.filter(project=OuterRef("pk"))
-        .filter(open_on(as_of))
-        .order_by("planned_date", "sequence", "id")
-    )
+    """Annotate the next node on `as_of` (scheduling.rules.next_milestones) computed live, as
+    next_date_live / next_kind_live / next_name_live: the projects' stored next_* columns hold
+    today's (scheduling.services.refresh_next_milestones); this is for other days and checks."""
+    nxt = next_milestones(as_of, OuterRef("pk"))
     return qs.annotate(
-        next_date=Subquery(nxt.values("planned_date")[:1]),
-        next_kind=Subquery(nxt.values("kind")[:1]),
-        next_name=Subquery(nxt.values("name")[:1]),
+        next_date_live=Subquery(nxt.values("planned_date")[:1]),
+        next_kind_live=Subquery(nxt.values("kind")[:1]),
+        next_name_live=Subquery(nxt.values("name")[:1]),
     )
 
 

@@ -7,8 +7,9 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
-from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.core.paginator import Page, Paginator
+from django.db import connection
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Sum, Value
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -167,6 +168,32 @@ def _grid_save(request, rows: list[dict], period: dt.date, asked: str | None) ->
     return True
 
 
+def _in_park_order(qs, parks: list, counts: dict[int, int], start: int, stop: int) -> list:
+    """Rows start..stop of `qs` in the grid's order (park by sort order and code, then name, id),
+    given each park's number of rows: one statement, a UNION ALL of one slice per park, each
+    read on the index (park_id, name, id) with LIMIT instead of sorting the whole park. SQLite
+    (no slicing inside a compound statement) sorts the usual way."""
+    if not connection.features.supports_slicing_ordering_in_compound:
+        ordering = ("park__sort_order", "park__code", "name", "id")
+        return list(qs.filter(park_id__in=[p.pk for p in parks]).select_related("park").order_by(*ordering)[start:stop])
+    parts, offset = [], 0
+    for position, park in enumerate(parks):
+        n = counts.get(park.pk, 0)
+        lo, hi = max(start - offset, 0), min(stop - offset, n)
+        if lo < hi:
+            part = qs.filter(park_id=park.pk).annotate(grid_pos=Value(position, output_field=IntegerField()))
+            parts.append(part.order_by("name", "id")[lo:hi])
+        offset += n
+    if not parts:
+        return []
+    combined = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+    rows = list(combined.order_by("grid_pos", "name", "id")) if len(parts) > 1 else list(combined)
+    by_id = {park.pk: park for park in parks}
+    for row in rows:
+        row.park = by_id[row.park_id]
+    return rows
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def report_grid(request):
@@ -190,22 +217,47 @@ def report_grid(request):
     ordering = ("park__sort_order", "park__code", "name", "id")
     # Only the projects expected to report (projects.reporting: signed, under construction,
     # completed; not 投产/达效), and only a report that counts (submitted, approved) is reported.
-    in_park = projects_visible_to(user).filter(expected_q(), park_id__in=Park.objects.descendant_ids([park.pk]))
+    # The park and its sub-parks in the grid's order (one query), their expected projects counted
+    # per park with those not reported yet (one GROUP BY): the pager's count, the summary, and
+    # where each park's rows start on the pages.
+    parks_in_order = list(
+        Park.objects.filter(pk__in=Park.objects.descendant_ids([park.pk])).order_by("sort_order", "code")
+    )
+    in_park = projects_visible_to(user).filter(expected_q(), park_id__in=[p.pk for p in parks_in_order])
     reported = InvestmentReport.objects.filter(counted_q(), project=OuterRef("pk"), period=period)
-    summary = in_park.aggregate(total=Count("pk"), missing=Count("pk", filter=~Q(Exists(reported))))
-    paginator = Paginator(in_park.select_related("park").order_by(*ordering), GRID_PAGE_SIZE)
+    per_park = {
+        row["park_id"]: row
+        for row in in_park.order_by()
+        .values("park_id")
+        .annotate(total=Count("pk"), missing=Count("pk", filter=~Q(Exists(reported))))
+    }
+    summary = {
+        "total": sum(r["total"] for r in per_park.values()),
+        "missing": sum(r["missing"] for r in per_park.values()),
+    }
+    paginator = Paginator(in_park.order_by(*ordering), GRID_PAGE_SIZE)
     paginator.count = summary["total"]  # already counted above: no second COUNT
-    page = paginator.get_page(request.GET.get("page"))
+    number = paginator.get_page(request.GET.get("page")).number  # validated; no query (count known)
+    start = (number - 1) * GRID_PAGE_SIZE
     if request.method == "POST" and "rows" in request.POST:
         # Exactly the rows the user saw, even if projects were added or removed meanwhile.
         ids = [int(x) for x in request.POST["rows"].split(",") if x.strip().isdigit()][:GRID_PAGE_SIZE]
         projects = list(in_park.filter(pk__in=ids).select_related("park").order_by(*ordering))
     else:
-        projects = list(page.object_list)
+        counts = {pk: r["total"] for pk, r in per_park.items()}
+        projects = _in_park_order(in_park, parks_in_order, counts, start, start + GRID_PAGE_SIZE)
+    page = Page(projects, number, paginator)
     rows = _grid_rows(request, projects, period)
     if request.method == "POST" and _grid_save(request, rows, period, asked):
         return redirect(_grid_url(park, period, page.number))
-    missing = list(in_park.filter(~Exists(reported)).order_by(*ordering).only("id", "name")[:GRID_MISSING_SHOWN])
+    missing_counts = {pk: r["missing"] for pk, r in per_park.items()}
+    missing = _in_park_order(
+        in_park.filter(~Exists(reported)).only("id", "name", "park_id"),
+        parks_in_order,
+        missing_counts,
+        0,
+        GRID_MISSING_SHOWN,
+    )
     due = report_due_date(period)
     prev_month = (period - dt.timedelta(days=1)).replace(day=1)
     next_month = (period + dt.timedelta(days=32)).replace(day=1)

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Case, IntegerField, Q, Value, When
+from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 
@@ -15,7 +15,7 @@ from parks.access import can_write_anything, visible_parks
 from parks.models import Industry
 from projects.models import Level, Stage, Status
 from projects.rules import counts as report_counts
-from projects.selectors import can_write_park, projects_visible_to
+from projects.selectors import can_write_park, projects_visible_to, visible_project_count
 from scheduling import rules
 from scheduling.models import SchedulingSettings
 from scheduling.selectors import with_spend_ahead
@@ -26,7 +26,7 @@ from web.forms import (
 )
 from web.history import history_entries
 from web.templatetags.board import countdown_text, kind_label
-from web.views.base import STATUS_ORDER, XLSX, scoped_by_park, today, with_next_milestone
+from web.views.base import XLSX, scoped_by_park, today
 from web.views.problems import card_context as problem_card
 
 SORTS = {
@@ -44,7 +44,10 @@ SORTS = {
 }
 
 
-def filtered_projects(request, as_of: dt.date):
+def filtered_projects(request, as_of: dt.date, *, with_unfiltered: bool = False):
+    """(queryset, form, sort) of the list's selection; with `with_unfiltered`, a fourth item
+    says whether no filter narrows the user's visible projects (the pager may then take the
+    count the database keeps, projects.selectors.visible_project_count)."""
     qs, park = scoped_by_park(request, projects_visible_to(request.user))
     qs = with_spend_ahead(qs, as_of=as_of, settings=SchedulingSettings.load())
     parks = visible_parks(request.user)
@@ -52,6 +55,7 @@ def filtered_projects(request, as_of: dt.date):
     if park is None:  # a refused ?park= (said on the page) must not drop the other filters
         data.pop("park", None)
     form = ProjectFilterForm(data or None, parks=parks)
+    unfiltered = park is None
     if form.is_valid():
         d = form.cleaned_data
         if d["industry"]:
@@ -64,26 +68,37 @@ def filtered_projects(request, as_of: dt.date):
         if d["q"]:
             q = d["q"].strip()
             qs = qs.filter(Q(name__icontains=q) | Q(owner__icontains=q) | Q(code__icontains=q))
-    qs = with_next_milestone(qs, as_of=as_of).annotate(
-        status_rank=Case(
-            *[When(status=c, then=Value(i)) for i, c in enumerate(STATUS_ORDER)],
-            default=Value(9),
-            output_field=IntegerField(),
+        unfiltered = unfiltered and not any(
+            d[key] for key in ("industry", "level", "stage", "status", "spend_ahead", "q")
         )
-    )
+    # The next node and the colour's rank are the project's stored summary columns (kept by
+    # scheduling.services.refresh_next_milestones and flag_delays): the sorts below are served
+    # by the partial indexes on (status_rank, next_date, id) and (next_date, id) with LIMIT.
     sort = request.GET.get("sort", "status")
     qs = qs.order_by(*SORTS.get(sort, SORTS["status"]))
+    if with_unfiltered:
+        return qs, form, sort, unfiltered
     return qs, form, sort
 
 
 @login_required
 def project_list(request):
     as_of = today()
-    qs, form, sort = filtered_projects(request, as_of)
+    qs, form, sort, unfiltered = filtered_projects(request, as_of, with_unfiltered=True)
     if request.GET.get("export") == "xlsx":
         return project_export(qs, as_of)
-    page = Paginator(qs.select_related("park", "industry"), 50).get_page(request.GET.get("page"))
+    paginator = Paginator(qs.select_related("park", "industry"), 50)
+    if unfiltered:
+        # Every visible project: counted from the per-park rows the database keeps, not COUNT(*).
+        paginator.count = visible_project_count(request.user)
+    page = paginator.get_page(request.GET.get("page"))
+    # The labels from one dict each: get_FOO_display rebuilds its choices per call (a third of
+    # the page's time at 50 rows).
+    labels = {"level": dict(Level.choices), "stage": dict(Stage.choices), "status": dict(Status.choices)}
     for p in page.object_list:
+        p.level_label = labels["level"].get(p.level, p.level)
+        p.stage_label = labels["stage"].get(p.stage, p.stage)
+        p.status_label = labels["status"].get(p.status, p.status)
         if p.next_date:
             label = kind_label(p.next_kind, p.next_name)
             p.next_label = label
