@@ -27,6 +27,13 @@ PAGES = [
 ]
 
 
+def _only() -> set[str]:
+    """BENCH_PAGES=web_board,web_screen runs only those lines (all of them when unset)."""
+    import os
+
+    return {n.strip() for n in os.environ.get("BENCH_PAGES", "").split(",") if n.strip()}
+
+
 def _client(user):
     from django.test import Client
 
@@ -75,12 +82,17 @@ def run(ctx) -> None:
     commission, _ = User.objects.get_or_create(username="bench-web-commission", defaults={"role": Role.COMMISSION})
     park = Park.objects.filter(parent__isnull=True).order_by("pk").first()
     admin, _ = User.objects.get_or_create(username="bench-web-park", defaults={"role": Role.PARK_ADMIN, "park": park})
+    only = _only()
     for user in (commission, admin):
         who = user.role
         client = _client(user)
         for name, url in PAGES:
+            if only and name not in only:
+                continue
             seconds, statements = _measure(client, url)
             print(f"{name}: {seconds:.3f} s ({who}, {ctx.projects} projects, {statements} SQL statements)")
+    if only and not only & {"web_list_export_one_park", "web_import_dry_run_5000_rows"}:
+        return
     seconds, statements = _measure(_client(commission), f"/projects/?park={park.pk}&export=xlsx")
     print(f"web_list_export_one_park: {seconds:.3f} s ({park.name}, {statements} SQL statements)")
 

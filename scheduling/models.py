@@ -141,6 +141,13 @@ class Milestone(models.Model):
             # The delay scan: open milestones by planned date.
             models.Index(fields=["planned_date"], name="milestone_open_planned", condition=Q(actual_date__isnull=True)),
             models.Index(fields=["project", "kind"]),
+            # Finished projects (rules.finished_q): the projects with a node still open.
+            models.Index(fields=["project"], name="milestone_open_project", condition=Q(actual_date__isnull=True)),
+            models.Index(
+                fields=["actual_date", "project"],
+                name="milestone_actual_project",
+                condition=Q(actual_date__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
