@@ -2,7 +2,7 @@
 by it (the dashboard's figures per scope, issue #16).
 
 Every write path is covered without listing them: a wrapper on every database connection
-(installed by common.apps) sees each INSERT, UPDATE and DELETE — services, imports, the
+(installed by common.apps) sees each INSERT, UPDATE, DELETE, TRUNCATE and MERGE (also inside a WITH) — services, imports, the
 set-based jobs' bulk updates, admin saves, raw SQL — and bumps the version after the
 transaction commits (at once in autocommit). A process that has read a cached page also bumps
 at once on its next write, so it never reads its own uncommitted change from a stale entry
@@ -29,7 +29,12 @@ from django.db import connections
 logger = logging.getLogger(__name__)
 
 CACHE = "pages"
-_WRITE = re.compile(r'\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?([A-Za-z0-9_]+)', re.IGNORECASE)
+_WRITE = re.compile(
+    r'\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM|TRUNCATE(?:\s+TABLE)?|MERGE\s+INTO)\s+"?([A-Za-z0-9_]+)', re.IGNORECASE
+)
+# A data-modifying WITH (the set-based jobs' "WITH ms AS (...) UPDATE ..."); a WITH … SELECT …
+# FOR UPDATE also matches: one needless bump.
+_CTE_WRITE = re.compile(r"\s*WITH\b.*\b(?:INSERT|UPDATE|DELETE|MERGE)\b", re.IGNORECASE | re.DOTALL)
 IGNORED_TABLES = ("django_session", "axes_")
 
 _state = threading.local()
@@ -97,10 +102,16 @@ def _written(connection) -> None:
 
 def wrapper(execute, sql, params, many, context):
     result = execute(sql, params, many, context)
-    match = _WRITE.match(sql)
-    if match and not match.group(1).lower().startswith(IGNORED_TABLES):
+    if is_write(sql):
         _written(context["connection"])
     return result
+
+
+def is_write(sql: str) -> bool:
+    match = _WRITE.match(sql)
+    if match:
+        return not match.group(1).lower().startswith(IGNORED_TABLES)
+    return bool(_CTE_WRITE.match(sql))
 
 
 def install(sender=None, connection=None, **kwargs) -> None:

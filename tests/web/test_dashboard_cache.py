@@ -80,3 +80,32 @@ def test_the_page_is_computed_when_the_cache_fails(client_commission, project_a,
     monkeypatch.setattr(dataversion, "current", broken)
     assert client_commission.get("/").context["overdue_count"] == 1
     assert project_a.milestones.count() == 2
+
+
+def test_a_job_s_data_modifying_with_bumps_the_version(client_commission, project_a):
+    assert client_commission.get("/").context["status_totals"][0]["n"] == 0
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "WITH x AS (SELECT id FROM projects_project WHERE id = %s) "
+            "UPDATE projects_project SET status = 'red' WHERE id IN (SELECT id FROM x)",
+            [project_a.pk],
+        )
+    assert client_commission.get("/").context["status_totals"][0] == {"code": "red", "label": "红色滞后", "n": 1}
+
+
+@pytest.mark.parametrize(
+    ("sql", "write"),
+    [
+        ('SELECT "projects_project"."id" FROM "projects_project" FOR UPDATE', False),
+        ('UPDATE "projects_project" SET "status" = %s', True),
+        ('INSERT INTO "scheduling_milestone" ("kind") VALUES (%s)', True),
+        ('DELETE FROM "projects_investmentreport" WHERE "id" = %s', True),
+        ('TRUNCATE "projects_parkprojectcount"', True),
+        ("WITH gone AS (DELETE FROM projects_parkprojectcount RETURNING park_id) INSERT INTO x SELECT 1", True),
+        ("WITH a AS (SELECT 1) SELECT * FROM a", False),
+        ('UPDATE "django_session" SET "session_data" = %s', False),
+        ('INSERT INTO "axes_accessattempt" ("username") VALUES (%s)', False),
+    ],
+)
+def test_which_statements_bump(sql, write):
+    assert dataversion.is_write(sql) is write
