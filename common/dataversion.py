@@ -11,7 +11,8 @@ login-attempt tables do not change any figure and do not bump.
 
 The counter and the entries live in the "pages" cache: Redis in production (shared by every
 gunicorn worker and the Celery workers, PAGES_CACHE_URL, by default the broker's Redis),
-per-process memory in the embedded no-Redis mode (one process: the web server runs the jobs).
+files under var/pages-cache/ without Redis (`make run`'s web server, worker and beat share
+them); the tests' per-process memory.
 Entries also expire after PAGES_CACHE_SECONDS. A cache that fails (Redis down) is skipped: the
 page is computed as without a cache."""
 

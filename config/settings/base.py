@@ -326,7 +326,7 @@ THROTTLE_CACHE_URL = os.environ.get("THROTTLE_CACHE_URL") or (
 )
 _LOCMEM = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 PAGES_CACHE_URL = os.environ.get("PAGES_CACHE_URL") or (
-    CELERY_BROKER_URL if CELERY_BROKER_URL.startswith(("redis://", "rediss://")) else "locmem"
+    CELERY_BROKER_URL if CELERY_BROKER_URL.startswith(("redis://", "rediss://")) else "file"
 )
 CACHES = {
     "default": _LOCMEM,
@@ -341,8 +341,15 @@ CACHES = {
             "socket_timeout": float(os.environ.get("THROTTLE_CACHE_TIMEOUT", "0.3")),
         },
     },
-    # The page caches keyed by the data version (common/dataversion.py): shared by every process.
-    "pages": {**_LOCMEM, "LOCATION": "pages"}
+    # The page caches keyed by the data version (common/dataversion.py): shared by every process,
+    # so without Redis (`make run`: web server, worker and beat are three processes) in files
+    # under var/ (PAGES_CACHE_URL=locmem: per-process memory, one process only).
+    "pages": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(VAR_DIR / "pages-cache"),
+    }
+    if PAGES_CACHE_URL == "file"
+    else {**_LOCMEM, "LOCATION": "pages"}
     if PAGES_CACHE_URL == "locmem"
     else {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
