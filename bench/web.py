@@ -28,6 +28,13 @@ PAGES = [
 ]
 
 
+def _only() -> set[str]:
+    """BENCH_PAGES=web_board,web_screen runs only those lines (all of them when unset)."""
+    import os
+
+    return {n.strip() for n in os.environ.get("BENCH_PAGES", "").split(",") if n.strip()}
+
+
 def _client(user):
     from django.test import Client
 
@@ -54,6 +61,82 @@ def _measure(client, url) -> tuple[float, int]:
     return timed(lambda: client.get(url), repeat=3), len(statements)
 
 
+# Pages whose figures come from the page cache (common.dataversion): their PAGES line is the warm
+# figure (nothing written since the last request); a "_cold" line times the first request after
+# a write (the version bumped before each of 3 requests: the figures computed).
+CACHED = {"web_dashboard", "web_screen"}
+
+
+def _measure_cold(client, url) -> tuple[float, int]:
+    import statistics
+    import time
+
+    from django.db import connection
+
+    from common import dataversion
+
+    client.get(url)
+    times, counts = [], []
+    for _ in range(3):
+        dataversion.bump()
+        statements = []
+
+        def count(execute, sql, params, many, context, statements=statements):
+            statements.append(sql)
+            return execute(sql, params, many, context)
+
+        start = time.perf_counter()
+        with connection.execute_wrapper(count):
+            response = client.get(url)
+        times.append(time.perf_counter() - start)
+        assert response.status_code == 200, (url, response.status_code)
+        counts.append(len(statements))
+    assert len(set(counts)) == 1, counts
+    return statistics.median(times), counts[0]
+
+
+def _project_save(user) -> tuple[float, int, int]:
+    """POST of the edit form of a project with its milestones (the largest of the user's first
+    park's projects by number of milestones among the first 200), as a clerk saves it: the form
+    read back from the page, one field changed. Median of 3 saves; statements of one."""
+    import statistics
+    import time
+
+    from django.db import connection
+    from django.db.models import Count
+
+    from projects.models import Project
+    from tests.web.helpers import form_data
+
+    project = (
+        Project.objects.filter(pk__in=Project.objects.active().order_by("id").values("pk")[:200])
+        .annotate(n=Count("milestones"))
+        .order_by("-n", "id")
+        .first()
+    )
+    client = _client(user)
+    url = f"/projects/{project.pk}/edit/"
+    times, counts = [], []
+    for i in range(4):
+        data = form_data(client.get(url), "project-form")
+        data["leader"] = f"压测领导{i % 2}"
+        statements = []
+
+        def count(execute, sql, params, many, context, statements=statements):
+            statements.append(sql)
+            return execute(sql, params, many, context)
+
+        start = time.perf_counter()
+        with connection.execute_wrapper(count):
+            response = client.post(url, data)
+        elapsed = time.perf_counter() - start
+        assert response.status_code == 302, (url, response.status_code, response.content[:2000])
+        if i:  # the first is a warm-up
+            times.append(elapsed)
+            counts.append(len(statements))
+    return statistics.median(times), counts[-1], project.n
+
+
 def _import_file(rows: int, park_code: str, industry_code: str) -> bytes:
     import openpyxl
 
@@ -67,14 +150,6 @@ def _import_file(rows: int, park_code: str, industry_code: str) -> bytes:
     return out.getvalue()
 
 
-def _selected(name: str) -> bool:
-    """BENCH_WEB_PAGES=web_list,web_monthly_grid runs only those lines (all of them without it)."""
-    import os
-
-    wanted = [n.strip() for n in os.environ.get("BENCH_WEB_PAGES", "").split(",") if n.strip()]
-    return not wanted or name in wanted
-
-
 def run(ctx) -> None:
     import tempfile
 
@@ -86,15 +161,28 @@ def run(ctx) -> None:
     admin, _ = User.objects.get_or_create(username="bench-web-park", defaults={"role": Role.PARK_ADMIN, "park": park})
     # The card of a project the park admin may see too: the park's first project.
     project = park.projects.filter(archived_at__isnull=True).order_by("pk").values_list("pk", flat=True).first()
+    only = _only()
     for user in (commission, admin):
         who = user.role
         client = _client(user)
         for name, url in PAGES:
-            if not _selected(name):
+            if only and name not in only:
                 continue
             seconds, statements = _measure(client, url.format(project=project))
-            print(f"{name}: {seconds:.3f} s ({who}, {ctx.projects} projects, {statements} SQL statements)")
-    if not _selected("web_list_export_one_park"):
+            warm = ", warm: from the page cache" if name in CACHED else ""
+            print(f"{name}: {seconds:.3f} s ({who}, {ctx.projects} projects, {statements} SQL statements{warm})")
+            if name in CACHED:
+                seconds, statements = _measure_cold(client, url.format(project=project))
+                print(
+                    f"{name}_cold: {seconds:.3f} s ({who}, {ctx.projects} projects, {statements} SQL statements,"
+                    " first request after a write)"
+                )
+    if not only or "web_project_save" in only:
+        seconds, statements, nodes = _project_save(commission)
+        print(
+            f"web_project_save: {seconds:.3f} s (commission, a project with {nodes} milestones, {statements} SQL statements)"
+        )
+    if only and not only & {"web_list_export_one_park", "web_import_dry_run_5000_rows"}:
         return
     seconds, statements = _measure(_client(commission), f"/projects/?park={park.pk}&export=xlsx")
     print(f"web_list_export_one_park: {seconds:.3f} s ({park.name}, {statements} SQL statements)")

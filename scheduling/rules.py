@@ -257,8 +257,14 @@ def next_milestone_of(milestones, as_of: dt.date):
 def finished_q(as_of: dt.date) -> Q:
     """On projects: finished (已完成) on `as_of`, i.e. it has nodes and none is still open. A
     project without nodes is not finished: it is no_schedule, nothing says it is done."""
+    # The two arms of `open_on` as two uncorrelated NOT IN lists, each read by an index-only scan
+    # of a partial index (milestone_open_project: the nodes without an actual date;
+    # milestone_actual_project: the actual dates) and hashed once: the one NOT EXISTS with the OR
+    # read all the milestones (1,000,000 at the bench's 100k projects) to keep 16%.
     nodes = Milestone.objects.filter(project=OuterRef("pk"))
-    return Q(Exists(nodes)) & ~Q(Exists(nodes.filter(open_on(as_of))))
+    no_actual = Milestone.objects.filter(actual_date__isnull=True).values("project_id")
+    done_later = Milestone.objects.filter(actual_date__gt=as_of).values("project_id")
+    return Q(Exists(nodes)) & ~Q(pk__in=no_actual) & ~Q(pk__in=done_later)
 
 
 def is_finished(milestones, as_of: dt.date) -> bool:

@@ -25,6 +25,7 @@ import unicodedata
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
+from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -317,3 +318,50 @@ def project_row(milestones, *, as_of: dt.date, window: Window, settings) -> Row:
         )
     row.labels = place_labels(row.marks, window.width)
     return row
+
+
+# --- The row's markup ----------------------------------------------------------------------------
+
+
+def row_svg(row: Row, label: str, backdrop: tuple[str, str]) -> str:
+    """One project's row as SVG markup, built here with format strings: the template's loops
+    cost about 2 ms a row (0.4 s for the board's 200 rows), this a few tens of µs. Coordinates
+    are Python floats (never localised); every text is escaped."""
+    grid, today = backdrop
+    parts = [
+        f'<svg class="grow" width="{TRACK_W}" height="{ROW_H}" viewBox="0 0 {TRACK_W} {ROW_H}" role="img"'
+        f' aria-label="{escape(label)}">',
+        grid,
+    ]
+    parts += [
+        f'<rect class="bghost" x="{b["x"]}" y="{BASE_Y}" width="{b["w"]}" height="{BASE_H}">'
+        f"<title>{escape(b['title'])}</title></rect>"
+        for b in row.ghosts
+    ]
+    parts += [
+        f'<rect class="bbar {b["css"]}" x="{b["x"]}" y="{BAR_Y}" width="{b["w"]}" height="{BAR_H}" rx="2">'
+        f"<title>{escape(b['title'])}</title></rect>"
+        for b in row.bars
+    ]
+    parts += [
+        f'<rect class="bact {b["css"]}" x="{b["x"]}" y="{ACT_Y}" width="{b["w"]}" height="{ACT_H}"/>'
+        for b in row.actuals
+    ]
+    parts += [
+        f'<path class="bbase" transform="translate({b["x"]} {BASE_Y})" d="M-3 1.5L0-1.5L3 1.5L0 4.5Z">'
+        f"<title>{escape(b['title'])}</title></path>"
+        for b in row.bases
+    ]
+    parts.append(today)
+    parts += [
+        f'<g class="bmark {m["css"]}{" odd" if m["odd"] else ""}"><circle cx="{m["x"]}" cy="{MARK_Y}" r="5"/>'
+        f"<title>{escape(m['title'])}</title></g>"
+        for m in row.marks
+    ]
+    parts += [
+        f'<text class="blabel {t["css"]}" x="{t["x"]}" y="{t["y"]}" text-anchor="{t["anchor"]}">'
+        f"{escape(t['text'])}</text>"
+        for t in row.labels
+    ]
+    parts.append("</svg>")
+    return mark_safe("".join(parts))  # noqa: S308 (numbers, constants and escaped texts only)

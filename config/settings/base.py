@@ -326,6 +326,9 @@ THROTTLE_CACHE_URL = os.environ.get("THROTTLE_CACHE_URL") or (
     CELERY_BROKER_URL if CELERY_BROKER_URL.startswith(("redis://", "rediss://")) else "locmem"
 )
 _LOCMEM = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+PAGES_CACHE_URL = os.environ.get("PAGES_CACHE_URL") or (
+    CELERY_BROKER_URL if CELERY_BROKER_URL.startswith(("redis://", "rediss://")) else "file"
+)
 CACHES = {
     "default": _LOCMEM,
     "throttle": {**_LOCMEM, "LOCATION": "throttle"}
@@ -339,7 +342,24 @@ CACHES = {
             "socket_timeout": float(os.environ.get("THROTTLE_CACHE_TIMEOUT", "0.3")),
         },
     },
+    # The page caches keyed by the data version (common/dataversion.py): shared by every process,
+    # so without Redis (`make run`: web server, worker and beat are three processes) in files
+    # under var/ (PAGES_CACHE_URL=locmem: per-process memory, one process only).
+    "pages": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(VAR_DIR / "pages-cache"),
+    }
+    if PAGES_CACHE_URL == "file"
+    else {**_LOCMEM, "LOCATION": "pages"}
+    if PAGES_CACHE_URL == "locmem"
+    else {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": PAGES_CACHE_URL,
+        "KEY_PREFIX": "pages",
+        "OPTIONS": {"socket_connect_timeout": 0.3, "socket_timeout": 0.3},
+    },
 }
+PAGES_CACHE_SECONDS = int(os.environ.get("PAGES_CACHE_SECONDS", "600"))
 
 # --- E-mail (weekly report) -----------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")

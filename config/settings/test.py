@@ -18,6 +18,10 @@ REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
     "token_username": "100000/min",
 }
 AXES_ENABLED = True
+if CACHES["pages"]["BACKEND"].endswith("FileBasedCache"):  # noqa: F405
+    # One test process's memory, not files shared with other runs (an in-memory SQLite database
+    # has the same name in every run).
+    CACHES = {**CACHES, "pages": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "pages"}}  # noqa: F405
 STORAGES = {  # noqa: F405
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -3,7 +3,19 @@
 (function () {
   "use strict";
   var box = document.getElementById("screen");
-  if (!box || !window.fetch) return;
+  if (!box) return;
+  // The screen is drawn for 1920×1080; a smaller window (a 1366×768 laptop) shows it scaled
+  // down whole, never cropped or scrolled sideways.
+  function fit() {
+    var s = Math.min(window.innerWidth / 1920, window.innerHeight / 1080, 1);
+    box.style.transformOrigin = "0 0";
+    box.style.transform = s < 1 ? "scale(" + s + ")" : "";
+    document.body.style.height = s < 1 ? 1080 * s + "px" : "";
+    document.body.style.overflow = s < 1 ? "hidden" : "";
+  }
+  fit();
+  window.addEventListener("resize", fit);
+  if (!window.fetch) return;
   var seconds = Math.max(parseInt(box.getAttribute("data-refresh"), 10) || 180, 30);
   function refresh() {
     fetch(box.getAttribute("data-url"), { credentials: "same-origin", headers: { "X-Requested-With": "fetch" } })

@@ -15,6 +15,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.db.models import AutoField
 
+from common import dataversion
 from common.spreadsheets import XLSX_CONTENT_TYPE
 from projects.models import InvestmentReport, Project
 from projects.services import BULK_BATCH_SIZE
@@ -53,6 +54,7 @@ class Statements:
 def count(client, method, url, **kwargs) -> int:
     if method == "get":
         client.get(url)  # warm-up: one-off rows such as SchedulingSettings.load() are created once
+        dataversion.bump()  # the page cache (common.dataversion) cold: the figures are computed
     statements = Statements()
     with connection.execute_wrapper(statements):
         response = getattr(client, method)(url, **kwargs)

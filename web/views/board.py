@@ -114,10 +114,13 @@ def board(request):
             % {"n": page.paginator.count, "max": limit},
         )
     by_key = {g["obj"].pk: g for g in groups}
+    axis = gantt.axis(window, as_of)
+    backdrop = gantt.row_backdrop(axis)
     for p in page.object_list:
         milestones = rules.set_order_warnings(p.milestones.all())
         p.order_warnings = [m.order_warning for m in milestones if m.order_warning]
         p.gantt = gantt.project_row(milestones, as_of=as_of, window=window, settings=thresholds)
+        p.svg = gantt.row_svg(p.gantt, p.name, backdrop)
         p.finished = rules.is_finished(milestones, as_of)
         if p.next_date:
             p.cd_days = (p.next_date - as_of).days
@@ -128,8 +131,6 @@ def board(request):
     params = request.GET.copy()
     for name in ("page", "print"):
         params.pop(name, None)
-    axis = gantt.axis(window, as_of)
-    row_grid, row_today = gantt.row_backdrop(axis)
     toggle = params.copy()
     if show_finished:
         toggle.pop("finished", None)
@@ -144,8 +145,6 @@ def board(request):
             "form": form,
             "group": group,
             "axis": axis,
-            "row_grid": row_grid,
-            "row_today": row_today,
             "geo": gantt.GEOMETRY,
             "printing": printing,
             "as_of": as_of,

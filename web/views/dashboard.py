@@ -8,8 +8,12 @@ from decimal import Decimal
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Min, Sum
 from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils.translation import get_language
 
+from common import dataversion
 from escalation.selectors import problem_counts
+from parks import access
 from parks.models import Park
 from projects.models import AnnualPlan, InvestmentReport, Stage, Status
 from projects.rules import counted_q, period_is_closed, stats_default_period
@@ -107,31 +111,47 @@ def _park_growth(figures: dict | None, park) -> dict | None:
     return {"name": park.name, "growth": growth, "city": city, "diff": diff_pp(growth, city)}
 
 
-@login_required
-def dashboard(request):
-    as_of = today()
-    qs, park = scoped_by_park(request, projects_visible_to(request.user))
+def _figures(qs, park, as_of, user) -> dict:
+    """Everything the dashboard computes from the data (cached per scope by the data version)."""
     stage_rows, status_totals = _stage_status_grid(qs)
     stats_period = stats_default_period(as_of)  # the latest closed month, else the last full one
     figures = industry_growth(period=stats_period)
-    return render(
-        request,
-        "projects/dashboard.html",
-        {
-            "as_of": as_of,
-            "park": park,
-            "parks": Park.objects.all() if not request.user.is_park_admin else None,
-            "stage_rows": stage_rows,
-            "status_totals": status_totals,
-            "status_order": STATUS_ORDER,
-            "status_labels": dict(Status.choices),
-            "project_total": sum(r["total"] for r in stage_rows),
-            **_investment_progress(qs, as_of.year),
-            **_milestone_lists(qs, as_of, SchedulingSettings.load()),
-            "problems": problem_counts(projects=qs, as_of=as_of, settings=SchedulingSettings.load()),
-            "chart": growth_chart(figures),
-            "park_growth": _park_growth(figures, park or (request.user.park if request.user.is_park_admin else None)),
-            "stats_period": stats_period,
-            "stats_closed": period_is_closed(stats_period),
-        },
-    )
+    thresholds = SchedulingSettings.load()
+    return {
+        "stage_rows": stage_rows,
+        "status_totals": status_totals,
+        "project_total": sum(r["total"] for r in stage_rows),
+        **_investment_progress(qs, as_of.year),
+        **_milestone_lists(qs, as_of, thresholds),
+        "problems": problem_counts(projects=qs, as_of=as_of, settings=thresholds),
+        "chart": growth_chart(figures),
+        "park_growth": _park_growth(figures, park or (user.park if user.is_park_admin else None)),
+        "stats_period": stats_period,
+        "stats_closed": period_is_closed(stats_period),
+    }
+
+
+@login_required
+def dashboard(request):
+    """The figures come from the page cache while nothing was written (common.dataversion),
+    per scope: the parks the user sees, the park selected, the day and the language."""
+    as_of = today()
+    qs, park = scoped_by_park(request, projects_visible_to(request.user))
+    visible = access.parks_visible_to(request.user)
+    scope = "all" if visible is None else ",".join(map(str, sorted(visible)))
+    own = request.user.park_id if request.user.is_park_admin else ""
+    key = f"dashboard:{get_language()}:{as_of}:{request.user.role}:{scope}:{park.pk if park else ''}:{own}"
+    context = {
+        "as_of": as_of,
+        "park": park,
+        "parks": Park.objects.all() if not request.user.is_park_admin else None,
+        "status_order": STATUS_ORDER,
+        "status_labels": dict(Status.choices),
+    }
+
+    def compute() -> dict:
+        figures = {**context, **_figures(qs, park, as_of, request.user)}
+        figures["parks"] = list(figures["parks"]) if figures["parks"] is not None else None
+        return {**figures, "body": render_to_string("projects/_dashboard_body.html", figures, request=request)}
+
+    return render(request, "projects/dashboard.html", dataversion.cached(key, compute))

@@ -17,8 +17,11 @@ from django.db.models import Avg, Count, Q, Sum
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.html import format_html_join
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from common import dataversion
+from parks import access
 from parks.access import visible_parks
 from parks.geo import city_map
 from projects.models import Status
@@ -193,11 +196,9 @@ def _longest_delays(qs, as_of, thresholds, n: int = 10) -> list:
     return out
 
 
-def screen_context(request) -> dict:
-    """Everything on the screen (also the fragment its script fetches)."""
-    as_of = today()
+def _screen_figures(qs, park, parks, as_of) -> dict:
+    """Everything on the screen computed from the data (cached per scope by the data version)."""
     thresholds = SchedulingSettings.load()
-    qs, park = scoped_by_park(request, projects_visible_to(request.user))
     totals = qs.order_by().aggregate(
         n=Count("id"),
         investment=Sum("total_investment"),
@@ -217,12 +218,9 @@ def screen_context(request) -> dict:
     stats_period = stats_default_period(as_of)
     growth = industry_growth(period=stats_period)
     industries = [i for i in growth.get("industries", []) if i.get("depth", 0) == 0]
-    parks = visible_parks(request.user)
-    if park is not None:
-        parks = parks.filter(pk=park.pk)
+    layers = map_layers(qs, parks, max_dots=settings.SCREEN_MAX_DOTS)
+    layers.pop("cmap")  # the shipped boundaries: not data, not cached
     return {
-        "as_of": as_of,
-        "park": park,
         "totals": totals,
         "by_park": by_park,
         "max_park": max([p["red"] + p["yellow"] for p in by_park] or [0]),
@@ -232,11 +230,30 @@ def screen_context(request) -> dict:
         "industries": industries,
         "stats_period": stats_period,
         "delays": _longest_delays(qs, as_of, thresholds),
+        **layers,
+    }
+
+
+def screen_context(request) -> dict:
+    """Everything on the screen (also the fragment its script fetches); the figures from the
+    page cache while nothing was written (common.dataversion), per scope."""
+    as_of = today()
+    qs, park = scoped_by_park(request, projects_visible_to(request.user))
+    parks = visible_parks(request.user)
+    if park is not None:
+        parks = parks.filter(pk=park.pk)
+    visible = access.parks_visible_to(request.user)
+    scope = "all" if visible is None else ",".join(map(str, sorted(visible)))
+    key = f"screen:{get_language()}:{as_of}:{scope}:{park.pk if park else ''}"
+    return {
+        "as_of": as_of,
+        "park": park,
+        "cmap": city_map(),
         # 督办 slot: overdue supervision items ({"title", "cd"} each), drawn in #screen-supervision;
         # empty until escalation (issue #15) provides its selector.
         "supervision": [],
         "refresh_seconds": settings.SCREEN_REFRESH_SECONDS,
-        **map_layers(qs, parks, max_dots=settings.SCREEN_MAX_DOTS),
+        **dataversion.cached(key, lambda: _screen_figures(qs, park, parks, as_of)),
     }
 
 

@@ -1,0 +1,111 @@
+"""The dashboard's figures come from the page cache keyed by the data version
+(common.dataversion): a write through a service, a bulk update of a job or a direct ORM write
+shows at once; a warm request costs fewer statements than a cold one, both constant."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+
+from common import dataversion
+from projects.models import Project
+from projects.services import report_submit
+from scheduling.models import Milestone
+from scheduling.services import milestone_update
+from tests.web.conftest import make_projects
+from tests.web.test_queries import Statements
+
+pytestmark = pytest.mark.django_db
+
+
+def statements(client, url="/") -> int:
+    counted = Statements()
+    with connection.execute_wrapper(counted):
+        assert client.get(url).status_code == 200
+    return len(counted)
+
+
+def test_a_milestone_completed_through_the_service_shows_at_once(client_commission, project_a, commission_user, today):
+    assert client_commission.get("/").context["overdue_count"] == 1
+    assert client_commission.get("/").context["overdue_count"] == 1  # now from the cache
+    signing = project_a.milestones.get(kind="signing")
+    milestone_update(user=commission_user, milestone=signing, data={"actual_date": today})
+    page = client_commission.get("/")
+    assert page.context["overdue_count"] == 0 and page.context["delayed_count"] == 0
+
+
+def test_a_report_submitted_through_the_service_shows_at_once(client_a, project_a, park_a_admin, today):
+    assert client_a.get("/").context["done"] == Decimal(0)
+    report_submit(user=park_a_admin, project=project_a, period=today.replace(day=1), amount=Decimal("345.60"))
+    page = client_a.get("/")
+    assert page.context["done"] == Decimal("345.60") and page.context["plan"] == Decimal("12000.00")
+
+
+def test_a_bulk_update_bumps_the_version(client_commission, project_a, today):
+    assert client_commission.get("/").context["overdue_count"] == 1
+    Milestone.objects.filter(project=project_a, kind="signing").update(actual_date=today)  # a set-based job
+    assert client_commission.get("/").context["overdue_count"] == 0
+    Project.objects.filter(pk=project_a.pk).update(status="red")
+    assert client_commission.get("/").context["status_totals"][0] == {"code": "red", "label": "红色滞后", "n": 1}
+
+
+def test_scopes_do_not_share_an_entry(client, commission_user, park_a_admin, project_a, project_b):
+    client.force_login(commission_user)
+    assert client.get("/").context["project_total"] == 2
+    client.force_login(park_a_admin)
+    assert client.get("/").context["project_total"] == 1
+    assert client.get(f"/?park={project_a.park.parent_id}").context["project_total"] == 1
+
+
+@pytest.mark.parametrize("client_name", ["client_commission", "client_a"])
+def test_cold_and_warm_statements_are_constant(request, city, today, client_name):
+    client = request.getfixturevalue(client_name)
+    cold, warm = [], []
+    for n in (10, 200):
+        make_projects(city, n - (10 if n == 200 else 0), today)
+        client.get("/")  # one-off rows (settings) created
+        dataversion.bump()
+        cold.append(statements(client))
+        warm.append(statements(client))
+    assert cold[0] == cold[1] and warm[0] == warm[1]
+    assert warm[0] < cold[0] - 8, (warm, cold)
+
+
+def test_the_page_is_computed_when_the_cache_fails(client_commission, project_a, monkeypatch):
+    def broken(*args, **kwargs):
+        raise ConnectionError("redis down")
+
+    monkeypatch.setattr(dataversion, "current", broken)
+    assert client_commission.get("/").context["overdue_count"] == 1
+    assert project_a.milestones.count() == 2
+
+
+def test_a_job_s_data_modifying_with_bumps_the_version(client_commission, project_a):
+    assert client_commission.get("/").context["status_totals"][0]["n"] == 0
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "WITH x AS (SELECT id FROM projects_project WHERE id = %s) "
+            "UPDATE projects_project SET status = 'red' WHERE id IN (SELECT id FROM x)",
+            [project_a.pk],
+        )
+    assert client_commission.get("/").context["status_totals"][0] == {"code": "red", "label": "红色滞后", "n": 1}
+
+
+@pytest.mark.parametrize(
+    ("sql", "write"),
+    [
+        ('SELECT "projects_project"."id" FROM "projects_project" FOR UPDATE', False),
+        ('UPDATE "projects_project" SET "status" = %s', True),
+        ('INSERT INTO "scheduling_milestone" ("kind") VALUES (%s)', True),
+        ('DELETE FROM "projects_investmentreport" WHERE "id" = %s', True),
+        ('TRUNCATE "projects_parkprojectcount"', True),
+        ("WITH gone AS (DELETE FROM projects_parkprojectcount RETURNING park_id) INSERT INTO x SELECT 1", True),
+        ("WITH a AS (SELECT 1) SELECT * FROM a", False),
+        ('UPDATE "django_session" SET "session_data" = %s', False),
+        ('INSERT INTO "axes_accessattempt" ("username") VALUES (%s)', False),
+    ],
+)
+def test_which_statements_bump(sql, write):
+    assert dataversion.is_write(sql) is write
