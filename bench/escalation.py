@@ -58,9 +58,9 @@ def raw_flag_sql() -> str:
     t = _tables()
     po, p, pr, pm, d = t["po"], t["p"], t["pr"], t["pm"], t["d"]
     return (
-        f"WITH closed AS (UPDATE {po} e SET closed_on = COALESCE(h.handled_on, %(d)s) "  # noqa: S608
-        f"FROM {po} e2 LEFT JOIN {p} h ON h.id = e2.problem_id AND h.handled_on <= %(d)s "
-        f"WHERE e.id = e2.id AND e.closed_on IS NULL AND e.opened_on <= %(d)s AND NOT EXISTS ("
+        f"WITH closed AS (UPDATE {po} e SET closed_on = COALESCE((SELECT h.handled_on FROM {p} h "  # noqa: S608
+        "WHERE h.id = e.problem_id AND h.handled_on <= %(d)s), %(d)s) "
+        "WHERE e.closed_on IS NULL AND e.opened_on <= %(d)s AND NOT EXISTS ("
         f"SELECT 1 FROM {p} x JOIN {pr} xr ON xr.id = x.project_id WHERE x.id = e.problem_id "
         f"AND x.deadline = e.deadline AND {rules.sql_overdue('x')} AND xr.archived_at IS NULL) RETURNING e.id), "
         f"opened AS (INSERT INTO {po} (problem_id, deadline, opened_on, closed_on) "
