@@ -1,6 +1,9 @@
 from django.contrib import admin
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from . import rules
 from .models import Department, Problem, ProblemMail, ProblemOverdue
 
 
@@ -22,7 +25,12 @@ class ProblemAdmin(SimpleHistoryAdmin):
 
 @admin.register(ProblemOverdue)
 class ProblemOverdueAdmin(admin.ModelAdmin):
-    list_display = ["problem", "deadline", "opened_on", "last_seen_on", "days_overdue", "severity", "closed_on"]
+    list_display = ["problem", "deadline", "opened_on", "closed_on", "days_overdue"]
+
+    @admin.display(description=_("超期天数"))
+    def days_overdue(self, obj) -> int | None:
+        """Derived from the deadline as of today (escalation.rules.episode_days), not stored."""
+        return rules.episode_days(obj, timezone.localdate())
 
 
 @admin.register(ProblemMail)

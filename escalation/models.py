@@ -121,6 +121,8 @@ class Problem(models.Model):
             # The overdue scan: unhandled problems by deadline.
             models.Index(fields=["deadline"], name="problem_open_deadline", condition=Q(handled_on__isnull=True)),
             models.Index(fields=["status", "deadline"], name="problem_status_deadline"),
+            # The /problems/ page's order (deadline, raised_on, id): a page is read off the index.
+            models.Index(fields=["deadline", "raised_on", "id"], name="problem_list_order"),
         ]
 
     def __str__(self) -> str:
@@ -128,16 +130,16 @@ class Problem(models.Model):
 
 
 class ProblemOverdue(models.Model):
-    """One overdue episode of one problem (like scheduling's delay records): opened the first
-    night it is found overdue, updated while it stays so, closed when it is handled or its
-    deadline moves past the day. At most one open episode per problem (partial unique index)."""
+    """One overdue episode of one problem: opened on its first overdue day (deadline + 1) the
+    first night it is found overdue, closed when it is handled (on the handling day) or its
+    deadline moves past the day or its project is archived (on the night's day). Only the
+    start and the end are stored: the days overdue and the severity are derived when read
+    (escalation.rules.episode_days, from the deadline), so a night writes only the episodes
+    that open or close. At most one open episode per problem (partial unique index)."""
 
     problem = models.ForeignKey(Problem, verbose_name=_("督办问题"), on_delete=models.CASCADE, related_name="overdues")
     deadline = models.DateField(_("办结时限"))
     opened_on = models.DateField(_("首次超期日期"))
-    last_seen_on = models.DateField(_("最近检查日期"))
-    days_overdue = models.PositiveIntegerField(_("超期天数"))
-    severity = models.CharField(_("严重程度"), max_length=8)
     closed_on = models.DateField(_("关闭日期"), null=True, blank=True)
 
     class Meta:
@@ -151,7 +153,7 @@ class ProblemOverdue(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.problem} +{self.days_overdue}"
+        return f"{self.problem} {self.opened_on}"
 
 
 class ProblemMailEvent(models.TextChoices):

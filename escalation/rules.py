@@ -50,6 +50,15 @@ def severity(problem, as_of: dt.date, settings) -> str | None:
     return None if days is None else severity_of(days, settings)
 
 
+def episode_days(episode, as_of: dt.date) -> int | None:
+    """Days overdue of an overdue episode (escalation.models.ProblemOverdue) as of `as_of`,
+    derived from its deadline: as_of − deadline while it is open (the same figure as
+    `days_overdue` of its problem), (closed_on − 1) − deadline once closed (its last overdue
+    day; a problem handled on H is not overdue as of H); None before it opened."""
+    last = as_of if episode.closed_on is None else min(as_of, episode.closed_on - dt.timedelta(days=1))
+    return (last - episode.deadline).days if last >= episode.opened_on else None
+
+
 def days_left(problem, as_of: dt.date) -> int | None:
     """deadline − as_of (negative when overdue); None without a deadline or once handled."""
     if problem.deadline is None or is_handled(problem, as_of):

@@ -1,5 +1,6 @@
-"""flag_problems on hand-computed fixtures: episodes opened, updated, closed; statements constant;
-the overdue reminder once per episode; the command and the beat entry."""
+"""flag_problems on hand-computed fixtures: episodes opened and closed (days derived, nothing
+rewritten while an episode stays open); statements constant; the overdue reminder once per
+episode; the command and the beat entry."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
+from escalation import rules
 from escalation.jobs import flag_problems
 from escalation.models import Problem, ProblemMail, ProblemOverdue
 from escalation.tasks import flag_problems_task
@@ -43,28 +45,31 @@ def test_episodes(esc):
     s = flag_problems(as_of=D(2026, 11, 12))
     assert (s["overdue"], s["red"], s["yellow"], s["opened"], s["closed"]) == (2, 0, 2, 2, 0)
     ep = ProblemOverdue.objects.get(problem=late)
-    assert (ep.opened_on, ep.last_seen_on, ep.days_overdue, ep.severity) == (
-        D(2026, 11, 11),
-        D(2026, 11, 12),
-        2,
-        "yellow",
-    )
-    assert ProblemOverdue.objects.get(problem=handled_late).days_overdue == 7
+    assert (ep.deadline, ep.opened_on, ep.closed_on) == (D(2026, 11, 10), D(2026, 11, 11), None)
+    assert rules.episode_days(ep, D(2026, 11, 12)) == 2
+    handled_ep = ProblemOverdue.objects.get(problem=handled_late)
+    assert rules.episode_days(handled_ep, D(2026, 11, 12)) == 7
 
     s = flag_problems(as_of=D(2026, 11, 15))
-    # handled on 11-14: closed on its handling day; late now 5 days; handled_late was 8 → red before
-    assert (s["overdue"], s["opened"], s["updated"], s["closed"]) == (1, 0, 1, 1)
-    assert ProblemOverdue.objects.get(problem=handled_late).closed_on == D(2026, 11, 14)
+    # handled on 11-14: closed on its handling day (last overdue 11-13: 8 days); late not rewritten
+    assert (s["overdue"], s["opened"], s["closed"]) == (1, 0, 1)
+    handled_ep.refresh_from_db()
+    assert handled_ep.closed_on == D(2026, 11, 14)
+    assert rules.episode_days(handled_ep, D(2026, 11, 30)) == 8
     ep.refresh_from_db()
-    assert (ep.days_overdue, ep.severity, ep.closed_on) == (5, "yellow", None)
+    assert ep.closed_on is None and rules.episode_days(ep, D(2026, 11, 15)) == 5
 
     # a second run for the same day changes nothing
     again = flag_problems(as_of=D(2026, 11, 15))
-    assert (again["overdue"], again["opened"], again["updated"], again["closed"]) == (1, 0, 0, 0)
+    assert (again["overdue"], again["opened"], again["closed"], again["reminders"]) == (1, 0, 0, 0)
 
     s = flag_problems(as_of=D(2026, 11, 18))
     ep.refresh_from_db()
-    assert (ep.days_overdue, ep.severity) == (8, "red") and s["red"] == 1
+    assert rules.episode_days(ep, D(2026, 11, 18)) == 8 and s["red"] == 1 and s["opened"] == s["closed"] == 0
+    # a run for a date before the episode opened leaves it alone
+    assert flag_problems(as_of=D(2026, 11, 9))["closed"] == 0
+    ep.refresh_from_db()
+    assert ep.closed_on is None
 
     # reassigned with a later deadline: the episode closes on the run's day
     Problem.objects.filter(pk=late.pk).update(deadline=D(2026, 12, 31))
@@ -101,6 +106,23 @@ def test_statements_constant(esc):
     assert run(10) == run(200)
 
 
+def test_open_episodes_are_not_rewritten(esc):
+    """A night writes only the episodes that open or close: the open ones keep their row as it
+    was (no per-night update), and their derived days equal the overdue rule's."""
+    late = [make(esc.project_a, D(2026, 11, 1) + dt.timedelta(days=i)) for i in range(5)]
+    flag_problems(as_of=D(2026, 11, 10))
+    before = {e.pk: (e.deadline, e.opened_on, e.closed_on) for e in ProblemOverdue.objects.all()}
+    with CaptureQueriesContext(connection) as ctx:
+        s = flag_problems(as_of=D(2026, 11, 11))
+    assert (s["opened"], s["closed"], s["overdue"]) == (0, 0, 5)
+    writes = [q["sql"] for q in ctx.captured_queries if q["sql"].lstrip().upper().startswith(("UPDATE", "INSERT"))]
+    assert len(writes) == 3  # close, open, mail: each a set statement that matched nothing here
+    assert {e.pk: (e.deadline, e.opened_on, e.closed_on) for e in ProblemOverdue.objects.all()} == before
+    for e in ProblemOverdue.objects.select_related("problem"):
+        assert rules.episode_days(e, D(2026, 11, 11)) == rules.days_overdue(e.problem, D(2026, 11, 11))
+    assert {e.problem_id for e in ProblemOverdue.objects.all()} == {p.pk for p in late}
+
+
 def test_overdue_reminder_once(esc, django_capture_on_commit_callbacks):
     today = timezone.localdate()
     p = make(esc.project_a, today - dt.timedelta(days=2), department=esc.power)
@@ -130,4 +152,4 @@ def test_command_and_beat(esc, capsys):
         call_command("flag_problems", "--as-of", "2026-13-01")
     assert PeriodicTask.objects.filter(task="escalation.flag_problems", enabled=True).exists()
     assert flag_problems_task.run(as_of="2026-11-13")["overdue"] == 1
-    assert ProblemOverdue.objects.get().days_overdue == 3
+    assert rules.episode_days(ProblemOverdue.objects.get(), D(2026, 11, 13)) == 3

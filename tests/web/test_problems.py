@@ -4,6 +4,7 @@ from a report's 存在问题, the countdown, statements constant at 10 and 200 p
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 
@@ -137,3 +138,20 @@ def test_dashboard_counts(client, commission_user, park_b_admin, project_a, proj
     page = login(client, park_b_admin).get("/").content.decode()
     for key, n in [("open", 0), ("assigned", 1), ("red", 1), ("yellow", 0), ("longest", 9)]:
         assert f'data-count="{key}">{n}<' in page, key
+
+
+def test_pager_without_count(client_commission, project_a, today, power):
+    """The page reads PAGE_SIZE + 1 rows: "next" while more follow, page numbers without a total."""
+    from web.views.problems import PAGE_SIZE
+
+    _fill(project_a, today, PAGE_SIZE + 5, power)
+    first = client_commission.get("/problems/").content.decode()
+    assert first.count('name="ids"') == PAGE_SIZE and "page=2" in first and "第 1 页" in first
+    assert f'href="/projects/{project_a.pk}/#problems"' in first and "已交办" in first and "用地" in first
+    second = client_commission.get("/problems/?page=2").content.decode()
+    assert second.count('name="ids"') == 5 and "page=1" in second and "page=3" not in second
+    assert "第 2 页" in second
+    # the order is the index's: deadline, raised on, id (earliest deadline first)
+    ids = [int(x) for x in re.findall(r'name="ids" value="(\d+)"', first)]
+    expected = list(Problem.objects.order_by("deadline", "raised_on", "pk").values_list("pk", flat=True)[:PAGE_SIZE])
+    assert ids == expected

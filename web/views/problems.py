@@ -7,10 +7,11 @@ statements whatever the number of problems."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -28,6 +29,29 @@ from web.views.base import today
 
 PAGE_SIZE = 100
 FILTERS = ("status", "category", "park", "department", "overdue")
+ORDER = ("deadline", "raised_on", "pk")  # the index problem_list_order
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One page of the list without counting it all: PAGE_SIZE + 1 rows are read, so "next"
+    is known without a COUNT over every problem in scope (the default order is served by the
+    index problem_list_order, so a page reads about PAGE_SIZE rows)."""
+
+    number: int
+    object_list: list
+    has_next: bool
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+
+def page_of(qs, number) -> Page:
+    n = _int(number) or 1
+    n = min(max(n, 1), 100_000)
+    rows = list(qs[(n - 1) * PAGE_SIZE : n * PAGE_SIZE + 1])
+    return Page(n, rows[:PAGE_SIZE], len(rows) > PAGE_SIZE)
 
 
 def _int(value) -> int | None:
@@ -35,9 +59,16 @@ def _int(value) -> int | None:
 
 
 def decorate(problems, as_of, settings) -> list:
-    """Countdown text and colour of each problem (no query)."""
+    """Countdown text and colour, category and status labels of each problem (no query; the
+    labels looked up once, not per row through get_FOO_display)."""
     items = list(problems)
+    categories = {k: str(v) for k, v in ProblemCategory.choices}
+    statuses = {k: str(v) for k, v in ProblemStatus.choices}
+    head, tail = reverse("web:detail", args=[0]).rsplit("0", 1)  # one reverse, not one per row
     for p in items:
+        p.detail_url = f"{head}{p.project_id}{tail}"
+        p.category_label = categories.get(p.category, p.category)
+        p.status_label = statuses.get(p.status, p.status)
         p.days = rules.days_left(p, as_of)
         p.cd = rules.countdown_text(p.days)
         p.level = rules.countdown_level(p, as_of, settings)
@@ -119,8 +150,7 @@ def problem_list(request):
     as_of = today()
     settings = SchedulingSettings.load()
     qs = _filtered(request, as_of).select_related("project", "project__park", "department")
-    paginator = Paginator(qs.order_by("deadline", "raised_on", "pk"), PAGE_SIZE)
-    page = paginator.get_page(request.GET.get("page"))
+    page = page_of(qs.order_by(*ORDER), request.GET.get("page"))
     params = {k: v for k, v in request.GET.items() if k in FILTERS}
     return render(
         request,
@@ -128,7 +158,6 @@ def problem_list(request):
         {
             "problems": decorate(page.object_list, as_of, settings),
             "page": page,
-            "paginator": paginator,
             "filter_query": urlencode(params),
             "query": urlencode(params),
             "f": params,

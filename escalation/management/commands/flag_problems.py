@@ -8,7 +8,7 @@ from scheduling.selectors import parse_as_of
 
 
 class Command(BaseCommand):
-    help = _("查找超过办结时限的督办问题，更新超期记录并提醒责任部门（默认今天，北京时间）。")
+    help = _("查找超过办结时限的督办问题，开启或关闭超期记录并提醒责任部门（默认今天，北京时间）。")
 
     def add_arguments(self, parser):
         parser.add_argument("--as-of", dest="as_of", help=_("检查日期 YYYY-MM-DD，默认今天"))
@@ -22,7 +22,7 @@ class Command(BaseCommand):
         self.stdout.write(
             _(
                 "%(as_of)s：超期督办问题 %(overdue)s 个（红色 %(red)s，黄色 %(yellow)s）；"
-                "新增超期记录 %(opened)s，更新 %(updated)s，关闭 %(closed)s；超期提醒 %(reminders)s 封。"
+                "新增超期记录 %(opened)s，关闭 %(closed)s；超期提醒 %(reminders)s 封。"
             )
             % summary
         )
