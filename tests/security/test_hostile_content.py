@@ -235,7 +235,7 @@ def test_the_web_list_export_is_safe(client, hostile_city):
     client.force_login(hostile_city.commission)
     response = client.get("/projects/?export=xlsx")
     assert response.status_code == 200
-    cells = assert_safe_xlsx(response.content, "web export")
+    cells = assert_safe_xlsx(b"".join(response.streaming_content), "web export")
     assert any("name" in c for c in cells) and any("park" in c for c in cells)
 
 
