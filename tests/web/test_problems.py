@@ -155,3 +155,80 @@ def test_pager_without_count(client_commission, project_a, today, power):
     ids = [int(x) for x in re.findall(r'name="ids" value="(\d+)"', first)]
     expected = list(Problem.objects.order_by("deadline", "raised_on", "pk").values_list("pk", flat=True)[:PAGE_SIZE])
     assert ids == expected
+
+
+# The rows as the template's loop wrote them before render_rows (verbatim): render_rows must
+# produce the same bytes, hostile text included.
+FORMER_ROWS = """{% load i18n %}{% translate "办理情况（必填）" as t_note_ph %}{% translate "办理情况" as t_note %}{% translate "办理日期" as t_handled_on %}{% translate "办理" as t_handle %}{% translate "退回原因（必填）" as t_reason_ph %}{% translate "退回原因" as t_reason %}{% translate "退回重办" as t_reopen %}{% for p in problems %}
+    <tr data-problem="{{ p.pk }}" data-status="{{ p.status }}">
+      {% if is_commission %}<td><input type="checkbox" name="ids" value="{{ p.pk }}" form="bulk-form" aria-label="{{ p.project.name }}"></td>{% endif %}
+      <td>{{ p.dispatch_no|default:"—" }}</td>
+      <td><a href="{{ p.detail_url }}#problems">{{ p.project.name }}</a></td>
+      <td>{{ p.project.park.name }}</td>
+      <td>{{ p.category_label }}</td>
+      <td class="pre">{{ p.description|truncatechars:120 }}</td>
+      <td>{{ p.department.name|default:"—" }}</td>
+      <td>{{ p.deadline|date:"Y-m-d"|default:"—" }}{% if p.cd %}<br><span class="cd st-{{ p.level }}">{{ p.cd }}</span>{% endif %}</td>
+      <td><span class="badge ps-{{ p.status }}">{{ p.status_label }}</span>{% if p.handled_on %}<br><small>{{ p.handled_on|date:"Y-m-d" }} {{ p.handling_note|truncatechars:60 }}</small>{% endif %}</td>
+      <td>
+        {% if p.status == "assigned" %}<form method="post" class="inline">{% csrf_token %}<input type="hidden" name="action" value="handle"><input type="hidden" name="problem" value="{{ p.pk }}">
+          <input type="text" name="note" placeholder="{{ t_note_ph }}" aria-label="{{ t_note }}" size="14">
+          <input type="date" name="handled_on" aria-label="{{ t_handled_on }}">
+          <button type="submit" class="btn">{{ t_handle }}</button></form>{% endif %}
+        {% if is_commission and p.status == "handled" %}<form method="post" class="inline">{% csrf_token %}<input type="hidden" name="action" value="reopen"><input type="hidden" name="problem" value="{{ p.pk }}">
+          <input type="text" name="reason" placeholder="{{ t_reason_ph }}" aria-label="{{ t_reason }}" size="12">
+          <button type="submit" class="btn">{{ t_reopen }}</button></form>{% endif %}
+      </td>
+    </tr>
+  {% endfor %}"""
+
+HOSTILE = "<script>alert('x')</script> \"quoted\" & 'single' =cmd|' /C calc'!A0 {{ x }} {% y %} %s"
+
+
+@pytest.mark.parametrize("lang", ["zh-hans", "en"])
+def test_rows_same_html_as_the_former_template(client, commission_user, project_a, today, lang):
+    from django.template import Context, Template
+    from django.utils import translation
+
+    from scheduling.models import SchedulingSettings
+    from web.views.problems import ORDER, decorate, render_rows
+
+    project_a.name = f"项目{HOSTILE}"
+    project_a.save()
+    project_a.park.name = f"园区{HOSTILE}"
+    project_a.park.save()
+    dept = Department.objects.create(name=f"部门{HOSTILE}", email="d@example.cn")
+    make(project_a, today, description=HOSTILE * 3)  # open, no deadline, truncated at 120
+    for days in (-9, 0, 1, 90):  # overdue (red), today, due soon, green
+        deadline = today + dt.timedelta(days=days)
+        make(project_a, today, description=f"时限{days}", status="assigned", department=dept, deadline=deadline)
+    make(
+        project_a,
+        today,
+        description=f"已办{HOSTILE}",
+        status="handled",
+        department=dept,
+        deadline=today + dt.timedelta(days=3),
+        handled_on=today,
+        handling_note=HOSTILE * 2,
+    )
+    make(project_a, today, description="", status="confirmed", department=dept, handled_on=today, handling_note="")
+    qs = Problem.objects.select_related("project", "project__park", "department").order_by(*ORDER)
+    with translation.override(lang):
+        problems = decorate(qs, today, SchedulingSettings.load())
+        assert {p.status for p in problems} == {"open", "assigned", "handled", "confirmed"}
+        for is_commission in (True, False):
+            for token in ("a" * 64, ""):
+                ctx = {"problems": problems, "is_commission": is_commission, "csrf_token": token}
+                former = Template(FORMER_ROWS).render(Context(ctx))
+                assert str(render_rows(problems, is_commission=is_commission, csrf_token=token)) == former
+    assert "<script>" not in former and "&lt;script&gt;" in former and "=cmd|" in former
+    assert 'name="note"' in former and 'name="reason"' not in former  # the viewer's rows: no reopen
+    # the page (in its request's language) writes them in its table
+    page = login(client, commission_user).get("/problems/").content.decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    with translation.override("zh-hans"):
+        rows = str(render_rows(decorate(qs, today, SchedulingSettings.load()), is_commission=True, csrf_token=token))
+    assert f"<tbody>\n  {rows}\n  </tbody>" in page
+    assert rows.count('name="csrfmiddlewaretoken"') == 4 + 1  # 4 x handle, 1 x reopen, the bulk form's token
+    assert "<script>alert" not in page
