@@ -153,7 +153,7 @@ def test_list_is_paginated(client_commission, city):
 def test_list_export_is_a_real_xlsx_with_the_filtered_rows(client_a, project_a, project_b):
     response = client_a.get("/projects/", {"export": "xlsx"})
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
-    ws = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    ws = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
     rows = list(ws.iter_rows(values_only=True))
     assert rows[0][:3] == ("项目ID", "项目代码", "项目名称")
     assert [r[2] for r in rows[1:]] == [project_a.name]
