@@ -364,19 +364,15 @@ def run(ctx) -> None:
     lines = ack.read_text(encoding="utf-8").splitlines()
     acknowledged = [tuple(line.split()[1:3]) for line in lines if line.startswith("ack ")]
     server_errors = sum(1 for line in lines if line.startswith("5xx "))
-    stored = _stored_counts(acknowledged)
-    lost = sum(1 for pair in acknowledged if stored.get(pair, 0) == 0)
-    duplicated = sum(1 for pair in acknowledged if stored.get(pair, 0) > 1)
+    once, lost, duplicated = _tally(acknowledged)
     print(
-        f"chaos: acknowledged {len(acknowledged)}, stored {sum(1 for p in acknowledged if stored.get(p, 0) == 1)}, "
+        f"chaos: acknowledged {len(acknowledged)}, stored {once}, "
         f"lost {lost}, duplicated {duplicated}, 5xx {server_errors} ({USERS} users, {SECONDS} s: a worker killed "
         f"with SIGKILL, Redis restarted{', the replica stopped' if replica else ''})"
     )
     job_pairs = [(str(pid), period) for _, pairs in queued for pid, period in pairs]
-    job_stored = _stored_counts(job_pairs)
     done = [s for s in final if s.get("status") == "done" and (s.get("result") or {}).get("committed")]
-    job_lost = sum(1 for pair in job_pairs if job_stored.get(pair, 0) == 0)
-    job_dup = sum(1 for pair in job_pairs if job_stored.get(pair, 0) > 1)
+    _, job_lost, job_dup = _tally(job_pairs)
     print(
         f"chaos_jobs: queued {len(queued)} of {JOBS}, completed {len(done)}, lost {job_lost}, duplicated {job_dup} "
         f"(Excel imports of {len(job_pairs)} monthly reports through the workers; states "
@@ -387,6 +383,13 @@ def run(ctx) -> None:
         if failures.exists():
             _say(failures.read_text(encoding="utf-8")[:2000])
         raise SystemExit("chaos: something acknowledged was lost or stored twice (see the lines above)")
+
+
+def _tally(pairs) -> tuple[int, int, int]:
+    """Of these (project id, 'YYYY-MM') pairs: how many are stored exactly once, not at all, twice or more."""
+    stored = _stored_counts(pairs)
+    counts = [stored.get(pair, 0) for pair in pairs]
+    return counts.count(1), counts.count(0), sum(1 for n in counts if n > 1)
 
 
 def _stored_counts(pairs) -> dict:
