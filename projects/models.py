@@ -257,6 +257,9 @@ class ParkProjectCount(models.Model):
 
     park = models.ForeignKey(Park, on_delete=models.CASCADE, related_name="+")
     active = models.IntegerField()
+    # Of those, the projects expected to file a monthly report (projects.reporting.EXPECTED_STAGES:
+    # the SQL function projects_expected_stage, migration 0018).
+    expected = models.IntegerField(default=0)
 
     class Meta:
         verbose_name = _("园区项目数")
@@ -392,23 +395,33 @@ class InvestmentReport(models.Model):
 
 
 class ReviewCount(models.Model):
-    """The number of reports of one month, park and status whose project is active: kept by
-    PostgreSQL triggers (migration 0015) in the transaction of every write of reports (insert,
-    status or month change, delete) and of every project that changes park or is archived or
-    unarchived; one row per (period, park, status), added to in place. The review page's
-    summary reads these rows instead of counting the month (projects.selectors.review_counts).
-    Two transactions changing the same month, park and status wait for each other on the row."""
+    """The number and the amount of the reports of one month, park and status (and whether
+    their projects are expected to report) whose project is active: kept by PostgreSQL triggers
+    (migrations 0015, 0018) in the transaction of every write of reports (insert, status, amount
+    or month change, delete) and of every project that changes park or stage or is archived or
+    unarchived; one row per (period, park, status, expected), added to in place. The review
+    page's summary, the reporting status and the year's completed investment read these rows
+    instead of the month's or the year's reports. Two transactions changing the same row wait
+    for each other on it."""
 
     period = models.DateField()
     park = models.ForeignKey(Park, on_delete=models.CASCADE, related_name="+")
     status = models.CharField(max_length=16)
+    # Whether the reports' projects are expected to report (projects.reporting.EXPECTED_STAGES, a
+    # building stage): the reporting status counts only those (migration 0018).
+    expected = models.BooleanField(default=False)
     n = models.IntegerField()
+    # The sum of the reports' amounts (万元): the year's completed investment of the dashboard and
+    # the leaders' screen is a sum over these rows, not over the year's reports.
+    amount = models.DecimalField(max_digits=24, decimal_places=2, default=0)
 
     class Meta:
         verbose_name = _("月报审核计数")
         verbose_name_plural = _("月报审核计数")
         default_permissions = ()
-        constraints = [models.UniqueConstraint(fields=["period", "park", "status"], name="review_count_key")]
+        constraints = [
+            models.UniqueConstraint(fields=["period", "park", "status", "expected"], name="review_count_key")
+        ]
 
 
 class PeriodClose(models.Model):

@@ -13,8 +13,10 @@ A project counts in its own park, never in the parent's. The scope is the projec
 (projects_visible_to): a park admin gets rows for its park and its sub-parks.
 
 Cost: a constant number of statements whatever the number of parks or projects: the parks
-(one), the figures (one GROUP BY over a LEFT JOIN of the month's report, unique per project
-and period), the missing ids (one), and whether the month is closed (one)."""
+(one), the figures (on PostgreSQL two statements over the stored per-park rows, ParkProjectCount
+and ReviewCount, kept by triggers with every write; elsewhere one GROUP BY over a LEFT JOIN of
+the month's report, unique per project and period), the missing ids (one), the first missing
+names of the parks that miss any (one), and whether the month is closed (one)."""
 
 from __future__ import annotations
 
@@ -22,16 +24,16 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.db import connection
-from django.db.models import Count, F, FilteredRelation, Q, QuerySet, Window
-from django.db.models.functions import RowNumber
+from django.db.models import Count, F, FilteredRelation, Q, QuerySet, Sum, Window
+from django.db.models.functions import Coalesce, RowNumber
 from django.utils.translation import gettext as _
 
 from common.periods import PeriodError, parse_period
 from parks import access
 from parks.models import Park
 
-from .models import Project, ReportStatus, Stage
-from .rules import counted_q, period_is_closed, period_now_due, report_due_date
+from .models import ParkProjectCount, Project, ReportStatus, ReviewCount, Stage
+from .rules import COUNTED_STATUSES, counted_q, period_is_closed, period_now_due, report_due_date
 from .selectors import projects_visible_to
 
 EXPECTED_STAGES: tuple[str, ...] = (Stage.SIGNED.value, Stage.UNDER_CONSTRUCTION.value, Stage.COMPLETED.value)
@@ -162,15 +164,41 @@ def _first_missing(missing: QuerySet[Project], park_ids: list[int], n: int):
     return list(ranked.order_by("park_id", "name", "pk").values_list(*fields))
 
 
-def _status(parks_qs, projects_qs, period: dt.date, *, missing_ids: bool, missing_names: int) -> ReportingStatus:
-    rows = {
-        pk: ParkStatus(park_id=pk, code=code, name=name, parent_id=parent_id)
-        for pk, code, name, parent_id in parks_qs.order_by("sort_order", "code").values_list(
-            "pk", "code", "name", "parent_id"
+def _stored_figures(park_ids: list[int], period: dt.date) -> list[dict]:
+    """PostgreSQL: the figures per park from the rows the database keeps with every write (two
+    statements over a few rows per park instead of a join of the month's reports with every
+    expected project): `expected` from ParkProjectCount, the reports of expected projects per
+    status from ReviewCount."""
+    expected = dict(
+        ParkProjectCount.objects.filter(park_id__in=park_ids)
+        .values("park_id")
+        .annotate(n=Sum("expected"))
+        .order_by()
+        .values_list("park_id", "n")
+    )
+    by_status = (
+        ReviewCount.objects.filter(period=period, expected=True, park_id__in=park_ids)
+        .values("park_id")
+        .annotate(
+            reported=Coalesce(Sum("n", filter=Q(status__in=COUNTED_STATUSES)), 0),
+            approved=Coalesce(Sum("n", filter=Q(status=ReportStatus.APPROVED)), 0),
+            returned=Coalesce(Sum("n", filter=Q(status=ReportStatus.RETURNED)), 0),
         )
+        .order_by()
+    )
+    figures = {
+        pk: {"park_id": pk, "expected": n, "reported": 0, "approved": 0, "returned": 0} for pk, n in expected.items()
     }
-    projects = with_period_report(projects_qs.filter(expected_q(), park_id__in=parks_qs.values("pk")), period)
-    figures = (
+    for row in by_status:
+        figures.setdefault(row["park_id"], {"park_id": row["park_id"], "expected": 0}).update(
+            {k: row[k] for k in ("reported", "approved", "returned")}
+        )
+    return [f for f in figures.values() if f["expected"]]
+
+
+def _counted_figures(projects: QuerySet[Project]) -> QuerySet:
+    """Elsewhere (SQLite): one GROUP BY over the expected projects and their month's report."""
+    return (
         projects.values("park_id")
         .annotate(
             expected=Count("pk"),
@@ -180,6 +208,20 @@ def _status(parks_qs, projects_qs, period: dt.date, *, missing_ids: bool, missin
         )
         .order_by()
     )
+
+
+def _status(parks_qs, projects_qs, period: dt.date, *, missing_ids: bool, missing_names: int) -> ReportingStatus:
+    """`projects_qs`: every active project of the parks (a user's scope or the city), so that
+    the stored per-park figures are the same as counting them."""
+    rows = {
+        pk: ParkStatus(park_id=pk, code=code, name=name, parent_id=parent_id)
+        for pk, code, name, parent_id in parks_qs.order_by("sort_order", "code").values_list(
+            "pk", "code", "name", "parent_id"
+        )
+    }
+    projects = with_period_report(projects_qs.filter(expected_q(), park_id__in=list(rows)), period)
+    stored = connection.vendor == "postgresql"
+    figures = _stored_figures(list(rows), period) if stored else _counted_figures(projects)
     for f in figures:
         row = rows[f["park_id"]]
         row.expected, row.reported = f["expected"], f["reported"]
@@ -190,7 +232,8 @@ def _status(parks_qs, projects_qs, period: dt.date, *, missing_ids: bool, missin
         for park_id, pk in missing.order_by("park_id", "pk").values_list("park_id", "pk"):
             rows[park_id].missing.append(pk)
     if missing_names:
-        for park_id, pk, name, state in _first_missing(missing, list(rows), missing_names):
+        wanted = [pk for pk, row in rows.items() if row.missing_count]
+        for park_id, pk, name, state in _first_missing(missing, wanted, missing_names):
             rows[park_id].missing_projects.append((pk, name, state))
     return ReportingStatus(
         period=period, due_date=report_due_date(period), closed=period_is_closed(period), parks=list(rows.values())

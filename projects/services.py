@@ -775,9 +775,9 @@ def project_archive(*, user, project: Project) -> Project:
 # it deletes only the rows its snapshot sees, so rows added by transactions still running are
 # kept, and two runs at once cannot lose or double a change.
 COMPACT_PARK_COUNTS = """
-WITH gone AS (DELETE FROM projects_parkprojectcount RETURNING park_id, active)
-INSERT INTO projects_parkprojectcount (park_id, active)
-SELECT park_id, sum(active) FROM gone GROUP BY park_id HAVING sum(active) <> 0
+WITH gone AS (DELETE FROM projects_parkprojectcount RETURNING park_id, active, expected)
+INSERT INTO projects_parkprojectcount (park_id, active, expected)
+SELECT park_id, sum(active), sum(expected) FROM gone GROUP BY park_id HAVING sum(active) <> 0 OR sum(expected) <> 0
 """
 
 

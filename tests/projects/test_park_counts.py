@@ -14,7 +14,8 @@ from django.db.models import Count, Sum
 from django.utils import timezone
 
 from projects import services
-from projects.models import ParkProjectCount, Project
+from projects.models import ParkProjectCount, Project, Stage
+from projects.reporting import EXPECTED_STAGES, expected_q
 from projects.selectors import projects_visible_to, visible_project_count
 from tests import factories
 from tests.api.conftest import token_client
@@ -37,6 +38,50 @@ def counts() -> dict[int, int]:
 def actual() -> dict[int, int]:
     rows = Project.objects.active().values("park_id").annotate(n=Count("id")).order_by()
     return {r["park_id"]: r["n"] for r in rows}
+
+
+def expected_counts() -> dict[int, int]:
+    rows = ParkProjectCount.objects.values("park_id").annotate(n=Sum("expected")).order_by()
+    return {r["park_id"]: r["n"] for r in rows if r["n"]}
+
+
+def expected_actual() -> dict[int, int]:
+    rows = Project.objects.active().filter(expected_q()).values("park_id").annotate(n=Count("id")).order_by()
+    return {r["park_id"]: r["n"] for r in rows}
+
+
+def test_the_expected_counts_follow_the_stage(city, commission_user):
+    """The projects expected to report (a building stage) per park: kept with every insert,
+    stage change in and out of the building stages, move, archive and delete."""
+    a, b = city.park_a, city.park_b
+    building = factories.ProjectFactory(park=a, industry=city.bio, stage=Stage.UNDER_CONSTRUCTION)
+    planning = factories.ProjectFactory(park=a, industry=city.bio, stage=Stage.PLANNING)
+    factories.ProjectFactory(park=b, industry=city.ei, stage=Stage.SIGNED)
+    assert expected_counts() == expected_actual() == {a.pk: 1, b.pk: 1}
+    planning.stage = Stage.SIGNED  # into the building stages
+    planning.save()
+    assert expected_counts() == expected_actual() == {a.pk: 2, b.pk: 1}
+    building.stage = Stage.IN_PRODUCTION  # out of them (投产)
+    building.save()
+    assert expected_counts() == expected_actual() == {a.pk: 1, b.pk: 1}
+    building.stage = Stage.AT_CAPACITY  # from one not expected to another: no change
+    building.save()
+    assert expected_counts() == expected_actual() == {a.pk: 1, b.pk: 1}
+    Project.objects.filter(park=a).update(park=b, stage=Stage.COMPLETED)  # set-based, both at once
+    assert expected_counts() == expected_actual() == {b.pk: 3}
+    services.project_archive(user=commission_user, project=planning)
+    assert expected_counts() == expected_actual() == {b.pk: 2}
+    Project.objects.filter(park=b, archived_at__isnull=True).delete()
+    assert expected_counts() == expected_actual() == {}
+    assert counts() == actual()
+
+
+def test_the_sql_stage_function_is_the_python_rule():
+    """projects_expected_stage (migration 0018) says what EXPECTED_STAGES says, for every stage."""
+    with connection.cursor() as cursor:
+        for stage in Stage.values:
+            cursor.execute("SELECT projects_expected_stage(%s)", [stage])
+            assert cursor.fetchone()[0] is (stage in EXPECTED_STAGES), stage
 
 
 def test_every_kind_of_write_keeps_the_counts_exact(city, commission_user):
@@ -177,6 +222,7 @@ def test_compaction_keeps_every_sum_even_with_a_change_in_flight(city, commissio
     assert counts() == actual() == {city.park_a.pk: 1, city.park_b.pk: 4}
     assert compact_task.delay().get(timeout=10) == 2  # the beat task runs the same compaction
     assert counts() == actual() and ParkProjectCount.objects.count() == 2
+    assert expected_counts() == expected_actual()
 
 
 @pytest.mark.django_db

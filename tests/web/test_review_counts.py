@@ -8,14 +8,16 @@ the page shows them at once."""
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from decimal import Decimal
 
 import pytest
 from django.db import connection, transaction
-from django.db.models import Count
+from django.db.models import Case, Count, Sum, When
 
 from projects import services
-from projects.models import InvestmentReport, ReviewCount
+from projects.models import InvestmentReport, ReviewCount, Stage
+from projects.reporting import EXPECTED_STAGES
 from projects.rules import counted_q
 from projects.services import ReportRow
 from tests import factories
@@ -33,17 +35,33 @@ def _postgres():
 
 
 def stored() -> dict[tuple, int]:
-    return {(r.period, r.park_id, r.status): r.n for r in ReviewCount.objects.all() if r.n}
+    """The stored counts per (period, park, status), expected or not."""
+    n = Counter()
+    for r in ReviewCount.objects.all():
+        n[(r.period, r.park_id, r.status)] += r.n
+    return {k: v for k, v in n.items() if v}
+
+
+def stored_rows() -> dict[tuple, tuple[int, Decimal]]:
+    return {(r.period, r.park_id, r.status, r.expected): (r.n, r.amount) for r in ReviewCount.objects.all() if r.n}
+
+
+def actual_rows() -> dict[tuple, tuple[int, Decimal]]:
+    rows = (
+        InvestmentReport.objects.filter(project__archived_at__isnull=True)
+        .annotate(expected=Case(When(project__stage__in=EXPECTED_STAGES, then=True), default=False))
+        .values("period", "project__park_id", "status", "expected")
+        .annotate(n=Count("pk"), amount=Sum("amount"))
+        .order_by()
+    )
+    return {(r["period"], r["project__park_id"], r["status"], r["expected"]): (r["n"], r["amount"]) for r in rows}
 
 
 def actual() -> dict[tuple, int]:
-    rows = (
-        InvestmentReport.objects.filter(project__archived_at__isnull=True)
-        .values("period", "project__park_id", "status")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    return {(r["period"], r["project__park_id"], r["status"]): r["n"] for r in rows}
+    n = Counter()
+    for (period, park, status, _expected), (count, _amount) in actual_rows().items():
+        n[(period, park, status)] += count
+    return dict(n)
 
 
 def priors_ok() -> None:
@@ -55,6 +73,7 @@ def priors_ok() -> None:
 
 def check() -> None:
     assert stored() == actual()
+    assert stored_rows() == actual_rows()
     priors_ok()
 
 
@@ -98,6 +117,27 @@ def test_every_write_keeps_the_counts_and_the_prior_amounts(city, month, commiss
     )
     check()
     assert stored()[(MARCH, city.park_a.pk, "approved")] == 1
+
+    # A correction of an amount alone (no status change) moves the stored sum.
+    services.report_file(
+        user=commission_user,
+        rows=[ReportRow(project=p2, amount=Decimal("950.50"))],
+        period="2026-03",
+        correct_existing=True,
+        correction_reason="更正",
+    )
+    check()
+    assert stored_rows()[(MARCH, city.park_b.pk, "approved", True)][1] == Decimal("950.50")
+
+    # A project whose stage leaves the expected ones (投产) and comes back.
+    p1.stage = Stage.IN_PRODUCTION
+    p1.save()
+    check()
+    assert (MARCH, city.park_a.pk, "approved", False) in stored_rows()
+    assert (MARCH, city.park_a.pk, "approved", True) not in stored_rows()
+    p1.stage = Stage.COMPLETED
+    p1.save()
+    check()
 
     # A project moved to another park, archived; a report deleted.
     p1.park = city.park_b
