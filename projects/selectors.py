@@ -25,9 +25,10 @@ from django.db.models import (
 from django.db.models.functions import Abs, Coalesce
 
 from parks import access
+from parks.models import Park
 
 from .models import InvestmentReport, ParkProjectCount, Project, ReportStatus, ReviewCount, jump_ratio
-from .rules import counted_q
+from .rules import COUNTED_STATUSES, counted_q
 
 # Re-exported for callers that import them from here (parks_administered_by: the older name).
 parks_visible_to = access.parks_visible_to
@@ -74,6 +75,33 @@ def projects_writable_by(user) -> QuerySet[Project]:
 
 def can_write_park(user, park_id: int | None) -> bool:
     return access.can_write_park(user, park_id)
+
+
+def scope_park_ids(user, park=None) -> set[int] | None:
+    """The parks whose projects `projects_visible_to(user)` narrowed to `park` and its sub-parks
+    holds (the dashboard's ?park=, already checked by the page): None for every park."""
+    visible = access.parks_visible_to(user)
+    if park is None:
+        return None if visible is None else set(visible)
+    below = Park.objects.descendant_ids([park.pk])
+    return below if visible is None else below & set(visible)
+
+
+def completed_investment(*, user, year: int, park=None) -> Decimal:
+    """本年累计完成投资: the sum of the counted reports (submitted, approved) of `year` of the
+    active projects in the scope of scope_park_ids. On PostgreSQL from the stored ReviewCount
+    rows (a few rows per park and month, kept by the database with every write) instead of the
+    year's reports; elsewhere one aggregate over them. One statement either way."""
+    park_ids = scope_park_ids(user, park)
+    if connection.vendor == "postgresql":
+        rows = ReviewCount.objects.filter(period__year=year, status__in=COUNTED_STATUSES)
+        if park_ids is not None:
+            rows = rows.filter(park_id__in=park_ids)
+        return rows.aggregate(s=Sum("amount"))["s"] or Decimal(0)
+    reports = InvestmentReport.objects.filter(counted_q(), project__archived_at__isnull=True, period__year=year)
+    if park_ids is not None:
+        reports = reports.filter(project__park_id__in=park_ids)
+    return reports.aggregate(s=Sum("amount"))["s"] or Decimal(0)
 
 
 # --- The review page (月报审核): one period's reports of the city -------------------------------
