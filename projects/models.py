@@ -290,6 +290,25 @@ class AnnualPlan(models.Model):
         return f"{self.project} {self.year}"
 
 
+class ParkPlanTotal(models.Model):
+    """The sum of the annual plans (年度计划投资) of one park's active projects for one year:
+    kept by PostgreSQL triggers (migration 0019) in the transaction of every write of annual
+    plans and of every project that changes park or is archived or unarchived; one row per
+    (park, year), added to in place. The year's plan of the dashboard and the leaders' screen
+    sums these rows (projects.selectors.planned_investment), not every project's plan. On
+    SQLite the table stays empty and the plans are summed the usual way."""
+
+    park = models.ForeignKey(Park, on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    amount = models.DecimalField(max_digits=24, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("园区年度计划投资合计")
+        verbose_name_plural = _("园区年度计划投资合计")
+        default_permissions = ()
+        constraints = [models.UniqueConstraint(fields=["park", "year"], name="park_plan_total_key")]
+
+
 class ReportStatus(models.TextChoices):
     """The review workflow (CONTRACT v2): draft → submitted → returned (with a reason) or
     approved. Which of them count in the figures: `projects.rules.COUNTED_STATUSES`."""

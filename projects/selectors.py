@@ -27,7 +27,16 @@ from django.db.models.functions import Abs, Coalesce
 from parks import access
 from parks.models import Park
 
-from .models import InvestmentReport, ParkProjectCount, Project, ReportStatus, ReviewCount, jump_ratio
+from .models import (
+    AnnualPlan,
+    InvestmentReport,
+    ParkPlanTotal,
+    ParkProjectCount,
+    Project,
+    ReportStatus,
+    ReviewCount,
+    jump_ratio,
+)
 from .rules import COUNTED_STATUSES, counted_q
 
 # Re-exported for callers that import them from here (parks_administered_by: the older name).
@@ -102,6 +111,23 @@ def completed_investment(*, user, year: int, park=None) -> Decimal:
     if park_ids is not None:
         reports = reports.filter(project__park_id__in=park_ids)
     return reports.aggregate(s=Sum("amount"))["s"] or Decimal(0)
+
+
+def planned_investment(*, user, year: int, park=None) -> Decimal:
+    """年度计划投资: the sum of the annual plans of `year` of the active projects in the scope of
+    scope_park_ids. On PostgreSQL from the stored ParkPlanTotal rows (one per park and year,
+    kept by the database with every write) instead of every project's plan; elsewhere one
+    aggregate over the plans. One statement either way."""
+    park_ids = scope_park_ids(user, park)
+    if connection.vendor == "postgresql":
+        rows = ParkPlanTotal.objects.filter(year=year)
+        if park_ids is not None:
+            rows = rows.filter(park_id__in=park_ids)
+        return rows.aggregate(s=Sum("amount"))["s"] or Decimal(0)
+    plans = AnnualPlan.objects.filter(project__archived_at__isnull=True, year=year)
+    if park_ids is not None:
+        plans = plans.filter(project__park_id__in=park_ids)
+    return plans.aggregate(s=Sum("planned_investment"))["s"] or Decimal(0)
 
 
 # --- The review page (月报审核): one period's reports of the city -------------------------------

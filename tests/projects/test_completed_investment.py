@@ -1,6 +1,7 @@
-"""本年累计完成投资 (projects.selectors.completed_investment): the counted reports of the year of
-the active projects in a user's scope, to the cent, on PostgreSQL from the stored ReviewCount
-sums and elsewhere from the reports; a write shows at once; one statement."""
+"""本年累计完成投资 and 年度计划投资 (projects.selectors.completed_investment, planned_investment):
+the counted reports and the annual plans of the year of the active projects in a user's scope,
+to the cent, on PostgreSQL from the stored sums (ReviewCount, ParkPlanTotal) and elsewhere from
+the rows; a write shows at once; one statement."""
 
 from __future__ import annotations
 
@@ -12,8 +13,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from projects import services
-from projects.models import ReportStatus
-from projects.selectors import completed_investment
+from projects.models import AnnualPlan, Project, ReportStatus
+from projects.selectors import completed_investment, planned_investment
 from tests import factories
 
 pytestmark = [pytest.mark.django_db]
@@ -66,4 +67,43 @@ def test_a_write_shows_at_once_and_costs_one_statement(city, year, commission_us
     assert completed_investment(user=commission_user, year=2026) == Decimal("307.46")
     with CaptureQueriesContext(connection) as queries:
         completed_investment(user=commission_user, year=2026)
+    assert len(queries) == 1
+
+
+def test_the_plans_per_scope_and_every_write(city, commission_user, park_a_admin, park_b_admin):
+    a = factories.ProjectFactory(park=city.park_a, industry=city.bio)
+    sub = factories.ProjectFactory(park=city.park_a_sub, industry=city.bio)
+    b = factories.ProjectFactory(park=city.park_b, industry=city.ei)
+    AnnualPlan.objects.bulk_create(
+        [
+            AnnualPlan(project=a, year=2026, planned_investment=Decimal("1000.10")),
+            AnnualPlan(project=a, year=2027, planned_investment=Decimal("5.00")),
+            AnnualPlan(project=sub, year=2026, planned_investment=Decimal("0.01")),
+            AnnualPlan(project=b, year=2026, planned_investment=Decimal("300.00")),
+        ]
+    )
+
+    def plans():
+        return (
+            planned_investment(user=commission_user, year=2026),
+            planned_investment(user=park_a_admin, year=2026),
+            planned_investment(user=park_b_admin, year=2026),
+            planned_investment(user=commission_user, year=2026, park=city.park_a_sub),
+        )
+
+    assert plans() == (Decimal("1300.11"), Decimal("1000.11"), Decimal("300.00"), Decimal("0.01"))
+    AnnualPlan.objects.filter(project=a, year=2026).update(planned_investment=Decimal("10.10"))
+    assert plans() == (Decimal("310.11"), Decimal("10.11"), Decimal("300.00"), Decimal("0.01"))
+    Project.objects.filter(pk=sub.pk).update(park=city.park_b)  # moved
+    assert plans() == (Decimal("310.11"), Decimal("10.10"), Decimal("300.01"), Decimal(0))
+    services.project_archive(user=commission_user, project=b)  # archived
+    assert plans() == (Decimal("10.11"), Decimal("10.10"), Decimal("0.01"), Decimal(0))
+    AnnualPlan.objects.filter(project=a).delete()
+    assert plans() == (Decimal("0.01"), Decimal(0), Decimal("0.01"), Decimal(0))
+    assert planned_investment(user=commission_user, year=2027) == Decimal(0)
+    b.archived_at = None
+    b.save()  # unarchived: its plan counts again
+    assert plans() == (Decimal("300.01"), Decimal(0), Decimal("300.01"), Decimal(0))
+    with CaptureQueriesContext(connection) as queries:
+        planned_investment(user=commission_user, year=2026)
     assert len(queries) == 1
