@@ -9,7 +9,12 @@ at once on its next write, so it never reads its own uncommitted change from a s
 (and a test that saves and reads at once sees the change). Writes to the sessions and the
 login-attempt tables do not change any figure and do not bump.
 
-The counter and the entries live in the "pages" cache: Redis in production (shared by every
+Per table too: the wrapper knows which tables a statement writes, and an entry may name the
+tables it is computed from (`cached(..., tables=...)`), so a monthly report filed does not throw
+away figures computed from projects and milestones only; an entry that names none depends on
+every write.
+
+The counters and the entries live in the "pages" cache: Redis in production (shared by every
 gunicorn worker and the Celery workers, PAGES_CACHE_URL, by default the broker's Redis),
 files under var/pages-cache/ without Redis (`make run`'s web server, worker and beat share
 them); the tests' per-process memory.
@@ -36,48 +41,76 @@ _WRITE = re.compile(
 # A data-modifying WITH (the set-based jobs' "WITH ms AS (...) UPDATE ..."); a WITH … SELECT …
 # FOR UPDATE also matches: one needless bump.
 _CTE_WRITE = re.compile(r"\s*WITH\b.*\b(?:INSERT|UPDATE|DELETE|MERGE)\b", re.IGNORECASE | re.DOTALL)
+# The tables written anywhere in such a statement.
+_TABLES = re.compile(
+    r'\b(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM|MERGE\s+INTO)\s+(?:ONLY\s+)?"?([A-Za-z0-9_]+)', re.IGNORECASE
+)
+_NOT_TABLES = {"set", "of", "skip", "nowait"}  # "ON CONFLICT DO UPDATE SET", "FOR UPDATE OF / SKIP LOCKED"
 IGNORED_TABLES = ("django_session", "axes_")
+EVERY = None  # a write whose tables are not known: every cached entry is stale
 
 _state = threading.local()
 
 
-def _key() -> str:
-    """The counter of this database (two databases sharing a Redis never invalidate each other)."""
-    return f"dataversion:{settings.DATABASES['default']['NAME']}"
+def _key(table: str | None = "") -> str:
+    """The counters of this database (two databases sharing a Redis never invalidate each
+    other): one that every write moves, and one per table written ("*": tables not known)."""
+    name = settings.DATABASES["default"]["NAME"]
+    if table == "":
+        return f"dataversion:{name}"
+    return f"dataversion:{name}:t:{'*' if table is None else table}"
 
 
 def _served() -> bool:
     return getattr(_state, "served", False)
 
 
-def bump() -> None:
-    """Move the version: every cached page is stale from now on."""
+def _incr(cache, key: str) -> None:
+    try:
+        cache.incr(key)
+    except ValueError:  # never set, or evicted: start above any value it ever had
+        cache.add(key, time.time_ns() // 1000, timeout=None)
+
+
+def bump(tables=EVERY) -> None:
+    """Move the version of `tables` (all of them by default): every cached page that depends
+    on one of them is stale from now on."""
     _state.served = False
     cache = caches[CACHE]
     try:
-        try:
-            cache.incr(_key())
-        except ValueError:  # never set, or evicted: start above any value it ever had
-            cache.add(_key(), time.time_ns() // 1000, timeout=None)
+        _incr(cache, _key())
+        for table in [None] if tables is EVERY else sorted(tables):
+            _incr(cache, _key(table))
     except Exception:  # noqa: BLE001 (a cache outage must not fail the write)
         logger.warning("data version not bumped: cache unavailable", exc_info=True)
 
 
-def current() -> int:
+def _current(keys: list[str]) -> str:
     cache = caches[CACHE]
-    version = cache.get(_key())
-    if version is None:
-        cache.add(_key(), time.time_ns() // 1000, timeout=None)
-        version = cache.get(_key())
-    return version
+    found = cache.get_many(keys)
+    for key in keys:
+        if found.get(key) is None:
+            cache.add(key, time.time_ns() // 1000, timeout=None)
+            found[key] = cache.get(key)
+    return "-".join(str(found[k]) for k in keys)
 
 
-def cached(key: str, compute):
-    """`compute()`, from the cache while nothing was written since it was stored."""
+def current(tables=EVERY) -> str:
+    """The version of the data an entry depends on: the counter every write moves, or those of
+    `tables` and of writes whose tables are not known."""
+    if tables is EVERY:
+        return _current([_key()])
+    return _current([_key(None), *(_key(t) for t in sorted(tables))])
+
+
+def cached(key: str, compute, tables=EVERY):
+    """`compute()`, from the cache while nothing it depends on was written since it was stored:
+    `tables`, the tables whose rows the figures are computed from (those written by the
+    database's own triggers included through the tables that fire them), or any write."""
     _state.served = True
     cache = caches[CACHE]
     try:
-        full = f"{settings.DATABASES['default']['NAME']}:{current()}:{key}"
+        full = f"{settings.DATABASES['default']['NAME']}:{current(tables)}:{key}"
         hit = cache.get(full)
     except Exception:  # noqa: BLE001 (fail open)
         logger.warning("page cache unavailable", exc_info=True)
@@ -92,27 +125,61 @@ def cached(key: str, compute):
     return value
 
 
-def _written(connection) -> None:
+class _Pending:
+    """The tables written by the open transaction, bumped when it commits (dropped with it when
+    it rolls back: Django discards the transaction's on_commit callbacks)."""
+
+    def __init__(self) -> None:
+        self.tables: set[str] | None = set()
+
+    def add(self, tables) -> None:
+        if tables is EVERY or self.tables is EVERY:
+            self.tables = EVERY
+        else:
+            self.tables |= tables
+
+    def __call__(self) -> None:
+        bump(self.tables)
+
+
+def _written(connection, tables) -> None:
     if _served():
-        bump()
+        bump(tables)
     if not connection.in_atomic_block:
-        bump()
-    elif not any(func is bump for _sids, func, _robust in connection.run_on_commit):
-        connection.on_commit(bump)
+        bump(tables)
+        return
+    pending = next((func for _sids, func, _robust in connection.run_on_commit if isinstance(func, _Pending)), None)
+    if pending is None:
+        pending = _Pending()
+        connection.on_commit(pending)
+    pending.add(tables)
 
 
 def wrapper(execute, sql, params, many, context):
     result = execute(sql, params, many, context)
-    if is_write(sql):
-        _written(context["connection"])
+    tables = written_tables(sql)
+    if tables is EVERY or tables:
+        _written(context["connection"], tables)
     return result
 
 
-def is_write(sql: str) -> bool:
+def written_tables(sql: str):
+    """The tables a statement writes: an empty set for a read (or a write to the sessions and
+    login-attempt tables, which change no figure), EVERY for a write whose tables are not known."""
     match = _WRITE.match(sql)
     if match:
-        return not match.group(1).lower().startswith(IGNORED_TABLES)
-    return bool(_CTE_WRITE.match(sql))
+        table = match.group(1).lower()
+        return frozenset() if table.startswith(IGNORED_TABLES) else frozenset({table})
+    if not _CTE_WRITE.match(sql):
+        return frozenset()
+    tables = {t.lower() for t in _TABLES.findall(sql)} - _NOT_TABLES
+    tables = {t for t in tables if not t.startswith(IGNORED_TABLES)}
+    return frozenset(tables) or EVERY
+
+
+def is_write(sql: str) -> bool:
+    tables = written_tables(sql)
+    return tables is EVERY or bool(tables)
 
 
 def install(sender=None, connection=None, **kwargs) -> None:

@@ -109,3 +109,70 @@ def test_a_job_s_data_modifying_with_bumps_the_version(client_commission, projec
 )
 def test_which_statements_bump(sql, write):
     assert dataversion.is_write(sql) is write
+
+
+@pytest.mark.parametrize(
+    ("sql", "tables"),
+    [
+        ('UPDATE "projects_project" SET "status" = %s', {"projects_project"}),
+        ('INSERT INTO "scheduling_milestone" ("kind") VALUES (%s)', {"scheduling_milestone"}),
+        ('SELECT "projects_project"."id" FROM "projects_project" FOR UPDATE', set()),
+        ('UPDATE "django_session" SET "session_data" = %s', set()),
+        (
+            "WITH ms AS (UPDATE scheduling_milestone SET status = 'red' RETURNING project_id) "
+            "UPDATE projects_project p SET status = 'red' FROM ms WHERE p.id = ms.project_id",
+            {"scheduling_milestone", "projects_project"},
+        ),
+        (
+            "WITH gone AS (DELETE FROM projects_parkprojectcount RETURNING park_id) "
+            "INSERT INTO projects_parkprojectcount (park_id) SELECT park_id FROM gone "
+            "ON CONFLICT (park_id) DO UPDATE SET park_id = EXCLUDED.park_id",
+            {"projects_parkprojectcount"},
+        ),
+        ("WITH x AS (SELECT id FROM projects_project) SELECT id FROM x FOR UPDATE SKIP LOCKED", None),
+    ],
+)
+def test_which_tables_a_statement_writes(sql, tables):
+    written = dataversion.written_tables(sql)
+    assert (written if written is None else set(written)) == tables
+
+
+def test_an_entry_naming_its_tables_survives_writes_to_others(db):
+    computed = []
+
+    def compute():
+        computed.append(1)
+        return len(computed)
+
+    def read():
+        return dataversion.cached("t", compute, tables=("projects_project", "scheduling_milestone"))
+
+    assert read() == 1 and read() == 1
+    dataversion.bump({"projects_investmentreport"})  # a report filed: not a table of the entry
+    assert read() == 1
+    dataversion.bump({"scheduling_milestone"})
+    assert read() == 2
+    dataversion.bump()  # a write whose tables are not known
+    assert read() == 3
+    assert dataversion.cached("u", compute) == 4  # an entry naming no tables: any write
+    dataversion.bump({"projects_investmentreport"})
+    assert dataversion.cached("u", compute) == 5 and read() == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_tables_of_a_transaction_are_bumped_when_it_commits_only(city):
+    from django.db import transaction
+
+    from tests import factories
+
+    project = factories.ProjectFactory(park=city.park_a, industry=city.bio)
+    before = dataversion.current(("projects_project",)), dataversion.current(("scheduling_milestone",))
+    with pytest.raises(RuntimeError), transaction.atomic():
+        Project.objects.filter(pk=project.pk).update(status="red")
+        raise RuntimeError
+    assert (dataversion.current(("projects_project",)), dataversion.current(("scheduling_milestone",))) == before
+    with transaction.atomic():
+        Project.objects.filter(pk=project.pk).update(status="red")
+        assert dataversion.current(("projects_project",)) == before[0]  # not before the commit
+    assert dataversion.current(("projects_project",)) != before[0]
+    assert dataversion.current(("scheduling_milestone",)) == before[1]
