@@ -23,6 +23,8 @@ page is computed as without a cache."""
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import logging
 import re
 import threading
@@ -95,12 +97,22 @@ def _current(keys: list[str]) -> str:
     return "-".join(str(found[k]) for k in keys)
 
 
+@functools.cache
+def tables_except(*excluded: str) -> tuple[str, ...]:
+    """Every table of the project's models but `excluded`: for an entry computed from almost
+    everything (a new table is included by itself)."""
+    from django.apps import apps
+
+    return tuple(sorted({m._meta.db_table for m in apps.get_models(include_auto_created=True)} - set(excluded)))
+
+
 def current(tables=EVERY) -> str:
     """The version of the data an entry depends on: the counter every write moves, or those of
     `tables` and of writes whose tables are not known."""
     if tables is EVERY:
         return _current([_key()])
-    return _current([_key(None), *(_key(t) for t in sorted(tables))])
+    versions = _current([_key(None), *(_key(t) for t in sorted(tables))])
+    return hashlib.blake2b(versions.encode(), digest_size=12).hexdigest()
 
 
 def cached(key: str, compute, tables=EVERY):

@@ -176,3 +176,20 @@ def test_the_tables_of_a_transaction_are_bumped_when_it_commits_only(city):
         assert dataversion.current(("projects_project",)) == before[0]  # not before the commit
     assert dataversion.current(("projects_project",)) != before[0]
     assert dataversion.current(("scheduling_milestone",)) == before[1]
+
+
+def test_a_filed_report_recomputes_only_the_report_figures(client_a, project_a, park_a_admin, today):
+    """The project figures (stages, delays, 督办) are cached apart from the report figures: a
+    report filed recomputes these (done changes at once), not those (fewer statements than a
+    cold page, more than a warm one)."""
+    client_a.get("/")
+    dataversion.bump()
+    cold = statements(client_a)
+    warm = statements(client_a)
+    report_submit(user=park_a_admin, project=project_a, period=today.replace(day=1), amount=Decimal("12.34"))
+    after_report = statements(client_a)
+    assert client_a.get("/").context["done"] == Decimal("12.34")
+    assert warm < after_report < cold, (warm, after_report, cold)
+    Milestone.objects.filter(project=project_a, kind="signing").update(actual_date=today)  # a project figure
+    assert statements(client_a) > after_report  # the project figures computed again
+    assert client_a.get("/").context["overdue_count"] == 0

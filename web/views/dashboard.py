@@ -6,7 +6,7 @@ from collections import Counter
 from decimal import Decimal
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Min, Sum
+from django.db.models import Count, Min
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.translation import get_language
@@ -15,9 +15,9 @@ from common import dataversion
 from escalation.selectors import problem_counts
 from parks import access
 from parks.models import Park
-from projects.models import AnnualPlan, InvestmentReport, Stage, Status
-from projects.rules import counted_q, period_is_closed, stats_default_period
-from projects.selectors import projects_visible_to
+from projects.models import AnnualPlan, InvestmentReport, ParkPlanTotal, ReviewCount, Stage, Status
+from projects.rules import period_is_closed, stats_default_period
+from projects.selectors import completed_investment, planned_investment, projects_visible_to
 from scheduling.models import Milestone, SchedulingSettings
 from scheduling.selectors import diff_pp, due_soon_milestones, industry_growth, overdue_milestones
 from web.charts import growth_chart
@@ -46,15 +46,26 @@ def _stage_status_grid(qs) -> tuple[list[dict], list[dict]]:
     return stage_rows, status_totals
 
 
-def _investment_progress(qs, year: int) -> dict:
-    """This year's completed investment against the annual plans."""
-    done = InvestmentReport.objects.filter(counted_q(), project__in=qs, period__year=year).aggregate(s=Sum("amount"))[
-        "s"
-    ]
-    plan = AnnualPlan.objects.filter(project__in=qs, year=year).aggregate(s=Sum("planned_investment"))["s"]
-    done, plan = done or Decimal(0), plan or Decimal(0)
+def _investment_progress(user, park, year: int) -> dict:
+    """This year's completed investment against the annual plans, of the user's scope narrowed
+    to `park` (the stored per-park sums: projects.selectors)."""
+    done = completed_investment(user=user, year=year, park=park)
+    plan = planned_investment(user=user, year=year, park=park)
     pct = (done / plan * 100).quantize(Decimal("0.1")) if plan else None
     return {"year": year, "done": done, "plan": plan, "pct": pct, "bar_pct": min(float(pct or 0), 100)}
+
+
+# The tables the report figures (the year's investment, the growth) are computed from; the
+# dashboard's other figures (stages, delays, 督办) depend on every table but these, so a filed
+# monthly report does not recompute them.
+REPORT_TABLES = (
+    InvestmentReport._meta.db_table,
+    InvestmentReport.history.model._meta.db_table,
+    AnnualPlan._meta.db_table,
+    AnnualPlan.history.model._meta.db_table,
+    ReviewCount._meta.db_table,
+    ParkPlanTotal._meta.db_table,
+)
 
 
 DELAYED_PROJECTS_SHOWN = 30
@@ -111,24 +122,39 @@ def _park_growth(figures: dict | None, park) -> dict | None:
     return {"name": park.name, "growth": growth, "city": city, "diff": diff_pp(growth, city)}
 
 
-def _figures(qs, park, as_of, user) -> dict:
-    """Everything the dashboard computes from the data (cached per scope by the data version)."""
+def _project_figures(qs, as_of) -> dict:
+    """The figures computed from the projects, milestones and 督办 (not from the reports)."""
     stage_rows, status_totals = _stage_status_grid(qs)
-    stats_period = stats_default_period(as_of)  # the latest closed month, else the last full one
-    figures = industry_growth(period=stats_period)
     thresholds = SchedulingSettings.load()
     return {
         "stage_rows": stage_rows,
         "status_totals": status_totals,
         "project_total": sum(r["total"] for r in stage_rows),
-        **_investment_progress(qs, as_of.year),
         **_milestone_lists(qs, as_of, thresholds),
         "problems": problem_counts(projects=qs, as_of=as_of, settings=thresholds),
+    }
+
+
+def _report_figures(park, as_of, user) -> dict:
+    """The figures computed from the reports: the year's investment (stored sums) and the growth."""
+    stats_period = stats_default_period(as_of)  # the latest closed month, else the last full one
+    figures = industry_growth(period=stats_period)
+    return {
+        **_investment_progress(user, park, as_of.year),
         "chart": growth_chart(figures),
         "park_growth": _park_growth(figures, park or (user.park if user.is_park_admin else None)),
         "stats_period": stats_period,
         "stats_closed": period_is_closed(stats_period),
     }
+
+
+def _figures(qs, park, as_of, user, key: str) -> dict:
+    """Everything the dashboard computes from the data; the project figures cached per scope
+    apart from the report figures (a filed report recomputes only these)."""
+    projects = dataversion.cached(
+        f"{key}:projects", lambda: _project_figures(qs, as_of), tables=dataversion.tables_except(*REPORT_TABLES)
+    )
+    return {**projects, **_report_figures(park, as_of, user)}
 
 
 @login_required
@@ -150,7 +176,7 @@ def dashboard(request):
     }
 
     def compute() -> dict:
-        figures = {**context, **_figures(qs, park, as_of, request.user)}
+        figures = {**context, **_figures(qs, park, as_of, request.user, key)}
         figures["parks"] = list(figures["parks"]) if figures["parks"] is not None else None
         return {**figures, "body": render_to_string("projects/_dashboard_body.html", figures, request=request)}
 

@@ -196,7 +196,7 @@ def _longest_delays(qs, as_of, thresholds, n: int = 10) -> list:
     return out
 
 
-def _screen_figures(qs, park, parks, as_of) -> dict:
+def _screen_figures(qs, park, parks, as_of, user) -> dict:
     """Everything on the screen computed from the data (cached per scope by the data version)."""
     thresholds = SchedulingSettings.load()
     totals = qs.order_by().aggregate(
@@ -224,7 +224,7 @@ def _screen_figures(qs, park, parks, as_of) -> dict:
         "totals": totals,
         "by_park": by_park,
         "max_park": max([p["red"] + p["yellow"] for p in by_park] or [0]),
-        **_investment_progress(qs, as_of.year),
+        **_investment_progress(user, park, as_of.year),
         "growth": growth,
         "city_growth": growth.get("city", {}).get("growth_pct"),
         "industries": industries,
@@ -253,7 +253,7 @@ def screen_context(request) -> dict:
         # empty until escalation (issue #15) provides its selector.
         "supervision": [],
         "refresh_seconds": settings.SCREEN_REFRESH_SECONDS,
-        **dataversion.cached(key, lambda: _screen_figures(qs, park, parks, as_of)),
+        **dataversion.cached(key, lambda: _screen_figures(qs, park, parks, as_of, request.user)),
     }
 
 
