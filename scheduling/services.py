@@ -271,13 +271,14 @@ def _status_totals_pg_sql(t: dict[str, str]) -> str:
     that change, the totals counted on the way. Same rules as "status", "investment" and
     _next_milestones_sql (tests run both vendors)."""
     return (
-        f"WITH ms AS (SELECT m.project_id, MAX({rules.sql_status_rank()}) AS worst, "  # noqa: S608
+        f"WITH om AS ({rules.sql_open_ranked(t['m'])}), "  # noqa: S608
+        f"ms AS (SELECT m.project_id, MAX({rules.sql_status_rank()}) AS worst, "
         f"COUNT(*) FILTER (WHERE {rules.sql_red()}) AS n_red, "
         f"COUNT(*) FILTER (WHERE {rules.sql_yellow()}) AS n_yellow, "
         f"COUNT(*) FILTER (WHERE {rules.sql_due_soon()}) AS n_soon "
-        f"FROM {t['m']} m WHERE {rules.sql_flagged('m')} GROUP BY m.project_id), "
+        f"FROM om m WHERE {rules.sql_flagged('m')} GROUP BY m.project_id), "
         f"ytd AS ({_ytd_sql(t)}), "
-        f"nx AS ({rules.sql_next_milestones(t['m'])}), "
+        "nx AS (SELECT project_id, planned_date, kind, name FROM om WHERE rn = 1), "
         "calc AS (SELECT p2.id, p2.archived_at, ms.n_red, ms.n_yellow, ms.n_soon, "
         "p2.status AS old_status, p2.investment_status AS old_inv, "
         f"{_project_status('ms.worst', t)} AS new_status, "
