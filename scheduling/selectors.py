@@ -234,8 +234,10 @@ def compute_growth_figures(*, period: dt.date) -> dict:
     }
 
 
-def _growth_groups(*, period: dt.date) -> dict[tuple, dict]:
-    """Steps 1 and 2: both GROUP BYs folded into one sum per key, which every roll-up then adds."""
+def _growth_groups(*, period: dt.date, one_statement: bool | None = None) -> dict[tuple, dict]:
+    """Steps 1 and 2: both GROUP BYs folded into one sum per key, which every roll-up then adds;
+    `one_statement` (default: on PostgreSQL) both in _growth_groups_pg_sql (a test compares the
+    two paths on the same data)."""
     year = period.year
     cur_start = dt.date(year, 1, 1)
     prior_start = dt.date(year - 1, 1, 1)
@@ -250,7 +252,9 @@ def _growth_groups(*, period: dt.date) -> dict[tuple, dict]:
             _zero_group(),
         )
 
-    if connection.vendor == "postgresql":
+    if one_statement is None:
+        one_statement = connection.vendor == "postgresql"
+    if one_statement:
         # Both GROUP BYs in one statement: the reports summed per project, then the projects
         # read once, joined to those sums and grouped by the key (the projects table is not
         # read twice, and the wide key is hashed per project rather than per report).
