@@ -3,12 +3,15 @@ computes the same figures in one statement, measured in the same run; the number
 and the peak memory of flag_delays at two sizes (the bench data set and a 10k one).
 
 Lines printed (`name: value unit (detail)`):
-- flag_delays: R x (job S s / SQL S s) — a normal daily run (yesterday's records brought up to
-  date, new ones opened, completed ones closed, project colours and investment status) against
-  one SELECT finding every overdue/due-soon milestone with its days and severity and each
-  project's worst colour.
+- flag_delays: R x (job S s / SQL S s …; colours-only SQL S s: R x; …) — a normal daily run
+  (yesterday's records brought up to date, new ones opened, completed ones closed, project
+  colours, investment status and the stored next node) against one SELECT finding every
+  overdue/due-soon milestone with its days and severity, each project's worst colour and
+  investment grade, its next node and whether it has no milestone (raw_flag_delays_sql); the
+  detail gives the ratio to the same SELECT without the next node and 无节点 as well.
 - industry_growth: R x (job S s / SQL S s) — compute_industry_growth (figures, roll-ups,
-  breakdowns, snapshot written) against one GROUP BY of the year-to-date sums per industry.
+  breakdowns, snapshot written) against one GROUP BY of the year-to-date sums per industry
+  (of the reports that count, as the job).
 - flag_delays_queries: N (10k: N, 100k: N) — SQL statements of one run at each size.
 - flag_delays_peak_mb: M MB (10k: M MB) — Python peak memory (tracemalloc) of one run.
 
@@ -48,18 +51,31 @@ def reset_delays() -> None:
     Project.objects.exclude(status="green", investment_status="none").update(status="green", investment_status="none")
 
 
-def raw_flag_delays_sql() -> str:
+def raw_flag_delays_sql(*, next_node: bool = True) -> str:
     """One statement computing what the job decides: every milestone overdue or due soon with
     its days and severity, each project's worst colour, and each project's year-to-date
-    investment against its plan (the 投资滞后 grade)."""
+    investment (the reports that count) against its plan (the 投资滞后 grade); with `next_node`
+    (the reference of the bench line) also what the job has stored since the next-node columns
+    came: each project's next node (scheduling.rules.sql_next_milestones, the minimal SQL of it)
+    and whether it has no milestone at all (无节点). Without it, the colours-only statement of
+    before, shown in the line's detail."""
     from projects.models import AnnualPlan, InvestmentReport, Project
+    from projects.rules import sql_counted
+    from scheduling import rules
     from scheduling.models import Milestone
 
     m, p = Milestone._meta.db_table, Project._meta.db_table
     ap, r = AnnualPlan._meta.db_table, InvestmentReport._meta.db_table
+    counted = f"AND {sql_counted(r)} " if next_node else ""
+    extra_cols, extra_join = "", ""
+    if next_node:
+        extra_cols = (
+            f", count(n.planned_date), max(n.planned_date), count(*) FILTER (WHERE {rules.sql_no_schedule('w.id', m)})"
+        )
+        extra_join = f" LEFT JOIN ({rules.sql_next_milestones(m)}) n ON n.project_id = w.id"
     return (
         f"WITH ytd AS (SELECT project_id, SUM(amount) AS ytd FROM {r} "  # noqa: S608
-        "WHERE period >= %(year_start)s AND period <= %(period)s GROUP BY project_id), "
+        f"WHERE period >= %(year_start)s AND period <= %(period)s {counted}GROUP BY project_id), "
         "worst AS (SELECT p.id, MAX(CASE WHEN m.planned_date <= %(red_cut)s THEN 3 WHEN m.planned_date < %(d)s THEN 2 "
         "WHEN m.id IS NOT NULL THEN 1 ELSE 0 END) AS worst, "
         "COUNT(m.id) FILTER (WHERE m.planned_date < %(d)s) AS overdue, "
@@ -68,14 +84,18 @@ def raw_flag_delays_sql() -> str:
         "AND (m.actual_date IS NULL OR m.actual_date > %(d)s) AND m.planned_date <= %(soon_cut)s "
         "WHERE p.archived_at IS NULL GROUP BY p.id) "
         "SELECT count(*), sum(w.worst), sum(w.overdue), sum(w.days), "
-        "count(*) FILTER (WHERE COALESCE(y.ytd, 0) * 1200 < ap.planned_investment * %(months)s * %(yellow_pct)s) "
-        f"FROM worst w LEFT JOIN {ap} ap ON ap.project_id = w.id AND ap.year = %(year)s "
-        "LEFT JOIN ytd y ON y.project_id = w.id"
+        "count(*) FILTER (WHERE COALESCE(y.ytd, 0) * 1200 < ap.planned_investment * %(months)s * %(yellow_pct)s)"
+        f"{extra_cols} FROM worst w LEFT JOIN {ap} ap ON ap.project_id = w.id AND ap.year = %(year)s "
+        f"LEFT JOIN ytd y ON y.project_id = w.id{extra_join}"
     )
 
 
 def raw_growth_sql() -> str:
+    """The year-to-date sums and those of the same months a year earlier per industry, of the
+    reports that count (projects.rules.sql_counted, as the job: a draft or a returned report is
+    not investment). The job also counts the projects and sums their totals per group."""
     from projects.models import InvestmentReport, Project
+    from projects.rules import sql_counted
 
     r, p = InvestmentReport._meta.db_table, Project._meta.db_table
     return (
@@ -83,8 +103,8 @@ def raw_growth_sql() -> str:
         "SUM(r.amount) FILTER (WHERE r.period >= %(cur_start)s), "
         "SUM(r.amount) FILTER (WHERE r.period <= %(prior_end)s) "
         f"FROM {r} r JOIN {p} p ON p.id = r.project_id "
-        "WHERE (r.period >= %(cur_start)s AND r.period <= %(period)s) "
-        "OR (r.period >= %(prior_start)s AND r.period <= %(prior_end)s) "
+        "WHERE ((r.period >= %(cur_start)s AND r.period <= %(period)s) "
+        f"OR (r.period >= %(prior_start)s AND r.period <= %(prior_end)s)) AND {sql_counted('r')} "
         "GROUP BY p.industry_id"
     )
 
@@ -162,14 +182,18 @@ def run(ctx) -> None:
     job = sorted(runs)[1]
     params = flag_delays_params(as_of=as_of, settings=settings)
 
-    def raw():
+    def raw(next_node=True):
         with transaction.atomic(), connection.cursor() as cursor:
             job_session_settings()  # the same session settings as the job
-            cursor.execute(raw_flag_delays_sql(), params)
+            cursor.execute(raw_flag_delays_sql(next_node=next_node), params)
             cursor.fetchall()
 
     sql = timed(raw, repeat=3)
-    print(f"flag_delays: {job / sql:.2f} x (job {job:.2f} s / SQL {sql:.2f} s; {ctx.projects} projects, as of {as_of})")
+    colours = timed(lambda: raw(next_node=False), repeat=3)
+    print(
+        f"flag_delays: {job / sql:.2f} x (job {job:.2f} s / SQL {sql:.2f} s with the next node and 无节点; "
+        f"colours-only SQL {colours:.2f} s: {job / colours:.2f} x; {ctx.projects} projects, as of {as_of})"
+    )
 
     # --- industry growth ----------------------------------------------------------------------
     period = default_period(as_of)

@@ -339,6 +339,8 @@ class DelayRecord(models.Model):
     closed_on = models.DateField(_("关闭日期"), null=True, blank=True)
     close_reason = models.CharField(_("关闭原因"), max_length=16, blank=True, choices=CloseReason.choices)
 
+    # On PostgreSQL the table keeps half of each page free (fillfactor 50, migration
+    # 0014_delay_record_fillfactor): flag_delays updates every open record daily, in place.
     class Meta:
         verbose_name = _("滞后记录")
         verbose_name_plural = _("滞后记录")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet, Sum
 from django.utils import timezone
 
@@ -15,7 +16,7 @@ from common.dates import parse_date_param
 from common.money import CENT, growth_pct
 from parks.models import Industry, Park, descendants_of_each
 from projects.models import InvestmentReport, Level, Project, Stage
-from projects.rules import counted_q
+from projects.rules import counted_q, sql_counted
 
 from . import rules
 from .calendar import WorkCalendar
@@ -196,7 +197,9 @@ def comparable_bases(period: dt.date) -> dict[int | None, Decimal]:
 
 def compute_growth_figures(*, period: dt.date) -> dict:
     """Compute the growth figures of `period` live: five queries whatever the number of projects
-    or reports (two GROUP BYs, the industry and park trees); roll-ups happen in memory.
+    or reports (two GROUP BYs, the comparable bases, the industry and park trees; four on
+    PostgreSQL, where both GROUP BYs are one statement, _growth_groups_pg_sql); roll-ups happen
+    in memory.
 
     1. Reports of the two year-to-date windows (YYYY-01..MM and the same months a year earlier)
        summed per (industry, park, level, stage) in one GROUP BY with two filtered sums.
@@ -231,8 +234,10 @@ def compute_growth_figures(*, period: dt.date) -> dict:
     }
 
 
-def _growth_groups(*, period: dt.date) -> dict[tuple, dict]:
-    """Steps 1 and 2: both GROUP BYs folded into one sum per key, which every roll-up then adds."""
+def _growth_groups(*, period: dt.date, one_statement: bool | None = None) -> dict[tuple, dict]:
+    """Steps 1 and 2: both GROUP BYs folded into one sum per key, which every roll-up then adds;
+    `one_statement` (default: on PostgreSQL) both in _growth_groups_pg_sql (a test compares the
+    two paths on the same data)."""
     year = period.year
     cur_start = dt.date(year, 1, 1)
     prior_start = dt.date(year - 1, 1, 1)
@@ -247,6 +252,26 @@ def _growth_groups(*, period: dt.date) -> dict[tuple, dict]:
             _zero_group(),
         )
 
+    if one_statement is None:
+        one_statement = connection.vendor == "postgresql"
+    if one_statement:
+        # Both GROUP BYs in one statement: the reports summed per project, then the projects
+        # read once, joined to those sums and grouped by the key (the projects table is not
+        # read twice, and the wide key is hashed per project rather than per report).
+        params = {"cur_start": cur_start, "period": period, "prior_start": prior_start, "prior_end": prior_end}
+        params |= {"year": year, "prior_year": year - 1}
+        with connection.cursor() as cursor:
+            cursor.execute(_growth_groups_pg_sql(), params)
+            for industry_id, park_id, level, stage, ytd, prior, n, total, listed, plisted in cursor.fetchall():
+                groups[(industry_id, park_id, level, stage)] = {
+                    "ytd": _money(ytd),
+                    "prior": _money(prior),
+                    "n": n,
+                    "total": _money(total),
+                    "listed": _money(listed),
+                    "plisted": _money(plisted),
+                }
+        return groups
     reports = (
         InvestmentReport.objects.filter(
             Q(period__gte=cur_start, period__lte=period) | Q(period__gte=prior_start, period__lte=prior_end),
@@ -280,6 +305,24 @@ def _growth_groups(*, period: dt.date) -> dict[tuple, dict]:
         g["listed"] += _money(listed)
         g["plisted"] += _money(plisted)
     return groups
+
+
+def _growth_groups_pg_sql() -> str:
+    """Steps 1 and 2 of compute_growth_figures in one statement (PostgreSQL): the same sums as
+    the two ORM GROUP BYs of _growth_groups (the reports that count: projects.rules.sql_counted;
+    every project, archived ones included)."""
+    r, p = InvestmentReport._meta.db_table, Project._meta.db_table
+    return (
+        "SELECT p.industry_id, p.park_id, p.level, p.stage, SUM(rs.ytd), SUM(rs.prior), COUNT(p.id), "  # noqa: S608
+        "SUM(p.total_investment), SUM(p.total_investment) FILTER (WHERE p.year = %(year)s), "
+        "SUM(p.total_investment) FILTER (WHERE p.year = %(prior_year)s) "
+        f"FROM {p} p LEFT JOIN (SELECT rc.project_id, SUM(rc.amount) FILTER (WHERE rc.period >= %(cur_start)s) AS ytd, "
+        "SUM(rc.amount) FILTER (WHERE rc.period <= %(prior_end)s) AS prior "
+        f"FROM {r} rc WHERE ((rc.period >= %(cur_start)s AND rc.period <= %(period)s) "
+        "OR (rc.period >= %(prior_start)s AND rc.period <= %(prior_end)s)) "
+        f"AND {sql_counted('rc')} GROUP BY rc.project_id) rs ON rs.project_id = p.id "
+        "GROUP BY p.industry_id, p.park_id, p.level, p.stage"
+    )
 
 
 def _add_up(selected) -> dict:

@@ -165,19 +165,19 @@ def _tables() -> dict[str, str]:
 def _delay_record_sql(t: dict[str, str]) -> dict[str, str]:
     """Statements 1–3: the delay records' lifecycle (close, update, open)."""
     dr = t["dr"]
+    # Whether milestone m's project is archived, looked up by primary key for each milestone the
+    # statement keeps (tens of thousands at most): a join would read the whole projects table.
+    active = f"(SELECT p.archived_at FROM {t['p']} p WHERE p.id = m.project_id) IS NULL"  # noqa: S608
     overdue_same_plan = (
-        f"SELECT 1 FROM {t['m']} m JOIN {t['p']} p ON p.id = m.project_id "  # noqa: S608
+        f"SELECT 1 FROM {t['m']} m "  # noqa: S608
         f"WHERE m.id = {dr}.milestone_id AND m.planned_date = {dr}.planned_date "
-        f"AND {rules.sql_overdue('m')} AND p.archived_at IS NULL"
+        f"AND {rules.sql_overdue('m')} AND {active}"
     )
     completed = (
         f"SELECT m.actual_date FROM {t['m']} m WHERE m.id = {dr}.milestone_id "  # noqa: S608
         f"AND NOT {rules.sql_open('m')}"
     )
-    archived = (
-        f"SELECT 1 FROM {t['m']} m JOIN {t['p']} p ON p.id = m.project_id "  # noqa: S608
-        f"WHERE m.id = {dr}.milestone_id AND p.archived_at IS NOT NULL"
-    )
+    archived = f"SELECT 1 FROM {t['m']} m WHERE m.id = {dr}.milestone_id AND NOT {active}"  # noqa: S608
     severity = rules.sql_severity("planned_date")
     return {
         # 1. Close the open records whose milestone is no longer overdue on the same planned
@@ -209,8 +209,8 @@ def _delay_record_sql(t: dict[str, str]) -> dict[str, str]:
             f"SELECT m.id, m.planned_date, {rules.sql_next_day('m.planned_date')}, %(d)s, "
             f"{rules.sql_days_overdue('m.planned_date')}, {rules.sql_severity('m.planned_date')}, NULL, '', "
             "m.project_id, m.kind, m.name "
-            f"FROM {t['m']} m JOIN {t['p']} p ON p.id = m.project_id "
-            f"WHERE p.archived_at IS NULL AND {rules.sql_overdue('m')} "
+            f"FROM {t['m']} m "
+            f"WHERE {rules.sql_overdue('m')} AND {active} "
             f"AND NOT EXISTS (SELECT 1 FROM {dr} r WHERE r.milestone_id = m.id AND (r.closed_on IS NULL "
             "OR (r.planned_date = m.planned_date AND r.opened_on <= %(d)s AND r.closed_on > %(d)s))) "
             "ON CONFLICT DO NOTHING"
@@ -265,25 +265,38 @@ def _project_status_sql(t: dict[str, str], ids: str) -> dict[str, str]:
 
 
 def _status_totals_pg_sql(t: dict[str, str]) -> str:
-    """Statements 4–6 in one on PostgreSQL (a data-modifying CTE): projects, milestones and
-    reports are each read once, both statuses written in one pass, the totals counted on the
-    way. Same rules as "status" and "investment" (tests run both vendors)."""
+    """Statements 4–6 and the next-node refresh in one on PostgreSQL (a data-modifying CTE):
+    projects and reports are each read once, both statuses and the stored next node
+    (rules.sql_next_milestones, as refresh_next_milestones) written in one pass, only to the rows
+    that change, the totals counted on the way. Same rules as "status", "investment" and
+    _next_milestones_sql (tests run both vendors)."""
     return (
-        f"WITH ms AS (SELECT m.project_id, MAX({rules.sql_status_rank()}) AS worst, "  # noqa: S608
+        f"WITH om AS ({rules.sql_open_ranked(t['m'])}), "  # noqa: S608
+        f"ms AS (SELECT m.project_id, MAX({rules.sql_status_rank()}) AS worst, "
         f"COUNT(*) FILTER (WHERE {rules.sql_red()}) AS n_red, "
         f"COUNT(*) FILTER (WHERE {rules.sql_yellow()}) AS n_yellow, "
         f"COUNT(*) FILTER (WHERE {rules.sql_due_soon()}) AS n_soon "
-        f"FROM {t['m']} m WHERE {rules.sql_flagged('m')} GROUP BY m.project_id), "
+        f"FROM om m WHERE {rules.sql_flagged('m')} GROUP BY m.project_id), "
         f"ytd AS ({_ytd_sql(t)}), "
+        "nx AS (SELECT project_id, planned_date, kind, name FROM om WHERE rn = 1), "
         "calc AS (SELECT p2.id, p2.archived_at, ms.n_red, ms.n_yellow, ms.n_soon, "
         "p2.status AS old_status, p2.investment_status AS old_inv, "
         f"{_project_status('ms.worst', t)} AS new_status, "
-        f"{rules.sql_investment_status('y.ytd', 'ap.planned_investment')} AS new_inv "
+        f"{rules.sql_investment_status('y.ytd', 'ap.planned_investment')} AS new_inv, "
+        "nx.planned_date AS next_date, COALESCE(nx.kind, '') AS next_kind, COALESCE(nx.name, '') AS next_name, "
+        f"p2.next_date IS DISTINCT FROM nx.planned_date OR p2.next_kind <> COALESCE(nx.kind, '') "
+        "OR p2.next_name <> COALESCE(nx.name, '') AS next_changed "
         f"FROM {t['p']} p2 LEFT JOIN ms ON ms.project_id = p2.id "
         f"LEFT JOIN {t['ap']} ap ON ap.project_id = p2.id AND ap.year = %(year)s "
-        "LEFT JOIN ytd y ON y.project_id = p2.id), "
-        f"upd AS (UPDATE {t['p']} AS p SET status = c.new_status, investment_status = c.new_inv FROM calc c "
-        "WHERE c.id = p.id AND (p.status <> c.new_status OR p.investment_status <> c.new_inv) "
+        "LEFT JOIN ytd y ON y.project_id = p2.id LEFT JOIN nx ON nx.project_id = p2.id), "
+        # Only the rows that change are looked up again (by primary key, not a second scan of
+        # the projects); the same test on the row being updated settles a concurrent edit.
+        "changed AS (SELECT * FROM calc WHERE old_status <> new_status OR old_inv <> new_inv OR next_changed), "
+        f"upd AS (UPDATE {t['p']} AS p SET status = c.new_status, investment_status = c.new_inv, "
+        "next_date = c.next_date, next_kind = c.next_kind, next_name = c.next_name FROM changed c "
+        "WHERE c.id = p.id AND p.id = ANY(ARRAY(SELECT id FROM changed)) "
+        "AND (p.status <> c.new_status OR p.investment_status <> c.new_inv "
+        "OR p.next_date IS DISTINCT FROM c.next_date OR p.next_kind <> c.next_kind OR p.next_name <> c.next_name) "
         "RETURNING c.old_status <> c.new_status AS status_changed, c.old_inv <> c.new_inv AS inv_changed) "
         "SELECT COALESCE(SUM(n_red), 0), COALESCE(SUM(n_yellow), 0), COALESCE(SUM(n_soon), 0), "
         "(SELECT COUNT(*) FILTER (WHERE status_changed) FROM upd), "
@@ -320,7 +333,7 @@ def flag_delays(*, as_of: dt.date) -> dict[str, Any]:
     4. Project status = worst open milestone; 5. investment status for the last full month.
     6. Count overdue (red, yellow) and due-soon milestones for the summary.
     Also the projects' stored next node (refresh_next_milestones), not in the summary.
-    (4–6 are one statement on PostgreSQL, three on SQLite.)
+    (4–6 and the next node are one statement on PostgreSQL, four on SQLite.)
 
     A constant number of SQL statements whatever the number of milestones; one transaction;
     safe to run twice (the second run changes nothing) or concurrently. Investment status uses
@@ -337,8 +350,8 @@ def flag_delays(*, as_of: dt.date) -> dict[str, Any]:
                 cursor.execute(statements[name], params)
                 counts[name] = max(cursor.rowcount, 0)
         # The projects' stored next node follows the day too (a node completed on a future
-        # actual date closes when that day comes): one set-based statement, changed rows only.
-        refresh_next_milestones(as_of=as_of)
+        # actual date closes when that day comes): changed rows only, in the statement of the
+        # statuses on PostgreSQL, one statement of its own on SQLite.
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
                 cursor.execute(statements["status_investment_totals_pg"], params)
@@ -346,6 +359,7 @@ def flag_delays(*, as_of: dt.date) -> dict[str, Any]:
                     int(value) for value in cursor.fetchone()
                 )
             else:
+                refresh_next_milestones(as_of=as_of)
                 for name in ("status", "investment"):
                     cursor.execute(statements[name], params)
                     counts[name] = max(cursor.rowcount, 0)

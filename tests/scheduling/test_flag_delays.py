@@ -2,16 +2,20 @@
 lifecycle, project colours, 投资滞后, idempotence and a constant number of statements."""
 
 import datetime as dt
+import random
 from decimal import Decimal
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from projects.models import Project
-from scheduling.models import DelayRecord, SchedulingSettings
+from scheduling import rules
+from scheduling.models import DelayRecord, Milestone, SchedulingSettings
 from scheduling.selectors import due_soon_milestones, overdue_milestones
-from scheduling.services import flag_delays
+from scheduling.services import _flag_delays_sql, flag_delays, flag_delays_params, refresh_next_milestones
 from tests import factories
 
 from .conftest import delay_rows, project_rows
@@ -335,3 +339,38 @@ def test_a_deleted_milestone_keeps_its_delay_history(make_project, make_mileston
     )
     assert summary["closed"] == 1
     assert DelayRecord.objects.filter(project=project).count() == 2
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(seed=st.integers(min_value=0, max_value=10**6), offset=st.integers(min_value=-40, max_value=40))
+def test_flag_delays_stores_the_next_node_and_statuses_as_the_separate_statements(city, seed, offset):
+    """Property: whatever the milestones and the day (a past one too), after flag_delays each
+    project's stored next node is the rule's (ORM = SQL = Python), and the separate statements
+    (refresh_next_milestones, the status and investment UPDATEs) find nothing left to change:
+    on PostgreSQL all of them are written by the one data-modifying statement, on SQLite by each."""
+    rng = random.Random(seed)
+    as_of = AS_OF + dt.timedelta(days=offset)
+    projects = [factories.ProjectFactory(park=city.park_a, industry=city.bio_drug) for _ in range(4)]
+    for p in projects:
+        for i in range(rng.randint(0, 4)):
+            planned = AS_OF + dt.timedelta(days=rng.randint(-60, 60))
+            actual = rng.choice([None, planned, AS_OF + dt.timedelta(days=rng.randint(-30, 30))])
+            factories.MilestoneFactory(
+                project=p, kind="other", name=f"节点{rng.randint(0, 2)}", planned_date=planned,
+                actual_date=actual, sequence=rng.randint(0, 2),
+            )  # fmt: skip
+    if rng.random() < 0.5:  # stored values of another day (the edits refreshed for today)
+        flag_delays(as_of=as_of + dt.timedelta(days=rng.randint(-20, 20)))
+    flag_delays(as_of=as_of)
+    for p in Project.objects.filter(pk__in=[p.pk for p in projects]):
+        orm = rules.next_milestones(as_of, project=p).values_list("planned_date", "kind", "name").first()
+        nxt = rules.next_milestone_of(Milestone.objects.filter(project=p), as_of)
+        python = (nxt.planned_date, nxt.kind, nxt.name) if nxt else None
+        assert (p.next_date, p.next_kind, p.next_name) == (orm or (None, "", "")), seed
+        assert orm == python
+    assert refresh_next_milestones(as_of=as_of) == 0
+    params = flag_delays_params(as_of=as_of, settings=SchedulingSettings.load())
+    with connection.cursor() as cursor:
+        for name in ("status", "investment"):
+            cursor.execute(_flag_delays_sql()[name], params)
+            assert cursor.rowcount == 0, name
