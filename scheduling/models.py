@@ -145,6 +145,14 @@ class Milestone(models.Model):
         indexes = [
             # The delay scan: open milestones by planned date.
             models.Index(fields=["planned_date"], name="milestone_open_planned", condition=Q(actual_date__isnull=True)),
+            # The dashboard's overdue counts (web.views.dashboard): the open nodes planned before a
+            # day with their project, by an index-only scan (no visit of the milestone rows).
+            models.Index(
+                fields=["planned_date"],
+                name="milestone_open_planned_project",
+                include=["project"],
+                condition=Q(actual_date__isnull=True),
+            ),
             models.Index(fields=["project", "kind"]),
             # Finished projects (rules.finished_q): the projects with a node still open.
             models.Index(fields=["project"], name="milestone_open_project", condition=Q(actual_date__isnull=True)),

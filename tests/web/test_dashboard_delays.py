@@ -77,3 +77,42 @@ def test_park_admin_sees_its_parks_growth_beside_the_citys(client_a, city, today
 
 def test_commission_city_wide_has_no_park_growth(client_commission, city):
     assert client_commission.get("/").context["park_growth"] is None
+
+
+def test_nodes_completed_on_a_later_day_count_as_overdue(client_commission, city, today):
+    """Both arms of "open" are counted (no actual date; an actual date after today), each
+    project once: the counts are read apart on the dashboard."""
+    both = factories.ProjectFactory(name="两种节点的项目", park=city.park_a, industry=city.bio_drug)
+    factories.MilestoneFactory(
+        project=both,
+        kind="signing",
+        planned_date=today - dt.timedelta(days=20),
+        actual_date=today + dt.timedelta(days=5),
+    )
+    factories.MilestoneFactory(project=both, kind="land", planned_date=today - dt.timedelta(days=10))
+    later_only = factories.ProjectFactory(name="只有日后完成节点的项目", park=city.park_b, industry=city.bio_drug)
+    factories.MilestoneFactory(
+        project=later_only,
+        kind="signing",
+        planned_date=today - dt.timedelta(days=30),
+        actual_date=today + dt.timedelta(days=1),
+    )
+    page = client_commission.get("/")
+    assert page.context["delayed_count"] == 2 and page.context["overdue_count"] == 3
+    lines = page.context["overdue"]
+    assert [(m.project_id, m.kind, m.more) for m in lines] == [(later_only.pk, "signing", 0), (both.pk, "signing", 1)]
+    screen = client_commission.get("/screen/")
+    assert [m.project_id for m in screen.context["delays"]] == [later_only.pk, both.pk]
+
+
+def test_due_soon_merges_both_arms_by_planned_date(client_commission, city, today):
+    p = factories.ProjectFactory(name="临期项目", park=city.park_a, industry=city.bio_drug)
+    later = factories.MilestoneFactory(
+        project=p, kind="signing", planned_date=today + dt.timedelta(days=1), actual_date=today + dt.timedelta(days=9)
+    )
+    open_one = factories.MilestoneFactory(project=p, kind="land", planned_date=today + dt.timedelta(days=3))
+    factories.MilestoneFactory(
+        project=p, kind="construction_start", planned_date=today + dt.timedelta(days=2), actual_date=today
+    )
+    due = client_commission.get("/").context["due"]
+    assert [(m.pk, m.days_left) for m in due] == [(later.pk, 1), (open_one.pk, 3)]

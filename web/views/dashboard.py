@@ -6,7 +6,7 @@ from collections import Counter
 from decimal import Decimal
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Min
+from django.db.models import Count, Exists, OuterRef
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.translation import get_language
@@ -71,24 +71,63 @@ REPORT_TABLES = (
 DELAYED_PROJECTS_SHOWN = 30
 
 
-def _delayed_projects(overdue, shown: int) -> tuple[list, int, int]:
+def delayed_candidates(qs, as_of):
+    """The projects of `qs` that may have an overdue node: those whose stored next node
+    (Project.next_date, scheduling.services.refresh_next_milestones, written with every
+    milestone edit and by the nightly flag_delays) is planned before `as_of`. A node overdue on
+    `as_of` was open on the day the next node was stored (open on a later day implies open on an
+    earlier one), so every delayed project is among them, and its next node is its worst
+    overdue node; read on the index project_active_next (no scan of the milestones)."""
+    return qs.filter(next_date__lt=as_of)
+
+
+def _delayed_projects(overdue, candidates, as_of, shown: int) -> tuple[list, int, int]:
     """One line per delayed project: its worst node (the longest overdue; then by sequence, id)
-    and how many of its nodes are overdue. Three queries whatever the numbers: the counts, the
-    first `shown` projects by their worst delay, their overdue nodes."""
-    per_project = overdue.order_by().values("project_id").annotate(n=Count("id"), first=Min("planned_date"))
-    totals = overdue.order_by().aggregate(projects=Count("project_id", distinct=True), nodes=Count("id"))
-    top = list(per_project.order_by("first", "project_id")[:shown])
-    ids = [row["project_id"] for row in top]
-    worst = {}
-    for m in overdue.filter(project_id__in=ids).order_by("project_id", "planned_date", "sequence", "id"):
-        worst.setdefault(m.project_id, m)
+    and how many of its nodes are overdue. Three queries whatever the numbers: the counts over
+    the candidates' overdue nodes (two), the overdue nodes of the first `shown` candidates by
+    their stored next node (a delayed project's next node is its worst one, so this is the order
+    of the longest delay; a candidate without an overdue node, whose stored next node is stale,
+    drops out)."""
+    # The two arms of scheduling.rules.overdue_q apart (open: no actual date, or completed after
+    # the day): the first counted on the covering index milestone_open_planned_project
+    # (index-only); the second (rare) per project, with whether it also has a node of the first.
+    overdue_nodes = Milestone.objects.filter(project__in=candidates, planned_date__lt=as_of)
+    no_actual = overdue_nodes.filter(actual_date__isnull=True)
+    totals = no_actual.aggregate(projects=Count("project_id", distinct=True), nodes=Count("*"))
+    later = (
+        overdue_nodes.filter(actual_date__gt=as_of)
+        .order_by()
+        .values("project_id")
+        .annotate(n=Count("*"), both=Exists(no_actual.filter(project_id=OuterRef("project_id"))))
+    )
+    for row in later:
+        totals["nodes"] += row["n"]
+        totals["projects"] += 0 if row["both"] else 1
+    first = candidates.order_by("next_date", "id").values("id")[:shown]
+    nodes: dict[int, list] = {}
+    for m in overdue.filter(project_id__in=first).order_by("project_id", "planned_date", "sequence", "id"):
+        nodes.setdefault(m.project_id, []).append(m)
     lines = []
-    for row in top:
-        m = worst[row["project_id"]]
-        m.more = row["n"] - 1  # the other overdue nodes of the project: "+N"
+    for project_nodes in sorted(nodes.values(), key=lambda ms: (ms[0].planned_date, ms[0].project_id)):
+        m = project_nodes[0]
+        m.more = len(project_nodes) - 1  # the other overdue nodes of the project: "+N"
         m.cd = countdown_text(-m.days_overdue, m.display_name)
         lines.append(m)
     return lines, totals["projects"], totals["nodes"]
+
+
+DUE_SOON_SHOWN = 30
+
+
+def _due_soon(milestones, as_of, thresholds, shown: int) -> list:
+    """The first `shown` milestones due soon, by planned date. The two arms of "open" (no actual
+    date; completed after `as_of`) are read apart, each in planned-date order with LIMIT (the
+    first on the partial index milestone_open_planned, the second on milestone_actual_project),
+    and merged here: the one query with the OR sorted every due-soon node of the city."""
+    due = due_soon_milestones(as_of=as_of, queryset=milestones, settings=thresholds)
+    no_actual = list(due.filter(actual_date__isnull=True).order_by("planned_date", "id")[:shown])
+    done_later = list(due.filter(actual_date__gt=as_of).order_by("planned_date", "id")[:shown])
+    return sorted(no_actual + done_later, key=lambda m: (m.planned_date, m.id))[:shown]
 
 
 def _milestone_lists(qs, as_of, thresholds) -> dict:
@@ -96,8 +135,10 @@ def _milestone_lists(qs, as_of, thresholds) -> dict:
     due-soon milestones, with their countdown texts."""
     milestones = Milestone.objects.filter(project__in=qs).select_related("project", "project__park")
     overdue = overdue_milestones(as_of=as_of, queryset=milestones, settings=thresholds)
-    delayed, delayed_count, overdue_count = _delayed_projects(overdue, DELAYED_PROJECTS_SHOWN)
-    due = list(due_soon_milestones(as_of=as_of, queryset=milestones, settings=thresholds).order_by("planned_date")[:30])
+    delayed, delayed_count, overdue_count = _delayed_projects(
+        overdue, delayed_candidates(qs, as_of), as_of, DELAYED_PROJECTS_SHOWN
+    )
+    due = _due_soon(milestones, as_of, thresholds, DUE_SOON_SHOWN)
     for m in due:
         m.cd = countdown_text(m.days_left, m.display_name)
     return {

@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.db.models import Avg, Count, Q, Sum
+from django.db.models import Count, Q, Sum
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.html import format_html_join
@@ -31,7 +31,7 @@ from scheduling.models import Milestone, SchedulingSettings
 from scheduling.selectors import industry_growth, overdue_milestones
 from web.templatetags.board import countdown_text
 from web.views.base import STATUS_ORDER, scoped_by_park, today
-from web.views.dashboard import _investment_progress
+from web.views.dashboard import REPORT_TABLES, _investment_progress, delayed_candidates
 from web.views.projects import filtered_projects
 
 MAX_DOTS = 1000  # the largest projects first; the page says how many more there are
@@ -78,11 +78,28 @@ def dots_markup(dots: list[dict]):
     )
 
 
-def map_layers(qs, parks_qs, *, max_dots: int = MAX_DOTS) -> dict:
+def project_summary(qs) -> list[dict]:
+    """The projects of `qs` counted per park and status colour in one scan: how many, how many
+    located, the total investment and the sums of the located ones' coordinates (the park
+    centres). The screen derives its totals, its park ranking and the map's counts from it."""
+    return list(
+        qs.order_by()
+        .values("park_id", "park__name", "park__sort_order", "park__code", "status")
+        .annotate(
+            n=Count("id"),
+            located=Count("id", filter=LOCATED),
+            investment=Sum("total_investment"),
+            lat=Sum("latitude", filter=LOCATED),
+            lon=Sum("longitude", filter=LOCATED),
+        )
+    )
+
+
+def map_layers(qs, parks_qs, *, max_dots: int = MAX_DOTS, summary: list[dict] | None = None) -> dict:
     """The district shapes, the dots and the park marks for the projects of `qs`.
 
-    Statements: the dots (one), located / total counts (one), the park centres (one), the parks
-    (one)."""
+    Statements: the dots (one), the counts and park centres (one, project_summary; none when
+    given), the parks (one)."""
     cmap = city_map()
     located = qs.filter(LOCATED)
     rows = list(
@@ -90,7 +107,9 @@ def map_layers(qs, parks_qs, *, max_dots: int = MAX_DOTS) -> dict:
             "id", "name", "park__name", "status", "total_investment", "latitude", "longitude"
         )[:max_dots]
     )
-    counts = qs.order_by().aggregate(total=Count("id"), located=Count("id", filter=LOCATED))
+    if summary is None:
+        summary = project_summary(qs)
+    counts = {"total": sum(r["n"] for r in summary), "located": sum(r["located"] for r in summary)}
     largest = rows[0]["total_investment"] if rows else None
     status_labels = dict(Status.choices)
     dots = []
@@ -112,10 +131,14 @@ def map_layers(qs, parks_qs, *, max_dots: int = MAX_DOTS) -> dict:
         )
     dots.sort(key=lambda d: (DRAW_ORDER.get(d["status"], 0), -d["r"]))  # red on top, small over large
     dots_svg = dots_markup(dots)
-    centres = {
-        c["park_id"]: c
-        for c in located.order_by().values("park_id").annotate(lat=Avg("latitude"), lon=Avg("longitude"), n=Count("id"))
-    }
+    sums: dict[int, list] = {}
+    for r in summary:
+        if r["located"]:
+            acc = sums.setdefault(r["park_id"], [0, Decimal(0), Decimal(0)])
+            acc[0] += r["located"]
+            acc[1] += r["lat"]
+            acc[2] += r["lon"]
+    centres = {pk: {"n": n, "lat": lat / n, "lon": lon / n} for pk, (n, lat, lon) in sums.items()}
     park_marks, park_districts, taken = [], set(), set()
     for park in parks_qs.select_related("region").order_by("sort_order", "code"):
         district = cmap.district(park.region.code)
@@ -181,11 +204,14 @@ def project_map(request):
 
 def _longest_delays(qs, as_of, thresholds, n: int = 10) -> list:
     """The n projects with the longest delays: each project's oldest overdue node (one line per
-    project), oldest first. One statement (a window of n × 5 nodes, deduplicated here)."""
-    milestones = Milestone.objects.filter(project__in=qs).select_related("project", "project__park")
+    project), oldest first. One statement: the overdue nodes of the first n × 5 projects by their
+    stored next node (web.views.dashboard.delayed_candidates: the next node of a delayed project
+    is its oldest overdue one), deduplicated here."""
+    first = delayed_candidates(qs, as_of).order_by("next_date", "id").values("id")[: n * 5]
+    milestones = Milestone.objects.filter(project_id__in=first).select_related("project", "project__park")
     overdue = overdue_milestones(as_of=as_of, queryset=milestones, settings=thresholds)
     seen, out = set(), []
-    for m in overdue.order_by("planned_date", "id")[: n * 5]:
+    for m in overdue.order_by("planned_date", "id"):
         if m.project_id in seen:
             continue
         seen.add(m.project_id)
@@ -196,41 +222,52 @@ def _longest_delays(qs, as_of, thresholds, n: int = 10) -> list:
     return out
 
 
-def _screen_figures(qs, park, parks, as_of, user) -> dict:
+def _screen_figures(qs, parks, as_of) -> dict:
     """Everything on the screen computed from the data (cached per scope by the data version)."""
     thresholds = SchedulingSettings.load()
-    totals = qs.order_by().aggregate(
-        n=Count("id"),
-        investment=Sum("total_investment"),
-        red=Count("id", filter=Q(status=Status.RED)),
-        yellow=Count("id", filter=Q(status=Status.YELLOW)),
-    )
-    by_park = list(
-        qs.order_by()
-        .values("park_id", "park__name", "park__sort_order", "park__code")
-        .annotate(
-            n=Count("id"),
-            red=Count("id", filter=Q(status=Status.RED)),
-            yellow=Count("id", filter=Q(status=Status.YELLOW)),
+    summary = project_summary(qs)  # one scan of the projects for the totals, the parks and the map
+    investments = [r["investment"] for r in summary if r["investment"] is not None]
+    totals = {
+        "n": sum(r["n"] for r in summary),
+        "investment": sum(investments, Decimal(0)) if investments else None,
+        "red": sum(r["n"] for r in summary if r["status"] == Status.RED),
+        "yellow": sum(r["n"] for r in summary if r["status"] == Status.YELLOW),
+    }
+    parks_seen: dict[int, dict] = {}
+    for r in summary:
+        row = parks_seen.setdefault(
+            r["park_id"],
+            {k: r[k] for k in ("park_id", "park__name", "park__sort_order", "park__code")}
+            | {"n": 0, "red": 0, "yellow": 0},
         )
-        .order_by("-red", "-yellow", "park__sort_order", "park__code")
+        row["n"] += r["n"]
+        row["red"] += r["n"] if r["status"] == Status.RED else 0
+        row["yellow"] += r["n"] if r["status"] == Status.YELLOW else 0
+    by_park = sorted(
+        parks_seen.values(), key=lambda p: (-p["red"], -p["yellow"], p["park__sort_order"], p["park__code"])
     )
-    stats_period = stats_default_period(as_of)
-    growth = industry_growth(period=stats_period)
-    industries = [i for i in growth.get("industries", []) if i.get("depth", 0) == 0]
-    layers = map_layers(qs, parks, max_dots=settings.SCREEN_MAX_DOTS)
+    layers = map_layers(qs, parks, max_dots=settings.SCREEN_MAX_DOTS, summary=summary)
     layers.pop("cmap")  # the shipped boundaries: not data, not cached
     return {
         "totals": totals,
         "by_park": by_park,
         "max_park": max([p["red"] + p["yellow"] for p in by_park] or [0]),
+        "delays": _longest_delays(qs, as_of, thresholds),
+        **layers,
+    }
+
+
+def _screen_report_figures(park, as_of, user) -> dict:
+    """The screen's figures computed from the reports: the year's investment (stored sums) and
+    the growth (the nightly snapshot)."""
+    stats_period = stats_default_period(as_of)
+    growth = industry_growth(period=stats_period)
+    return {
         **_investment_progress(user, park, as_of.year),
         "growth": growth,
         "city_growth": growth.get("city", {}).get("growth_pct"),
-        "industries": industries,
+        "industries": [i for i in growth.get("industries", []) if i.get("depth", 0) == 0],
         "stats_period": stats_period,
-        "delays": _longest_delays(qs, as_of, thresholds),
-        **layers,
     }
 
 
@@ -253,7 +290,14 @@ def screen_context(request) -> dict:
         # empty until escalation (issue #15) provides its selector.
         "supervision": [],
         "refresh_seconds": settings.SCREEN_REFRESH_SECONDS,
-        **dataversion.cached(key, lambda: _screen_figures(qs, park, parks, as_of, request.user)),
+        # The project figures cached apart from the report figures: a filed report recomputes
+        # only these (web.views.dashboard.REPORT_TABLES).
+        **dataversion.cached(
+            f"{key}:projects",
+            lambda: _screen_figures(qs, parks, as_of),
+            tables=dataversion.tables_except(*REPORT_TABLES),
+        ),
+        **dataversion.cached(key, lambda: _screen_report_figures(park, as_of, request.user)),
     }
 
 
