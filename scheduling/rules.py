@@ -385,7 +385,7 @@ def spend_ahead_q(settings) -> Q:
 
 def sql_params(as_of: dt.date, settings) -> dict:
     """The parameters every fragment below uses: d, red_cut, soon_cut, and for the investment
-    rule year, year_start, period, months, yellow_pct, red_pct; problem_red_cut for the ranks
+    rule year, year_start, period, months, yellow_pct, red_pct; spend_pp for the spend-ahead rule; problem_red_cut for the ranks
     registered in PROJECT_RANK_SOURCES."""
     period = default_period(as_of)
     return {
@@ -398,6 +398,7 @@ def sql_params(as_of: dt.date, settings) -> dict:
         "months": period.month,
         "yellow_pct": Decimal(settings.invest_yellow_pct),
         "red_pct": Decimal(settings.invest_red_pct),
+        "spend_pp": Decimal(settings.spend_ahead_pp),
         # An overdue problem (escalation) is red when its deadline is on or before this day.
         "problem_red_cut": as_of - dt.timedelta(days=settings.problem_red_after_days),
     }
@@ -532,4 +533,35 @@ def sql_investment_status(ytd: str, plan: str) -> str:
         f"WHEN COALESCE({ytd}, 0) * 1200 < {plan} * %(months)s * %(red_pct)s THEN '{RED}' "
         f"WHEN COALESCE({ytd}, 0) * 1200 < {plan} * %(months)s * %(yellow_pct)s THEN '{YELLOW}' "
         f"ELSE '{GREEN}' END"
+    )
+
+
+def sql_spend_ahead(cumulative: str, total: str, done: str, nodes: str) -> str:
+    """SQL form of `spend_ahead_q` / `is_spend_ahead` from four SQL expressions (the reports'
+    sum up to D, the total investment, the standard nodes completed on D, the standard nodes);
+    parameter spend_pp (sql_params)."""
+    return (
+        f"({total} > 0 AND {nodes} > 0 AND "
+        f"%(spend_pp)s * {total} * {nodes} < {cumulative} * 100 * {nodes} - {done} * 100 * {total})"
+    )
+
+
+def sql_order_rank(alias: str = "m") -> str:
+    """A node's place in MILESTONE_RANK (NULL for an “other” node)."""
+    whens = " ".join(f"WHEN '{kind}' THEN {rank}" for kind, rank in MILESTONE_RANK.items())
+    return f"CASE {_col(alias, 'kind')} {whens} END"
+
+
+def sql_order_conflict_projects(milestone_table: str, project_table: str) -> str:
+    """The active projects having a completed node (actual date on or before %(d)s) whose actual
+    date breaks the nodes' order: an actual date earlier than that of a node of a lower rank
+    (the `early` case of order_conflicts; every `late` pair is the early pair of the other node,
+    so these are exactly the projects for which order_warnings finds anything)."""
+    ranked = ", ".join(f"'{kind}'" for kind in MILESTONE_RANK)
+    return (
+        "SELECT DISTINCT c.project_id FROM ("  # noqa: S608
+        f"SELECT m.project_id, m.actual_date, MAX(m.actual_date) OVER (PARTITION BY m.project_id "
+        f"ORDER BY {sql_order_rank('m')} RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS before "
+        f"FROM {milestone_table} m JOIN {project_table} p ON p.id = m.project_id AND p.archived_at IS NULL "
+        f"WHERE m.actual_date <= %(d)s AND m.kind IN ({ranked})) c WHERE c.actual_date < c.before"
     )

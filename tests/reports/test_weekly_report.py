@@ -12,10 +12,14 @@ import pytest
 from django.core import mail
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.db.models import F, OuterRef, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
+from projects.models import AnnualPlan, InvestmentReport
+from projects.rules import counted_q
 from reports import services
 from reports.models import DeliveryStatus, ReportDelivery, WeeklyReport, WeeklyReportRevision
 from reports.selectors import weekly_report_data
@@ -448,3 +452,85 @@ def test_commission_thresholds_drive_severity_and_the_legend(report_city):
     assert {r.project: r.severity for r in data.delays}["森朗生物CAR-T产业化基地"] == "yellow"  # 38 days < 40
     html = render_html(data, generated_at=timezone.now(), compact=False)
     assert "逾期 1–39 天为黄色，40 天及以上为红色" in html
+
+
+def test_set_based_narrowing_finds_what_the_rules_find(report_city):
+    """The report narrows 顺序异常, 投资滞后 and 投资与形象进度不匹配 by set-based SQL
+    (scheduling.rules.sql_order_conflict_projects, sql_investment_status, sql_spend_ahead) before
+    the per-row rules run: the rows are exactly those of the rules over every active project."""
+    from projects.models import Project
+    from reports.selectors import investment_lagging
+    from scheduling import rules
+    from scheduling.models import Milestone, SchedulingSettings
+    from scheduling.selectors import with_spend_ahead
+    from tests import factories
+
+    day = dt.date(2026, 3, 1)
+    early = factories.ProjectFactory(name="顺序早")  # 开工 before 签约: an early conflict
+    factories.MilestoneFactory(project=early, kind="signing", planned_date=day, actual_date=day)
+    factories.MilestoneFactory(
+        project=early, kind="construction_start", planned_date=day, actual_date=day - dt.timedelta(days=5)
+    )
+    same = factories.ProjectFactory(name="同级")  # permits of one rank in any order: no warning
+    factories.MilestoneFactory(project=same, kind="construction_permit", planned_date=day, actual_date=day)
+    factories.MilestoneFactory(
+        project=same, kind="land_use_permit", planned_date=day, actual_date=day + dt.timedelta(days=3)
+    )
+    other = factories.ProjectFactory(name="其他节点")  # an "other" node never conflicts
+    factories.MilestoneFactory(project=other, kind="signing", planned_date=day, actual_date=day)
+    factories.MilestoneFactory(
+        project=other, kind="other", name="专家论证", planned_date=day, actual_date=day - dt.timedelta(days=9)
+    )
+    later = factories.ProjectFactory(name="未来事实")  # an actual date after the Monday is not yet a fact
+    factories.MilestoneFactory(
+        project=later, kind="signing", planned_date=day, actual_date=AS_OF + dt.timedelta(days=1)
+    )
+    factories.MilestoneFactory(project=later, kind="construction_start", planned_date=day, actual_date=day)
+
+    data = weekly_report_data(week=WEEK, as_of=AS_OF)
+    thresholds = SchedulingSettings.load()
+
+    nodes = list(
+        Milestone.objects.filter(project__archived_at__isnull=True, actual_date__lte=AS_OF).order_by(
+            "project_id", "actual_date", "pk"
+        )
+    )
+    expected = {(m.pk, m.order_warning) for m in rules.set_order_warnings(nodes) if m.order_warning}
+    assert {(r.milestone_id, r.warning) for r in data.order_warnings} == expected
+    assert early.pk in {r.project_id for r in data.order_warnings}
+    assert not {same.pk, other.pk, later.pk} & {r.project_id for r in data.order_warnings}
+
+    month = data.lag_month
+    by_rule = {
+        p.pk: p.lag
+        for p in Project.objects.active()
+        .annotate(
+            plan_=Subquery(
+                AnnualPlan.objects.filter(project=OuterRef("pk"), year=month.year).values("planned_investment")[:1]
+            )
+        )
+        .annotate(
+            ytd_=Coalesce(
+                Subquery(
+                    InvestmentReport.objects.filter(
+                        counted_q(), project=OuterRef("pk"), period__gte=dt.date(month.year, 1, 1), period__lte=month
+                    )
+                    .order_by()
+                    .values("project")
+                    .annotate(s=Sum("amount"))
+                    .values("s")
+                ),
+                Value(Decimal("0")),
+            )
+        )
+        .annotate(lag=rules.investment_status_expr(F("ytd_"), F("plan_"), months=month.month, settings=thresholds))
+        .filter(lag__in=rules.LAGGING)
+    }
+    assert by_rule  # the city has lagging projects
+    assert {r.project_id: r.severity for r in data.lagging} == by_rule
+    assert [p.pk for p, *_ in investment_lagging(as_of=AS_OF, settings=thresholds)[1]] == [
+        r.project_id for r in data.lagging
+    ]
+
+    ahead = with_spend_ahead(Project.objects.active(), as_of=AS_OF, settings=thresholds).filter(spend_ahead=True)
+    assert {r.project_id for r in data.spend_ahead} == set(ahead.values_list("pk", flat=True))
