@@ -71,9 +71,10 @@ class CountedPaginator(Paginator):
 def _group_totals(qs, key: str, as_of: dt.date) -> list[dict]:
     """Per group of the whole selection: projects, finished ones, total investment (万元), in
     the groups' order; two statements (the aggregate, the groups' names)."""
+    # Grouped on the selection itself: its spend_* annotations are not selected by values(), and
+    # a `pk IN (selection)` wrapper cost a hash join of the city (~85 ms at 100k, EXPLAIN ANALYZE).
     rows = (
-        Project.objects.filter(pk__in=qs.order_by().values("pk"))
-        .order_by()
+        qs.order_by()
         .values(key)
         .annotate(
             n=Count("id"),
@@ -178,6 +179,10 @@ def board(request):
     groups = _group_totals(qs, key, as_of)
     order = ["park__sort_order", "park__code"] if group == "park" else ["industry__sort_order", "industry__code"]
     rows = qs.select_related("park", "industry").order_by(*order, key, "status_rank", "name", "id")
+    # The selection's spend_* annotations (web.views.projects.with_spend_ahead, the list's column)
+    # are not drawn here: not selected, eight correlated subqueries a row fewer (a ?spend_ahead=1
+    # filter still applies, the WHERE holds its own expression).
+    rows.query.set_annotation_mask(())
     if not show_finished:
         rows = rows.exclude(pk__in=_finished_ids(as_of))
     rows = rows.prefetch_related(
