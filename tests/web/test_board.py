@@ -233,3 +233,19 @@ def test_row_geometry_needs_no_query(django_assert_num_queries, three_nodes, tod
     with django_assert_num_queries(0):
         row = gantt.project_row(milestones, as_of=today, window=window, settings=thresholds)
     assert len(row.bars) + row.before + row.after >= 1
+
+
+def test_the_spend_ahead_filter_narrows_rows_and_totals(client_commission, city, today):
+    """The rows leave the selection's spend_* columns unselected (the board does not draw them);
+    the ?spend_ahead=1 filter on them still narrows both the rows and the groups' totals."""
+    Project.objects.all().delete()
+    ahead = factories.ProjectFactory(name="超前", park=city.park_a, total_investment=Decimal("100"))
+    even = factories.ProjectFactory(name="匹配", park=city.park_a, total_investment=Decimal("100"))
+    for p in (ahead, even):
+        factories.MilestoneFactory(project=p, kind="signing", planned_date=today + dt.timedelta(days=30))
+    # 50 of 100 万元 spent, no node done: 50 points ahead of the schedule (over the 15 allowed)
+    factories.ReportFactory(project=ahead, period=today.replace(day=1), amount=Decimal("50"), status="approved")
+    response = client_commission.get("/board/", {"spend_ahead": "1"})
+    assert set(rows_of(response)) == {ahead.pk}
+    assert [(g["obj"], g["n"], g["total"]) for g in response.context["groups"]] == [(city.park_a, 1, Decimal("100.00"))]
+    assert set(rows_of(client_commission.get("/board/"))) == {ahead.pk, even.pk}
