@@ -183,6 +183,9 @@ class Project(models.Model):
     next_name = models.CharField(
         _("下一节点名称"), max_length=100, blank=True, default="", db_default="", editable=False
     )
+    # 已完成: it has nodes and none is open (scheduling.rules.finished_q), stored with the next
+    # node by the same statements (scheduling.rules.sql_finished); the wall chart reads it.
+    finished = models.BooleanField(_("节点已全部完成"), default=False, db_default=False, editable=False)
     # Optimistic locking: every edit sends the version it started from; a stale one is refused.
     version = models.PositiveIntegerField(_("版本"), default=1, editable=False)
     archived_at = models.DateTimeField(_("归档时间"), null=True, blank=True, editable=False)
@@ -198,6 +201,7 @@ class Project(models.Model):
             "next_date",
             "next_kind",
             "next_name",
+            "finished",
         ]
     )
     objects = ProjectQuerySet.as_manager()
@@ -237,6 +241,21 @@ class Project(models.Model):
                 fields=["park", "name", "id"],
                 name="project_active_park_name",
                 include=["stage"],
+                condition=Q(archived_at__isnull=True),
+            ),
+            # The wall chart's order within a park or an industry (web.views.board._page_ids
+            # reads each group's slice of a page along them): unfinished first, by colour, name;
+            # the groups' totals are an index-only scan of them.
+            models.Index(
+                fields=["park", "finished", "status_rank", "name", "id"],
+                name="project_board_park",
+                include=["total_investment"],
+                condition=Q(archived_at__isnull=True),
+            ),
+            models.Index(
+                fields=["industry", "finished", "status_rank", "name", "id"],
+                name="project_board_industry",
+                include=["total_investment"],
                 condition=Q(archived_at__isnull=True),
             ),
         ]

@@ -267,6 +267,25 @@ def finished_q(as_of: dt.date) -> Q:
     return Q(Exists(nodes)) & ~Q(pk__in=no_actual) & ~Q(pk__in=done_later)
 
 
+def finished_stored_q() -> Q:
+    """On projects: finished_q of today from the stored column `Project.finished`, written with
+    the next node in the transaction of every milestone save or delete and by the nightly
+    flag_delays (sql_finished): the wall chart's statements test a column instead of hashing
+    every open milestone. The same projects as finished_q(today) (tests/scheduling/
+    test_finished_column.py); a node whose actual date was typed in the future counts as open
+    until the refresh after that day."""
+    return Q(finished=True)
+
+
+def sql_finished(project: str, next_date: str, milestone_table: str) -> str:
+    """SQL: finished, from the project's next node on the day (NULL: no node open) and whether
+    it has any node (finished_q: nodes, none open)."""
+    return (
+        f"({next_date} IS NULL AND EXISTS (SELECT 1 FROM {milestone_table} fm "  # noqa: S608 (a table name from the model)
+        f"WHERE fm.project_id = {project}.id))"
+    )
+
+
 def is_finished(milestones, as_of: dt.date) -> bool:
     """Python form of `finished_q` on one project's fetched milestones."""
     items = list(milestones)

@@ -316,6 +316,11 @@ def _flag_delays_sql(project_ids: list[int] | None = None) -> dict[str, str]:
         **_delay_record_sql(t),
         **_project_status_sql(t, ids),
         "status_investment_totals_pg": _status_totals_pg_sql(t),
+        # After it (PostgreSQL): the stored finished flag follows the next node just written.
+        "finished_pg": (
+            f"UPDATE {t['p']} AS p SET finished = NOT p.finished "  # noqa: S608
+            f"WHERE p.finished <> {rules.sql_finished('p', 'p.next_date', t['m'])}"
+        ),
     }
 
 
@@ -358,6 +363,7 @@ def flag_delays(*, as_of: dt.date) -> dict[str, Any]:
                 red, yellow, due_soon, counts["status"], counts["investment"] = (
                     int(value) for value in cursor.fetchone()
                 )
+                cursor.execute(statements["finished_pg"])
             else:
                 refresh_next_milestones(as_of=as_of)
                 for name in ("status", "investment"):
@@ -394,12 +400,14 @@ def _next_milestones_sql(project_ids: list[int] | None) -> str:
     only_p = f"WHERE p2.id IN ({ids})" if ids else ""
     differs = "IS DISTINCT FROM" if connection.vendor == "postgresql" else "IS NOT"
     return (
-        f"UPDATE {t['p']} AS p SET next_date = c.planned_date, next_kind = c.kind, next_name = c.name "  # noqa: S608
-        "FROM (SELECT p2.id, n.planned_date, COALESCE(n.kind, '') AS kind, COALESCE(n.name, '') AS name "
+        f"UPDATE {t['p']} AS p SET next_date = c.planned_date, next_kind = c.kind, next_name = c.name, "  # noqa: S608
+        "finished = c.finished "
+        "FROM (SELECT p2.id, n.planned_date, COALESCE(n.kind, '') AS kind, COALESCE(n.name, '') AS name, "
+        f"{rules.sql_finished('p2', 'n.planned_date', t['m'])} AS finished "
         f"FROM {t['p']} p2 LEFT JOIN ({rules.sql_next_milestones(t['m'], only_m)}) n ON n.project_id = p2.id "
         f"{only_p}) c "
         f"WHERE c.id = p.id AND (p.next_date {differs} c.planned_date OR p.next_kind <> c.kind "
-        "OR p.next_name <> c.name)"
+        "OR p.next_name <> c.name OR p.finished <> c.finished)"
     )
 
 

@@ -3,7 +3,7 @@
 Statements per request, whatever the number of projects: the groups' totals (one aggregate),
 the groups' names (one), the page's rows (one; its count comes from the totals) and their
 milestones (one prefetch).
-Finished projects (scheduling.rules.finished_q) are collapsed: counted in their group's totals,
+Finished projects (scheduling.rules.finished_q, read from the stored column: finished_stored_q) are collapsed: counted in their group's totals,
 drawn only with ?finished=1. ?print=1 draws the whole selection (up to BOARD_PRINT_MAX rows)
 for printing on A3 landscape pages."""
 
@@ -16,7 +16,8 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, Q, Sum
+from django.db import connection
+from django.db.models import Count, Prefetch, Sum
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.html import conditional_escape
@@ -26,7 +27,7 @@ from django.utils.translation import ngettext
 
 from common.money import YI, format_amount
 from parks.models import Industry, Park
-from projects.models import Project, Stage
+from projects.models import Stage
 from scheduling import rules
 from scheduling.models import Milestone, SchedulingSettings
 from web import gantt
@@ -47,13 +48,6 @@ def _window(request, as_of: dt.date) -> tuple[gantt.Window, int]:
         request.GET.get("start"), gantt.month_add(as_of.replace(day=1), -3), request=request, name="start"
     )
     return gantt.Window(start, gantt.month_add(start, months)), months
-
-
-def _finished_ids(as_of: dt.date):
-    """The finished projects' ids as an uncorrelated subquery: PostgreSQL computes it once (its
-    EXISTS / NOT EXISTS become a semi- and an anti-join over the milestones) and probes a hash,
-    where the correlated form would run two subplans for each of 100,000 projects."""
-    return Project.objects.filter(rules.finished_q(as_of)).order_by().values("pk")
 
 
 class CountedPaginator(Paginator):
@@ -78,7 +72,7 @@ def _group_totals(qs, key: str, as_of: dt.date) -> list[dict]:
         .values(key)
         .annotate(
             n=Count("id"),
-            done=Count("id", filter=Q(pk__in=_finished_ids(as_of))),
+            done=Count("id", filter=rules.finished_stored_q()),
             total=Sum("total_investment"),
         )
     )
@@ -165,6 +159,27 @@ def board_rows_html(groups, *, group: str, show_finished: bool, as_of: dt.date, 
     return mark_safe("".join(out))  # noqa: S308 — every value above is escaped
 
 
+def _page_ids(rows, groups, key: str, *, show_finished: bool, offset: int, limit: int) -> list[int] | None:
+    """The ids of the rows [offset, offset + limit) of the chart, in one statement: the groups'
+    totals say which groups the page spans and where, and each of those groups' slice is read
+    in order from the partial index (group, finished, status_rank, name, id) — a few hundred
+    index entries instead of sorting the selection (EXPLAIN ANALYZE at 100k: 119 ms → a few ms).
+    None where the database has no LIMIT in a UNION's branches (SQLite): one sorted statement."""
+    if not connection.features.supports_slicing_ordering_in_compound:
+        return None
+    branches, start = [], 0
+    for g in groups:
+        n = g["n"] - (0 if show_finished else g["done"])
+        lo, hi = max(offset - start, 0), min(offset + limit - start, n)
+        if hi > lo:
+            branch = rows.filter(**{key: g["obj"].pk}).order_by("status_rank", "name", "id")
+            branches.append(branch.values_list("id", flat=True)[lo:hi])
+        start += n
+    if not branches:
+        return []
+    return list(branches[0].union(*branches[1:], all=True) if len(branches) > 1 else branches[0])
+
+
 @login_required
 def board(request):
     as_of = today()
@@ -184,13 +199,16 @@ def board(request):
     # filter still applies, the WHERE holds its own expression).
     rows.query.set_annotation_mask(())
     if not show_finished:
-        rows = rows.exclude(pk__in=_finished_ids(as_of))
+        rows = rows.exclude(rules.finished_stored_q())
     rows = rows.prefetch_related(
         Prefetch("milestones", queryset=Milestone.objects.order_by("planned_date", "sequence", "id"))
     )
     limit = settings.BOARD_PRINT_MAX if printing else PAGE_SIZE
     count = sum(g["n"] - (0 if show_finished else g["done"]) for g in groups)
     page = CountedPaginator(rows, limit, count=count).get_page(1 if printing else request.GET.get("page"))
+    ids = _page_ids(rows, groups, key, show_finished=show_finished, offset=(page.number - 1) * limit, limit=limit)
+    if ids is not None:  # the page's rows fetched by id, in the same order
+        page.object_list = list(rows.filter(pk__in=ids))
     if printing and page.paginator.num_pages > 1:
         messages.warning(
             request,
