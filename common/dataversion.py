@@ -38,8 +38,11 @@ logger = logging.getLogger(__name__)
 
 CACHE = "pages"
 _WRITE = re.compile(
-    r'\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM|TRUNCATE(?:\s+TABLE)?|MERGE\s+INTO)\s+"?([A-Za-z0-9_]+)', re.IGNORECASE
+    r'\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM|TRUNCATE(?:\s+TABLE)?|MERGE\s+INTO)\s+(?:ONLY\s+)?"?([A-Za-z0-9_]+)',
+    re.IGNORECASE,
 )
+# TRUNCATE may name several tables and CASCADE to others: its tables are not known.
+_TRUNCATE = re.compile(r"\s*TRUNCATE\b", re.IGNORECASE)
 # A data-modifying WITH (the set-based jobs' "WITH ms AS (...) UPDATE ..."); a WITH … SELECT …
 # FOR UPDATE also matches: one needless bump.
 _CTE_WRITE = re.compile(r"\s*WITH\b.*\b(?:INSERT|UPDATE|DELETE|MERGE)\b", re.IGNORECASE | re.DOTALL)
@@ -180,6 +183,8 @@ def written_tables(sql: str):
     login-attempt tables, which change no figure), EVERY for a write whose tables are not known."""
     match = _WRITE.match(sql)
     if match:
+        if _TRUNCATE.match(sql):
+            return EVERY if not match.group(1).lower().startswith(IGNORED_TABLES) else frozenset()
         table = match.group(1).lower()
         return frozenset() if table.startswith(IGNORED_TABLES) else frozenset({table})
     if not _CTE_WRITE.match(sql):

@@ -11,6 +11,13 @@ from django.db import migrations, models
 # computed again from the tables, under the same locks as 0015.
 EXPECTED_STAGES = ("signed", "under_construction", "completed")
 
+LOCKS = """
+LOCK TABLE projects_investmentreport IN SHARE ROW EXCLUSIVE MODE;
+LOCK TABLE projects_project IN SHARE ROW EXCLUSIVE MODE;
+LOCK TABLE projects_reviewcount IN SHARE ROW EXCLUSIVE MODE;
+LOCK TABLE projects_parkprojectcount IN SHARE ROW EXCLUSIVE MODE;
+"""
+
 TRIGGERS = """
 LOCK TABLE projects_investmentreport IN SHARE ROW EXCLUSIVE MODE;
 LOCK TABLE projects_project IN SHARE ROW EXCLUSIVE MODE;
@@ -168,6 +175,9 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        # The tables the triggers read and write, locked before the schema changes (a report
+        # written meanwhile would run the old trigger against the new table): held to the commit.
+        migrations.RunPython(on_postgresql(LOCKS)),
         migrations.RemoveConstraint(
             model_name='reviewcount',
             name='review_count_key',
@@ -191,6 +201,6 @@ class Migration(migrations.Migration):
             model_name='reviewcount',
             constraint=models.UniqueConstraint(fields=('period', 'park', 'status', 'expected'), name='review_count_key'),
         ),
-        # Forwards only: going back to 0017 would need the old rows computed again.
-        migrations.RunPython(on_postgresql(TRIGGERS), migrations.RunPython.noop),
+        # Forwards only (irreversible): going back to 0017 would need the old triggers and rows.
+        migrations.RunPython(on_postgresql(TRIGGERS)),
     ]

@@ -118,6 +118,9 @@ def test_which_statements_bump(sql, write):
         ('INSERT INTO "scheduling_milestone" ("kind") VALUES (%s)', {"scheduling_milestone"}),
         ('SELECT "projects_project"."id" FROM "projects_project" FOR UPDATE', set()),
         ('UPDATE "django_session" SET "session_data" = %s', set()),
+        ("UPDATE ONLY projects_project SET status = 'red'", {"projects_project"}),
+        ('TRUNCATE "projects_project", "scheduling_milestone" CASCADE', None),  # tables not known
+        ('TRUNCATE "django_session"', set()),
         (
             "WITH ms AS (UPDATE scheduling_milestone SET status = 'red' RETURNING project_id) "
             "UPDATE projects_project p SET status = 'red' FROM ms WHERE p.id = ms.project_id",
