@@ -68,6 +68,11 @@ REPORT_TABLES = (
 )
 
 
+def project_tables() -> tuple[str, ...]:
+    """The tables the dashboard's and the screen's project figures depend on: all but REPORT_TABLES."""
+    return dataversion.tables_except(*REPORT_TABLES)
+
+
 DELAYED_PROJECTS_SHOWN = 30
 
 
@@ -192,9 +197,7 @@ def _report_figures(park, as_of, user) -> dict:
 def _figures(qs, park, as_of, user, key: str) -> dict:
     """Everything the dashboard computes from the data; the project figures cached per scope
     apart from the report figures (a filed report recomputes only these)."""
-    projects = dataversion.cached(
-        f"{key}:projects", lambda: _project_figures(qs, as_of), tables=dataversion.tables_except(*REPORT_TABLES)
-    )
+    projects = dataversion.cached(f"{key}:projects", lambda: _project_figures(qs, as_of), tables=project_tables())
     return {**projects, **_report_figures(park, as_of, user)}
 
 

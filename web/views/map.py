@@ -31,7 +31,7 @@ from scheduling.models import Milestone, SchedulingSettings
 from scheduling.selectors import industry_growth, overdue_milestones
 from web.templatetags.board import countdown_text
 from web.views.base import STATUS_ORDER, scoped_by_park, today
-from web.views.dashboard import REPORT_TABLES, _investment_progress, delayed_candidates
+from web.views.dashboard import _investment_progress, delayed_candidates, project_tables
 from web.views.projects import filtered_projects
 
 MAX_DOTS = 1000  # the largest projects first; the page says how many more there are
@@ -295,7 +295,7 @@ def screen_context(request) -> dict:
         **dataversion.cached(
             f"{key}:projects",
             lambda: _screen_figures(qs, parks, as_of),
-            tables=dataversion.tables_except(*REPORT_TABLES),
+            tables=project_tables(),
         ),
         **dataversion.cached(key, lambda: _screen_report_figures(park, as_of, request.user)),
     }
