@@ -196,3 +196,26 @@ def test_a_filed_report_recomputes_only_the_report_figures(client_a, project_a, 
     Milestone.objects.filter(project=project_a, kind="signing").update(actual_date=today)  # a project figure
     assert statements(client_a) > after_report  # the project figures computed again
     assert client_a.get("/").context["overdue_count"] == 0
+
+
+def delayed_section(page) -> str:
+    html = page.content.decode()
+    start = html.index('data-testid="delayed-projects"')
+    return html[start : html.index("</section>", start)]
+
+
+def test_the_cached_list_fragments_follow_a_milestone_edit_and_survive_a_report(
+    client_a, project_a, park_a_admin, today
+):
+    """The delay list is HTML cached with the project figures (PROJECT_FRAGMENTS): a milestone
+    completed shows at once in the page's HTML, and a filed report re-renders the investment
+    tile around the same fragment."""
+    section = delayed_section(client_a.get("/"))
+    assert project_a.name in section and ">1<" in section
+    report_submit(user=park_a_admin, project=project_a, period=today.replace(day=1), amount=Decimal("345.60"))
+    page = client_a.get("/")
+    assert delayed_section(page) == section  # the fragment, unchanged
+    assert "0.03 亿元 / 1.20 亿元" in page.content.decode()  # 345.60 万元 of 12,000.00 万元
+    milestone_update(user=park_a_admin, milestone=project_a.milestones.get(kind="signing"), data={"actual_date": today})
+    section = delayed_section(client_a.get("/"))
+    assert project_a.name not in section and ">0<" in section
