@@ -34,6 +34,8 @@ from django.conf import settings
 from django.core.cache import caches
 from django.db import connections
 
+from common.db_router import caught_up_reads
+
 logger = logging.getLogger(__name__)
 
 CACHE = "pages"
@@ -132,7 +134,8 @@ def cached(key: str, compute, tables=EVERY):
         return compute()
     if hit is not None:
         return hit
-    value = compute()
+    with caught_up_reads():  # never a replica's older copy under this version
+        value = compute()
     try:
         cache.set(full, value, timeout=settings.PAGES_CACHE_SECONDS)
     except Exception:  # noqa: BLE001

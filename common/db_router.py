@@ -167,6 +167,41 @@ def replica_reads():
         _replica_reads.reset(token)
 
 
+@contextlib.contextmanager
+def caught_up_reads():
+    """The reads inside see every write committed before entry. Where they would go to the
+    replica, the replica must have replayed the primary's WAL up to its position at entry (two
+    statements on the raw connections, not counted); if it has not, they go to the primary.
+    For figures stored under the data version read just before (common.dataversion.cached):
+    computed on a replica a moment behind, they would be kept under a version whose writes
+    they do not show, until the next write."""
+    state = _replica_reads.get()
+    if state is None or REPLICA not in settings.DATABASES or read_alias() != REPLICA:
+        yield
+        return
+    try:
+        primary = connections[DEFAULT_DB_ALIAS]
+        primary.ensure_connection()
+        with primary.connection.cursor() as cursor:
+            cursor.execute("SELECT pg_current_wal_lsn()::text")
+            lsn = cursor.fetchone()[0]
+        with connections[REPLICA].connection.cursor() as cursor:
+            cursor.execute("SELECT NOT pg_is_in_recovery() OR pg_last_wal_replay_lsn() >= %s::pg_lsn", [lsn])
+            reached = bool(cursor.fetchone()[0])
+    except Exception:  # noqa: BLE001 (the replica's errors are the health check's to log)
+        reached = False
+    if reached:
+        yield
+        return
+    on_primary = _RequestReads()
+    on_primary.alias = DEFAULT_DB_ALIAS
+    token = _replica_reads.set(on_primary)
+    try:
+        yield
+    finally:
+        _replica_reads.reset(token)
+
+
 def read_alias() -> str:
     """Where a read goes now (see the module docstring)."""
     global last_read_alias

@@ -227,3 +227,34 @@ def test_weekly_report_data_is_read_on_the_replica_and_stored_on_the_primary(rep
     assert any('"reports_weeklyreport"' in sql for sql in writes)
     assert not any(q["sql"].startswith(("INSERT", "UPDATE")) for q in on_replica.captured_queries)
     assert WeeklyReport.objects.using("default").filter(pk=report.pk).exists()
+
+
+def test_a_page_cache_miss_while_the_replica_is_behind_is_computed_on_the_primary(
+    replica, project, commission_user, city, settings
+):
+    """The dashboard's figures are stored under the data version read before they are computed
+    (common.dataversion.cached). With the replica's replay paused after a write (a replica a
+    moment behind, within the lag limit), the miss is computed on the primary: the figures show
+    the write, while the same request's other reads and a list page still read the replica,
+    which does not have it yet."""
+    settings.REPLICA_MAX_LAG_SECONDS = 3600
+    client = _client(commission_user)
+    wait_caught_up()
+    assert client.get("/").context["project_total"] == 1
+    with connections["replica"].connection.cursor() as cursor:
+        cursor.execute("SELECT pg_wal_replay_pause()")
+    try:
+        factories.ProjectFactory(name="副本未到的项目", park=city.park_a, industry=city.bio_drug, phase="一期")
+        db_router.reset_health()
+        response, _primary, on_replica = _get(client, "/")
+        assert response.status_code == 200 and on_replica > 0  # the session and the user, on the replica
+        assert response.context["project_total"] == 2  # the figures, on the primary
+        assert "副本未到的项目" in response.content.decode()  # in the due-soon / delay lists or the count
+        assert client.get("/").context["project_total"] == 2  # and stored: the next request's hit
+        listing = client.get("/projects/?q=副本未到")
+        assert listing.status_code == 200 and "副本未到的项目" not in listing.content.decode()  # the replica is behind
+    finally:
+        with connections["replica"].connection.cursor() as cursor:
+            cursor.execute("SELECT pg_wal_replay_resume()")
+    wait_caught_up()
+    assert "副本未到的项目" in client.get("/projects/?q=副本未到").content.decode()
