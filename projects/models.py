@@ -206,6 +206,20 @@ class Project(models.Model):
     )
     objects = ProjectQuerySet.as_manager()
 
+    # The columns only set-based statements write (the nightly jobs and the milestone services:
+    # the colour, the investment status, the next node, finished). An edit of a project loaded
+    # before such a statement ran saves without them, so it cannot put back what it had read.
+    KEPT_BY_STATEMENTS = ("status", "investment_status", "next_date", "next_kind", "next_name", "finished")
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding and kwargs.get("update_fields") is None and not kwargs.get("force_insert"):
+            kwargs["update_fields"] = [
+                f.name
+                for f in self._meta.concrete_fields
+                if not f.primary_key and not f.generated and f.name not in self.KEPT_BY_STATEMENTS
+            ]
+        super().save(*args, **kwargs)
+
     class Meta:
         verbose_name = _("重点项目")
         verbose_name_plural = _("重点项目")

@@ -189,3 +189,29 @@ def test_database_refuses_second_annual_plan_and_negative_plan(city):
     )
     assert_db_refuses(lambda: AnnualPlan.objects.update(planned_investment=Decimal("-1")))
     assert list(AnnualPlan.objects.values_list("year", "planned_investment")) == [(2026, Decimal("1200.00"))]
+
+
+@pytest.mark.django_db
+def test_an_edit_loaded_before_a_job_ran_does_not_write_back_the_summary_columns(city, commission_user):
+    """The colour, the investment status, the next node and finished are written by set-based
+    statements only (Project.KEPT_BY_STATEMENTS): a clerk's save of a project read before the
+    nightly job (or a milestone edit) updated them keeps the job's values and stores the edit."""
+    from projects.services import project_update
+
+    project = factories.ProjectFactory(park=city.park_a, industry=city.bio_drug)
+    stale = Project.objects.get(pk=project.pk)
+    job = {
+        "status": "red",
+        "investment_status": "yellow",
+        "next_date": dt.date(2026, 12, 20),
+        "next_kind": "signing",
+        "next_name": "签约",
+        "finished": True,
+    }
+    Project.objects.filter(pk=project.pk).update(**job)
+    project_update(user=commission_user, project=stale, data={"leader": "新的项目负责人"})
+    row = Project.objects.values(*job, "leader", "version", "status_rank").get(pk=project.pk)
+    assert row == {**job, "leader": "新的项目负责人", "version": stale.version, "status_rank": 0}
+    # A new project is inserted with every column, its summary included.
+    fresh = factories.ProjectFactory(park=city.park_a, industry=city.bio_drug, status="yellow")
+    assert Project.objects.values_list("status", flat=True).get(pk=fresh.pk) == "yellow"
