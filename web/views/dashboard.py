@@ -17,7 +17,13 @@ from parks import access
 from parks.models import Park
 from projects.models import AnnualPlan, InvestmentReport, ParkPlanTotal, ReviewCount, Stage, Status
 from projects.rules import period_is_closed, stats_default_period
-from projects.selectors import completed_investment, planned_investment, projects_visible_to
+from projects.selectors import (
+    completed_investment,
+    planned_investment,
+    projects_visible_to,
+    scope_park_ids,
+    stage_status_counts,
+)
 from scheduling.models import Milestone, SchedulingSettings
 from scheduling.selectors import diff_pp, due_soon_milestones, industry_growth, overdue_milestones
 from web.charts import growth_chart
@@ -25,13 +31,12 @@ from web.templatetags.board import countdown_text
 from web.views.base import STATUS_ORDER, scoped_by_park, today
 
 
-def _stage_status_grid(qs) -> tuple[list[dict], list[dict]]:
-    """Projects counted per stage × status colour: the rows and the totals per colour."""
+def _stage_status_grid(park_ids) -> tuple[list[dict], list[dict]]:
+    """Projects counted per stage × status colour: the rows and the totals per colour (the
+    stored per-park counts on PostgreSQL: projects.selectors.stage_status_counts)."""
     stage_labels = dict(Stage.choices)
     status_labels = dict(Status.choices)
-    grid = Counter()
-    for row in qs.order_by().values("stage", "status").annotate(n=Count("id")):
-        grid[(row["stage"], row["status"])] = row["n"]
+    grid = Counter(stage_status_counts(park_ids))
     stage_rows = [
         {
             "stage": stage_labels[s],
@@ -168,9 +173,10 @@ def _park_growth(figures: dict | None, park) -> dict | None:
     return {"name": park.name, "growth": growth, "city": city, "diff": diff_pp(growth, city)}
 
 
-def _project_figures(qs, as_of) -> dict:
-    """The figures computed from the projects, milestones and 督办 (not from the reports)."""
-    stage_rows, status_totals = _stage_status_grid(qs)
+def _project_figures(qs, park_ids, as_of) -> dict:
+    """The figures computed from the projects, milestones and 督办 (not from the reports); `qs`
+    the projects in scope, `park_ids` the same scope as parks (scope_park_ids)."""
+    stage_rows, status_totals = _stage_status_grid(park_ids)
     thresholds = SchedulingSettings.load()
     return {
         "stage_rows": stage_rows,
@@ -194,10 +200,14 @@ def _report_figures(park, as_of, user) -> dict:
     }
 
 
-def _figures(qs, park, as_of, user, key: str) -> dict:
+def _figures(qs, park, as_of, user, key: str, visible) -> dict:
     """Everything the dashboard computes from the data; the project figures cached per scope
     apart from the report figures (a filed report recomputes only these)."""
-    projects = dataversion.cached(f"{key}:projects", lambda: _project_figures(qs, as_of), tables=project_tables())
+
+    def project_figures() -> dict:
+        return _project_figures(qs, scope_park_ids(user, park, visible=visible), as_of)
+
+    projects = dataversion.cached(f"{key}:projects", project_figures, tables=project_tables())
     return {**projects, **_report_figures(park, as_of, user)}
 
 
@@ -220,7 +230,7 @@ def dashboard(request):
     }
 
     def compute() -> dict:
-        figures = {**context, **_figures(qs, park, as_of, request.user, key)}
+        figures = {**context, **_figures(qs, park, as_of, request.user, key, visible)}
         figures["parks"] = list(figures["parks"]) if figures["parks"] is not None else None
         return {**figures, "body": render_to_string("projects/_dashboard_body.html", figures, request=request)}
 
