@@ -9,7 +9,10 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Exists, OuterRef
 from django.shortcuts import render
 from django.template.loader import render_to_string
-from django.utils.translation import get_language
+from django.urls import reverse
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language, ngettext
 
 from common import dataversion
 from escalation.selectors import problem_counts
@@ -140,10 +143,26 @@ def _due_soon(milestones, as_of, thresholds, shown: int) -> list:
     return sorted(no_actual + done_later, key=lambda m: (m.planned_date, m.id))[:shown]
 
 
+MILESTONE_LINE_FIELDS = (
+    "project_id",
+    "kind",
+    "name",
+    "planned_date",
+    "actual_date",
+    "sequence",
+    "project__name",
+    "project__park_id",
+    "project__park__name",
+)
+
+
 def _milestone_lists(qs, as_of, thresholds) -> dict:
     """The delayed projects (one line each, the first 30 by their worst delay) and the first 30
     due-soon milestones, with their countdown texts."""
-    milestones = Milestone.objects.filter(project__in=qs).select_related("project", "project__park")
+    # Only the columns the lines show (and order by): the rows are pickled into the page cache too.
+    milestones = (
+        Milestone.objects.filter(project__in=qs).select_related("project", "project__park").only(*MILESTONE_LINE_FIELDS)
+    )
     overdue = overdue_milestones(as_of=as_of, queryset=milestones, settings=thresholds)
     delayed, delayed_count, overdue_count = _delayed_projects(
         overdue, delayed_candidates(qs, as_of), as_of, DELAYED_PROJECTS_SHOWN
@@ -153,11 +172,56 @@ def _milestone_lists(qs, as_of, thresholds) -> dict:
         m.cd = countdown_text(m.days_left, m.display_name)
     return {
         "overdue": delayed,
+        "overdue_rows": delayed_rows_html(delayed),
+        "due_rows": due_rows_html(due),
         "delayed_count": delayed_count,
         "overdue_count": overdue_count,
         "due": due,
         "due_soon_days": thresholds.due_soon_days,
     }
+
+
+def _ymd(day) -> str:
+    """|date:"Y-m-d" (Django's Y is the year on four digits)."""
+    return f"{day.year:04d}-{day.month:02d}-{day.day:02d}"
+
+
+def delayed_rows_html(lines) -> SafeString:
+    """The delayed projects' table rows (the body's loop over `overdue`), built in Python:
+    exactly the HTML of the template loop they replaced (tests/web/test_dashboard_rows.py
+    compares both, hostile text included, in both languages); every value escaped as
+    autoescape did."""
+    esc = conditional_escape
+    sentinel = 987654321987
+    head, tail = (esc(x) for x in reverse("web:detail", args=[sentinel]).split(str(sentinel)))
+    out = []
+    for m in lines:
+        more = ""
+        if m.more:
+            title = ngettext("另有 %(n)s 个滞后节点", "另有 %(n)s 个滞后节点", m.more) % {"n": m.more}
+            more = f' <span class="chip more" title="{title}">+{m.more}</span>'
+        out.append(
+            f'\n      <tr><td class="pname"><a href="{head}{int(m.project_id)}{tail}">{esc(m.project.name)}</a></td>'
+            f"<td>{esc(m.project.park.name)}</td><td>{esc(m.display_name)}{more}</td>"
+            f'<td class="date">{_ymd(m.planned_date)}</td>'
+            f'<td class="nowrap"><span class="cd cd-{esc(m.severity)}">{esc(m.cd)}</span></td></tr>\n    '
+        )
+    return mark_safe("".join(out))  # noqa: S308 — every value above is escaped
+
+
+def due_rows_html(milestones) -> SafeString:
+    """The due-soon milestones' table rows (the body's loop over `due`), built in Python: the
+    template loop's HTML exactly (tests/web/test_dashboard_rows.py)."""
+    esc = conditional_escape
+    sentinel = 987654321987
+    head, tail = (esc(x) for x in reverse("web:detail", args=[sentinel]).split(str(sentinel)))
+    out = [
+        f'\n      <tr><td><a href="{head}{int(m.project_id)}{tail}">{esc(m.project.name)}</a></td>'
+        f'<td>{esc(m.display_name)}</td><td class="date">{_ymd(m.planned_date)}</td>'
+        f'<td class="nowrap"><span class="cd cd-soon">{esc(m.cd)}</span></td></tr>\n    '
+        for m in milestones
+    ]
+    return mark_safe("".join(out))  # noqa: S308 — every value above is escaped
 
 
 def _park_growth(figures: dict | None, park) -> dict | None:
