@@ -300,6 +300,28 @@ class ParkProjectCount(models.Model):
         default_permissions = ()
 
 
+class ParkStatusCount(models.Model):
+    """Changes to the number of active (not archived) projects of each park per stage and status
+    colour (节点状态): PostgreSQL triggers on the project table (migration 0022) add rows
+    (park, stage, status, +n / −n) in the same transaction as every insert, update (per
+    statement: the grouped changes of its rows, when a stage, status, park or archive changes)
+    and delete; a count is the sum of its rows, so the dashboard's stage × colour grid
+    (projects.selectors.stage_status_counts) reads a few rows instead of every project. Rows are
+    only ever added, like ParkProjectCount's (writers never wait for each other); the nightly
+    `projects.compact_park_counts` job folds them into one per (park, stage, status). On SQLite
+    the table stays empty and the projects are counted the usual way."""
+
+    park = models.ForeignKey(Park, on_delete=models.CASCADE, related_name="+")
+    stage = models.CharField(max_length=24)
+    status = models.CharField(max_length=16)
+    n = models.IntegerField()
+
+    class Meta:
+        verbose_name = _("园区项目阶段状态数")
+        verbose_name_plural = _("园区项目阶段状态数")
+        default_permissions = ()
+
+
 class AnnualPlan(models.Model):
     """年度计划投资: one figure per project per year."""
 

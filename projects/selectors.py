@@ -32,6 +32,7 @@ from .models import (
     InvestmentReport,
     ParkPlanTotal,
     ParkProjectCount,
+    ParkStatusCount,
     Project,
     ReportStatus,
     ReviewCount,
@@ -86,14 +87,39 @@ def can_write_park(user, park_id: int | None) -> bool:
     return access.can_write_park(user, park_id)
 
 
-def scope_park_ids(user, park=None) -> set[int] | None:
+_UNREAD = object()
+
+
+def scope_park_ids(user, park=None, *, visible=_UNREAD) -> set[int] | None:
     """The parks whose projects `projects_visible_to(user)` narrowed to `park` and its sub-parks
-    holds (the dashboard's ?park=, already checked by the page): None for every park."""
-    visible = access.parks_visible_to(user)
+    holds (the dashboard's ?park=, already checked by the page): None for every park.
+    `visible`: access.parks_visible_to(user) when the caller has already read it."""
+    if visible is _UNREAD:
+        visible = access.parks_visible_to(user)
     if park is None:
         return None if visible is None else set(visible)
     below = Park.objects.descendant_ids([park.pk])
     return below if visible is None else below & set(visible)
+
+
+def stage_status_counts(park_ids: set[int] | None) -> dict[tuple[str, str], int]:
+    """The active projects of the parks `park_ids` (None: every park; see scope_park_ids)
+    counted per (stage, status colour). On PostgreSQL from the stored ParkStatusCount rows (a
+    few per park, kept by the database with every write) instead of every project; elsewhere
+    one GROUP BY over the projects. One statement either way."""
+    if park_ids is not None and not park_ids:
+        rows = []
+    elif connection.vendor == "postgresql":
+        stored = ParkStatusCount.objects.all()
+        if park_ids is not None:
+            stored = stored.filter(park_id__in=park_ids)
+        rows = stored.values_list("stage", "status").annotate(total=Sum("n")).order_by()
+    else:
+        projects = Project.objects.active()
+        if park_ids is not None:
+            projects = projects.filter(park_id__in=park_ids)
+        rows = projects.values_list("stage", "status").annotate(total=Count("id")).order_by()
+    return {(stage, status): n for stage, status, n in rows if n}
 
 
 def completed_investment(*, user, year: int, park=None) -> Decimal:

@@ -781,12 +781,33 @@ SELECT park_id, sum(active), sum(expected) FROM gone GROUP BY park_id HAVING sum
 """
 
 
+# The same for ParkStatusCount (migration 0022): one row per (park, stage, status) left.
+COMPACT_STATUS_COUNTS = """
+WITH gone AS (DELETE FROM projects_parkstatuscount RETURNING park_id, stage, status, n)
+INSERT INTO projects_parkstatuscount (park_id, stage, status, n)
+SELECT park_id, stage, status, sum(n) FROM gone GROUP BY 1, 2, 3 HAVING sum(n) <> 0
+"""
+
+
 def compact_park_counts() -> int:
-    """The nightly job of `ParkProjectCount`; returns the rows left (one per park with projects)."""
+    """The nightly job of `ParkProjectCount` (and of `ParkStatusCount`, compact_status_counts);
+    returns the rows left of the first (one per park with projects)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return 0
+    compact_status_counts()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(COMPACT_PARK_COUNTS)
+        return cursor.rowcount
+
+
+def compact_status_counts() -> int:
+    """`ParkStatusCount`'s rows folded into one per (park, stage, status); returns the rows left."""
     from django.db import connection
 
     if connection.vendor != "postgresql":
         return 0
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(COMPACT_PARK_COUNTS)
+        cursor.execute(COMPACT_STATUS_COUNTS)
         return cursor.rowcount

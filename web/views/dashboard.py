@@ -9,7 +9,10 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Exists, OuterRef
 from django.shortcuts import render
 from django.template.loader import render_to_string
-from django.utils.translation import get_language
+from django.urls import reverse
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language, ngettext
 
 from common import dataversion
 from escalation.selectors import problem_counts
@@ -17,7 +20,13 @@ from parks import access
 from parks.models import Park
 from projects.models import AnnualPlan, InvestmentReport, ParkPlanTotal, ReviewCount, Stage, Status
 from projects.rules import period_is_closed, stats_default_period
-from projects.selectors import completed_investment, planned_investment, projects_visible_to
+from projects.selectors import (
+    completed_investment,
+    planned_investment,
+    projects_visible_to,
+    scope_park_ids,
+    stage_status_counts,
+)
 from scheduling.models import Milestone, SchedulingSettings
 from scheduling.selectors import diff_pp, due_soon_milestones, industry_growth, overdue_milestones
 from web.charts import growth_chart
@@ -25,15 +34,14 @@ from web.templatetags.board import countdown_text
 from web.views.base import STATUS_ORDER, scoped_by_park, today
 
 
-def _stage_status_grid(qs) -> tuple[list[dict], list[dict]]:
-    """Projects counted per stage × status colour: the rows and the totals per colour."""
+def _stage_status_grid(park_ids) -> tuple[list[dict], list[dict]]:
+    """Projects counted per stage × status colour: the rows and the totals per colour (the
+    stored per-park counts on PostgreSQL: projects.selectors.stage_status_counts)."""
     # Plain strings in the active language (the cache key names it): a lazy translation proxy
     # costs about a millisecond to unpickle from the page cache, each.
     stage_labels = {k: str(v) for k, v in Stage.choices}
     status_labels = {k: str(v) for k, v in Status.choices}
-    grid = Counter()
-    for row in qs.order_by().values("stage", "status").annotate(n=Count("id")):
-        grid[(row["stage"], row["status"])] = row["n"]
+    grid = Counter(stage_status_counts(park_ids))
     stage_rows = [
         {
             "stage": stage_labels[s],
@@ -137,10 +145,26 @@ def _due_soon(milestones, as_of, thresholds, shown: int) -> list:
     return sorted(no_actual + done_later, key=lambda m: (m.planned_date, m.id))[:shown]
 
 
+MILESTONE_LINE_FIELDS = (
+    "project_id",
+    "kind",
+    "name",
+    "planned_date",
+    "actual_date",
+    "sequence",
+    "project__name",
+    "project__park_id",
+    "project__park__name",
+)
+
+
 def _milestone_lists(qs, as_of, thresholds) -> dict:
     """The delayed projects (one line each, the first 30 by their worst delay) and the first 30
     due-soon milestones, with their countdown texts."""
-    milestones = Milestone.objects.filter(project__in=qs).select_related("project", "project__park")
+    # Only the columns the lines show (and order by): the rows are pickled into the page cache too.
+    milestones = (
+        Milestone.objects.filter(project__in=qs).select_related("project", "project__park").only(*MILESTONE_LINE_FIELDS)
+    )
     overdue = overdue_milestones(as_of=as_of, queryset=milestones, settings=thresholds)
     delayed, delayed_count, overdue_count = _delayed_projects(
         overdue, delayed_candidates(qs, as_of), as_of, DELAYED_PROJECTS_SHOWN
@@ -150,11 +174,56 @@ def _milestone_lists(qs, as_of, thresholds) -> dict:
         m.cd = countdown_text(m.days_left, m.display_name)
     return {
         "overdue": delayed,
+        "overdue_rows": delayed_rows_html(delayed),
+        "due_rows": due_rows_html(due),
         "delayed_count": delayed_count,
         "overdue_count": overdue_count,
         "due": due,
         "due_soon_days": thresholds.due_soon_days,
     }
+
+
+def _ymd(day) -> str:
+    """|date:"Y-m-d" (Django's Y is the year on four digits)."""
+    return f"{day.year:04d}-{day.month:02d}-{day.day:02d}"
+
+
+def delayed_rows_html(lines) -> SafeString:
+    """The delayed projects' table rows (the body's loop over `overdue`), built in Python:
+    exactly the HTML of the template loop they replaced (tests/web/test_dashboard_rows.py
+    compares both, hostile text included, in both languages); every value escaped as
+    autoescape did."""
+    esc = conditional_escape
+    sentinel = 987654321987
+    head, tail = (esc(x) for x in reverse("web:detail", args=[sentinel]).split(str(sentinel)))
+    out = []
+    for m in lines:
+        more = ""
+        if m.more:
+            title = ngettext("另有 %(n)s 个滞后节点", "另有 %(n)s 个滞后节点", m.more) % {"n": m.more}
+            more = f' <span class="chip more" title="{title}">+{m.more}</span>'
+        out.append(
+            f'\n      <tr><td class="pname"><a href="{head}{int(m.project_id)}{tail}">{esc(m.project.name)}</a></td>'
+            f"<td>{esc(m.project.park.name)}</td><td>{esc(m.display_name)}{more}</td>"
+            f'<td class="date">{_ymd(m.planned_date)}</td>'
+            f'<td class="nowrap"><span class="cd cd-{esc(m.severity)}">{esc(m.cd)}</span></td></tr>\n    '
+        )
+    return mark_safe("".join(out))  # noqa: S308 — every value above is escaped
+
+
+def due_rows_html(milestones) -> SafeString:
+    """The due-soon milestones' table rows (the body's loop over `due`), built in Python: the
+    template loop's HTML exactly (tests/web/test_dashboard_rows.py)."""
+    esc = conditional_escape
+    sentinel = 987654321987
+    head, tail = (esc(x) for x in reverse("web:detail", args=[sentinel]).split(str(sentinel)))
+    out = [
+        f'\n      <tr><td><a href="{head}{int(m.project_id)}{tail}">{esc(m.project.name)}</a></td>'
+        f'<td>{esc(m.display_name)}</td><td class="date">{_ymd(m.planned_date)}</td>'
+        f'<td class="nowrap"><span class="cd cd-soon">{esc(m.cd)}</span></td></tr>\n    '
+        for m in milestones
+    ]
+    return mark_safe("".join(out))  # noqa: S308 — every value above is escaped
 
 
 def _park_growth(figures: dict | None, park) -> dict | None:
@@ -172,14 +241,15 @@ def _park_growth(figures: dict | None, park) -> dict | None:
 
 # The parts of the dashboard's body drawn from the project figures alone, rendered once with
 # them and cached as HTML: a filed report (which recomputes only the report figures) renders
-# the rest of the body around them, not the 60 rows of the delay and due-soon lists again.
+# the rest of the body around them, not the delay and due-soon lists again.
 PROJECT_FRAGMENTS = {"counts": "projects/_dashboard_counts.html", "lists": "projects/_dashboard_lists.html"}
 
 
-def _project_figures(qs, as_of) -> dict:
+def _project_figures(qs, park_ids, as_of) -> dict:
     """The figures computed from the projects, milestones and 督办 (not from the reports), and
-    the body's fragments drawn from them alone (PROJECT_FRAGMENTS)."""
-    stage_rows, status_totals = _stage_status_grid(qs)
+    the body's fragments drawn from them alone (PROJECT_FRAGMENTS); `qs` the projects in scope,
+    `park_ids` the same scope as parks (scope_park_ids)."""
+    stage_rows, status_totals = _stage_status_grid(park_ids)
     thresholds = SchedulingSettings.load()
     figures = {
         "stage_rows": stage_rows,
@@ -206,10 +276,14 @@ def _report_figures(park, as_of, user) -> dict:
     }
 
 
-def _figures(qs, park, as_of, user, key: str) -> dict:
+def _figures(qs, park, as_of, user, key: str, visible) -> dict:
     """Everything the dashboard computes from the data; the project figures cached per scope
     apart from the report figures (a filed report recomputes only these)."""
-    projects = dataversion.cached(f"{key}:projects", lambda: _project_figures(qs, as_of), tables=project_tables())
+
+    def project_figures() -> dict:
+        return _project_figures(qs, scope_park_ids(user, park, visible=visible), as_of)
+
+    projects = dataversion.cached(f"{key}:projects", project_figures, tables=project_tables())
     return {**projects, **_report_figures(park, as_of, user)}
 
 
@@ -232,7 +306,7 @@ def dashboard(request):
     }
 
     def compute() -> dict:
-        figures = {**context, **_figures(qs, park, as_of, request.user, key)}
+        figures = {**context, **_figures(qs, park, as_of, request.user, key, visible)}
         figures["parks"] = list(figures["parks"]) if figures["parks"] is not None else None
         return {**figures, "body": render_to_string("projects/_dashboard_body.html", figures, request=request)}
 

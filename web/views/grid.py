@@ -13,7 +13,9 @@ from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Sum, Valu
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.html import conditional_escape, format_html
 from django.utils.http import urlencode
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
@@ -27,8 +29,10 @@ from projects.rules import counted_q, period_is_closed, period_now_due, report_d
 from projects.selectors import can_write_park, projects_visible_to
 from web.forms import (
     GridRowForm,
+    _flat_attrs,
     parse_period_param,
 )
+from web.templatetags.board import wan
 from web.views.base import refuse_park_filter, today
 
 GRID_PAGE_SIZE = 100  # rows per page of the monthly grid
@@ -70,7 +74,9 @@ def _grid_park(request, park_id: str | None):
 
 
 def _grid_rows(request, projects: list, period: dt.date) -> list[dict]:
-    """One row per project: its report of the month, its form, year to date and annual plan."""
+    """One row per project: its report of the month, year to date and annual plan, and on a
+    POST its form (bound to the posted data). A GET builds no forms: grid_rows_html draws the
+    empty and prefilled inputs itself (the same HTML as the forms' widgets)."""
     existing = {r.project_id: r for r in InvestmentReport.objects.filter(project__in=projects, period=period)}
     ytd = dict(
         InvestmentReport.objects.filter(
@@ -85,20 +91,16 @@ def _grid_rows(request, projects: list, period: dt.date) -> list[dict]:
             "project_id", "planned_investment"
         )
     )
+    posted = request.method == "POST"
     rows = []
     for p in projects:
         report = existing.get(p.pk)
-        initial = (
-            {"amount": report.amount, "progress": report.progress, "problems": report.problems} if report else None
-        )
-        form = GridRowForm(
-            request.POST if request.method == "POST" else None,
-            prefix=f"p{p.pk}",
-            initial=initial,
-            has_report=report is not None,
-        )
-        for field in form.fields.values():
-            field.widget.attrs["aria-label"] = f"{p.name} {field.label}"
+        form = None
+        if posted:
+            initial = (
+                {"amount": report.amount, "progress": report.progress, "problems": report.problems} if report else None
+            )
+            form = grid_row_form(p, request.POST, initial=initial, has_report=report is not None)
         # An approved report is the commission's to change (CONTRACT v2): read-only for the park.
         locked = report is not None and report.status == ReportStatus.APPROVED and not request.user.is_commission
         rows.append(
@@ -112,6 +114,107 @@ def _grid_rows(request, projects: list, period: dt.date) -> list[dict]:
             }
         )
     return rows
+
+
+def grid_row_form(project, data, *, initial, has_report: bool) -> GridRowForm:
+    """The row's form, as the grid posts it (prefix p<id>, each input labelled with the project)."""
+    form = GridRowForm(data, prefix=f"p{project.pk}", initial=initial, has_report=has_report)
+    for field in form.fields.values():
+        field.widget.attrs["aria-label"] = f"{project.name} {field.label}"
+    return form
+
+
+GRID_FIELDS = ("amount", "progress", "problems")
+
+
+def grid_rows_html(rows: list[dict], *, park_id: int, writable: bool) -> SafeString:
+    """The grid's table rows (the <tbody> loop), built in Python: exactly the HTML of the
+    template loop they replaced, with the forms' widgets and the status include
+    (tests/web/test_grid_rows.py compares both, hostile text, errors and both languages
+    included). A row without a form (a GET) gets the inputs its unbound form would draw
+    (GridTextInput / GridTextarea: the base fields' attributes, aria-label, id; the report's
+    values prefilled). cProfile at 100 rows: the template loop with 300 widgets was ~0.1 s of
+    the page's 0.165 s."""
+    esc = conditional_escape
+    sentinel = 987654321987
+    detail_head, detail_tail = (esc(x) for x in reverse("web:detail", args=[sentinel]).split(str(sentinel)))
+    base = GridRowForm.base_fields
+    labels = {name: str(base[name].label) for name in GRID_FIELDS}
+    # The widgets' own attributes (GridRowForm keeps the textarea's when it swaps the widget).
+    static = {name: _flat_attrs(base[name].widget.attrs) for name in GRID_FIELDS}
+    statuses = {value: esc(str(label)) for value, label in ReportStatus.choices}
+    t_none = esc(_("未报送"))
+    t_returned, t_corrected = esc(_("退回原因：")), esc(_("关账后更正原因："))
+    names: dict[int, str] = {}
+
+    def errors_html(errors) -> str:
+        if not errors:
+            return ""
+        return '<ul class="field-errors">' + "".join(f"<li>{esc(e)}</li>" for e in errors) + "</ul>"
+
+    def unbound(p, pk: int, name: str, value) -> str:
+        """The unbound form's widget: GridTextInput / GridTextarea of web.forms."""
+        attrs = static[name] + format_html(' aria-label="{} {}" id="id_p{}-{}"', p.name, labels[name], pk, name)
+        if name == "amount":
+            shown = "" if value is None or value == "" else format_html(' value="{}"', value)
+            return f'<input type="text" name="p{pk}-amount"{shown}{attrs}>'
+        body = esc(value) if value else ""
+        return f'<textarea name="p{pk}-{name}"{attrs}>\n{body}</textarea>'
+
+    out = []
+    for r in rows:
+        p, report, form = r["project"], r["report"], r["form"]
+        pk = int(p.pk)
+        css = "has-error" if form is not None and form.errors else ("unreported" if not report else "")
+        park = ""
+        if p.park_id != park_id:
+            if p.park_id not in names:
+                names[p.park_id] = esc(p.park.name)
+            park = f'<br><small class="muted">{names[p.park_id]}</small>'
+        cells = []
+        for name in GRID_FIELDS:
+            if writable and not r["locked"]:
+                if form is not None:
+                    cell = str(form[name])
+                else:
+                    cell = unbound(p, pk, name, getattr(report, name) if report else None)
+            elif name == "amount":
+                cell = esc(wan(report.amount if report else ""))
+            else:
+                cell = esc(getattr(report, name)) if report else ""
+            if form is not None:
+                cell += errors_html(form[name].errors)
+            cells.append(cell)
+        if report:
+            st = esc(report.status)
+            status = f'<span class="badge rs-{st}" data-status="{st}">{statuses.get(report.status, st)}</span>'
+            if report.status == "returned" and report.return_reason:
+                status += (
+                    f'\n<div class="return-reason" data-testid="return-reason"><b>{t_returned}</b>'
+                    f'<span class="pre">{esc(report.return_reason)}</span></div>'
+                )
+            if report.correction_reason:
+                status += (
+                    f'\n<div class="correction-reason"><b>{t_corrected}</b>'
+                    f'<span class="pre">{esc(report.correction_reason)}</span></div>'
+                )
+            status += "\n"
+        else:
+            status = f'<span class="badge st-none">{t_none}</span>'
+        out.append(
+            f'\n    <tr class="{css}" data-project="{pk}">\n'
+            f'      <td><a href="{detail_head}{pk}{detail_tail}">{esc(p.name)}</a>{park}</td>\n'
+            f'      <td class="num">{esc(wan(r["plan"]))}</td>\n'
+            f'      <td class="num">{esc(wan(r["ytd"]))}</td>\n'
+            f"      <td>{cells[0]}</td>\n"
+            f"      <td>{cells[1]}</td>\n"
+            f"      <td>{cells[2]}</td>\n"
+            f'      <td class="status-cell">{status}</td>\n'
+            f"    </tr>\n  "
+        )
+    if not out:
+        out.append(f'\n    <tr><td colspan="7" class="muted">{esc(_("该园区没有项目。"))}</td></tr>\n  ')
+    return mark_safe("".join(out))  # noqa: S308 — every value above is escaped
 
 
 def _grid_save(request, rows: list[dict], period: dt.date, asked: str | None) -> bool:
@@ -258,6 +361,7 @@ def report_grid(request):
         0,
         GRID_MISSING_SHOWN,
     )
+    editable = writable and (not closed or user.is_commission)
     due = report_due_date(period)
     prev_month = (period - dt.timedelta(days=1)).replace(day=1)
     next_month = (period + dt.timedelta(days=32)).replace(day=1)
@@ -266,6 +370,7 @@ def report_grid(request):
         "projects/report_grid.html",
         {
             "rows": rows,
+            "grid_rows": grid_rows_html(rows, park_id=park.pk, writable=editable),
             "row_ids": ",".join(str(p.pk) for p in projects),
             "page": page,
             "query": urlencode({"park": park.pk, "period": f"{period:%Y-%m}"}),
@@ -280,7 +385,7 @@ def report_grid(request):
             "missing": missing,
             "missing_count": summary["missing"],
             "project_count": summary["total"],
-            "writable": writable and (not closed or user.is_commission),
+            "writable": editable,
             "closed": closed,
             "needs_reason": needs_reason,
             "as_of": as_of,
