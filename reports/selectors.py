@@ -22,7 +22,7 @@ from decimal import ROUND_HALF_UP, Context, Decimal
 from types import SimpleNamespace
 
 from django.db import connection
-from django.db.models import OuterRef, Subquery
+from django.db.models import DecimalField, OuterRef, Subquery
 from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
@@ -31,7 +31,7 @@ from escalation.selectors import WeekProblems, week_problems
 from parks.models import Industry, Park, descendants
 from projects.models import AnnualPlan, InvestmentReport, Project, ReportStatus
 from projects.reporting import ParkStatus, reporting_status_all, unreported
-from projects.rules import counted_q, period_now_due, report_due_date, sql_counted
+from projects.rules import counted_q, period_now_due, report_due_date, sql_counted, sql_stored_sum
 from scheduling import rules
 from scheduling.models import Milestone, SchedulingSettings, milestone_label
 from scheduling.selectors import due_soon_milestones, overdue_milestones
@@ -381,6 +381,7 @@ def _money(value) -> Decimal:
 
 
 _FLOAT_CONTEXT = Context(prec=15)
+_SUM_FIELD = DecimalField(max_digits=30, decimal_places=4)
 _CENTS = Decimal("0.01")
 
 
@@ -411,15 +412,26 @@ def investment_lagging(
     # and read as plain rows. The earlier form summed the year's reports twice (once to find the
     # 40,000 flagged projects of the bench city, again through a join per flagged project:
     # 400,000 report probes and a sort of them) and built three model instances per row.
+    # On PostgreSQL the year to date is the running sum the database keeps on each report
+    # (projects.rules.sql_stored_sum): the month's reports read by an index-only scan, a probe
+    # backwards only for a project without a report of that month; elsewhere one aggregate.
     t = _tables()
-    status = rules.sql_investment_status("r.ytd", "ap.planned_investment")
+    if connection.vendor == "postgresql":
+        ytd = sql_stored_sum(t["r"], "ap.project_id", "%(period)s", year_start="%(year_start)s", rows=["rm"])
+        reports = f"LEFT JOIN {t['r']} rm ON rm.project_id = ap.project_id AND rm.period = %(period)s "
+    else:
+        ytd = "COALESCE(r.ytd, 0)"
+        reports = (
+            f"LEFT JOIN (SELECT rc.project_id, SUM(rc.amount) AS ytd FROM {t['r']} rc "  # noqa: S608
+            f"WHERE rc.period >= %(year_start)s AND rc.period <= %(period)s AND {sql_counted('rc')} "
+            f"GROUP BY rc.project_id) r ON r.project_id = ap.project_id "
+        )
+    status = rules.sql_investment_status(ytd, "ap.planned_investment")
     sql = (
-        f"SELECT p.id, p.name, p.park_id, pk.name, ind.name, ap.planned_investment, COALESCE(r.ytd, 0) "  # noqa: S608
+        f"SELECT p.id, p.name, p.park_id, pk.name, ind.name, ap.planned_investment, {ytd} "  # noqa: S608
         f"FROM {t['ap']} ap JOIN {t['p']} p ON p.id = ap.project_id AND p.archived_at IS NULL "
         f"JOIN {t['park']} pk ON pk.id = p.park_id JOIN {t['industry']} ind ON ind.id = p.industry_id "
-        f"LEFT JOIN (SELECT rc.project_id, SUM(rc.amount) AS ytd FROM {t['r']} rc "
-        f"WHERE rc.period >= %(year_start)s AND rc.period <= %(period)s AND {sql_counted('rc')} "
-        f"GROUP BY rc.project_id) r ON r.project_id = ap.project_id "
+        f"{reports}"
         f"WHERE ap.year = %(year)s AND {status} IN ('{rules.RED}', '{rules.YELLOW}') "
         f"ORDER BY pk.sort_order, pk.code, p.name, p.id"
     )
@@ -684,22 +696,44 @@ def _spend_rows(*, as_of: dt.date, thresholds: SchedulingSettings) -> list[Spend
     # reports and one of the nodes); with_spend_ahead's subqueries, repeated at each reference
     # of the filter, took 11.2 s over the city's 100,000 projects. The flagged ones then read
     # the rule's inputs once each (spend_ahead_annotations) for the figures.
+    # On PostgreSQL the cumulative spend is the running sum the database keeps on each report
+    # (projects.rules.sql_stored_sum): the project's report of the Monday's month, else of the
+    # month before (two month slices by an index-only scan), else a probe backwards; elsewhere
+    # one aggregate of the reports up to the Monday.
     t = _tables()
     standard = ", ".join(f"'{kind}'" for kind in rules.STANDARD_KINDS)
+    params = {**rules.sql_params(as_of, thresholds), "month": as_of.replace(day=1)}
+    params["month_before"] = (params["month"] - dt.timedelta(days=1)).replace(day=1)
+    if connection.vendor == "postgresql":
+        cumulative = sql_stored_sum(t["r"], "p.id", "%(d)s", rows=["r1", "r0"])
+        reports = (
+            f"LEFT JOIN {t['r']} r1 ON r1.project_id = p.id AND r1.period = %(month)s "
+            f"LEFT JOIN {t['r']} r0 ON r0.project_id = p.id AND r0.period = %(month_before)s "
+        )
+    else:
+        cumulative = "COALESCE(r.cum, 0)"
+        reports = (
+            f"LEFT JOIN (SELECT rc.project_id, SUM(rc.amount) AS cum FROM {t['r']} rc "  # noqa: S608
+            f"WHERE rc.period <= %(d)s AND {sql_counted('rc')} GROUP BY rc.project_id) r ON r.project_id = p.id "
+        )
     ahead_ids = _raw_ids(
         f"SELECT p.id FROM {t['p']} p JOIN ("  # noqa: S608
         f"SELECT m.project_id, COUNT(*) AS n, SUM(CASE WHEN m.actual_date <= %(d)s THEN 1 ELSE 0 END) AS done "
         f"FROM {t['m']} m WHERE m.kind IN ({standard}) GROUP BY m.project_id) s ON s.project_id = p.id "
-        f"LEFT JOIN (SELECT rc.project_id, SUM(rc.amount) AS cum FROM {t['r']} rc "
-        f"WHERE rc.period <= %(d)s AND {sql_counted('rc')} GROUP BY rc.project_id) r ON r.project_id = p.id "
+        f"{reports}"
         f"WHERE p.archived_at IS NULL AND "
-        f"{rules.sql_spend_ahead('COALESCE(r.cum, 0)', 'p.total_investment', 's.done', 's.n')}",
-        rules.sql_params(as_of, thresholds),
+        f"{rules.sql_spend_ahead(cumulative, 'p.total_investment', 's.done', 's.n')}",
+        params,
     )
+    inputs = rules.spend_ahead_annotations(as_of)
+    if connection.vendor == "postgresql":  # the stored running sum, not a sum of the reports per row
+        inputs["spend_cumulative"] = RawSQL(  # noqa: S611 - the rule's fragment, the value bound
+            sql_stored_sum(t["r"], f'"{t["p"]}"."id"', "%s"), [as_of], output_field=_SUM_FIELD
+        )
     projects = (
         Project.objects.active()
         .filter(pk__in=ahead_ids)
-        .annotate(**rules.spend_ahead_annotations(as_of))
+        .annotate(**inputs)
         .select_related("park", "industry")
         .only("id", "name", "park_id", "industry_id", "total_investment", "park__name", "industry__name")
         .order_by("park__sort_order", "park__code", "name", "pk")
