@@ -369,6 +369,20 @@ def _active_milestones():
     return Milestone.objects.filter(project__archived_at__isnull=True)
 
 
+def _labels():
+    """milestone_label, computed once per (kind, name) of a report's rows (its kind's label is a
+    translation looked up on every call: 0.5 s over the bench's 37,000 rows)."""
+    known: dict[tuple, str] = {}
+
+    def label(kind: str | None, name: str | None) -> str:
+        key = (kind, name)
+        if key not in known:
+            known[key] = milestone_label(kind, name)
+        return known[key]
+
+    return label
+
+
 def _money(value) -> Decimal:
     """A money column of a raw statement as the ORM reads it (DecimalField, 2 places): Decimal on
     PostgreSQL; on SQLite, whose sums are floats, through the same 15-digit context and
@@ -482,6 +496,7 @@ def _latest_reports(as_of: dt.date, milestones) -> dict[int, tuple[str, str, dt.
 def _delay_rows(*, as_of: dt.date, thresholds: SchedulingSettings) -> list[DelayRow]:
     """The overdue milestones of the Monday with their project's latest progress note (two
     statements: the rows, and the latest reports of their projects, _latest_reports)."""
+    label = _labels()
     overdue = overdue_milestones(as_of=as_of, queryset=_active_milestones(), settings=thresholds)
     current = overdue.order_by(
         "project__park__sort_order", "project__park__code", "-days_overdue", "project__name", "pk"
@@ -516,7 +531,7 @@ def _delay_rows(*, as_of: dt.date, thresholds: SchedulingSettings) -> list[Delay
                 park=r[4],
                 industry_id=r[5],
                 industry=r[6],
-                milestone=milestone_label(r[7], r[8]),
+                milestone=label(r[7], r[8]),
                 baseline_date=r[9],
                 planned_date=r[10],
                 days_overdue=int(r[11]),
@@ -534,6 +549,7 @@ def _week_on_week(
     delays: list[DelayRow], *, as_of: dt.date, thresholds: SchedulingSettings
 ) -> tuple[list[DelayRow], list[ResolvedRow]]:
     """Newly delayed and resolved milestones: this week's list against last week's (one query)."""
+    label = _labels()
     current_ids = {r.milestone_id for r in delays}
 
     last_week = as_of - dt.timedelta(days=7)
@@ -569,7 +585,7 @@ def _week_on_week(
                 project=project,
                 park_id=park_id,
                 park=park,
-                milestone=milestone_label(kind, name),
+                milestone=label(kind, name),
                 planned_date=planned,
                 days_overdue_last_week=int(days),
                 reason=reason,
@@ -581,6 +597,7 @@ def _week_on_week(
 
 def _due_rows(*, as_of: dt.date, thresholds: SchedulingSettings) -> list[DueRow]:
     """The milestones due soon with their countdown, in one query."""
+    label = _labels()
     due = (
         due_soon_milestones(as_of=as_of, queryset=_active_milestones(), settings=thresholds)
         .order_by("planned_date", "project__name", "pk")
@@ -606,7 +623,7 @@ def _due_rows(*, as_of: dt.date, thresholds: SchedulingSettings) -> list[DueRow]
             park_id=r[3],
             park=r[4],
             industry=r[5],
-            milestone=milestone_label(r[6], r[7]),
+            milestone=label(r[6], r[7]),
             planned_date=r[8],
             days_left=int(r[9]),
             leader=r[10],
@@ -656,6 +673,7 @@ def _order_rows(*, as_of: dt.date) -> list[OrderRow]:
     actual dates break the nodes' order (scheduling.rules.order_warnings), in one query: the
     nodes of the projects having such a node (rules.sql_order_conflict_projects, a window over
     the completed nodes), checked in Python by the one order rule."""
+    label = _labels()
     t = _tables()
     conflicting = _raw_ids(rules.sql_order_conflict_projects(t["m"], t["p"]), {"d": as_of})
     nodes = [
@@ -680,9 +698,7 @@ def _order_rows(*, as_of: dt.date) -> list[OrderRow]:
     for m in rules.set_order_warnings(nodes):
         if m.order_warning:
             pk, project_id, kind, actual, project, park_id, park, name = m.row
-            rows.append(
-                OrderRow(pk, project_id, project, park_id, park, milestone_label(kind, name), actual, m.order_warning)
-            )
+            rows.append(OrderRow(pk, project_id, project, park_id, park, label(kind, name), actual, m.order_warning))
     return rows
 
 

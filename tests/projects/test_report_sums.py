@@ -121,3 +121,14 @@ def test_the_reader_gives_the_sum_of_the_counted_reports_up_to_any_day(city):
                 cursor.execute(sql, {"d": day, "month": month, "before": before, "y": year_start, "p": project.pk})
                 got = cursor.fetchone()
             assert got == (cum, cum, ytd, ytd), (project.pk, day)
+
+
+def test_the_synthetic_city_writes_the_sums_the_trigger_would(city):
+    """The bench city's set-based INSERT writes the running sums itself (no second write of each
+    report by the trigger): the same figures."""
+    require_postgres()
+    from django.core.management import call_command
+
+    call_command("load_demo", projects=12, batch_size=5)
+    assert InvestmentReport.objects.count() == 12 * 36
+    assert_exact()
