@@ -40,8 +40,16 @@ BEGIN
   ELSIF TG_OP = 'DELETE' THEN
     SELECT array_agg(DISTINCT project_id) INTO ids FROM old_rows;
   ELSE
-    SELECT array_agg(DISTINCT project_id) INTO ids FROM (
-      SELECT project_id FROM new_rows UNION ALL SELECT project_id FROM old_rows) x;
+    -- Only the rows whose inputs changed (counted or not, amount, month, project) or whose sums
+    -- were written (a save writes back the sums it read, maybe stale): a bulk approval
+    -- (submitted → approved, both counted) recomputes nothing.
+    SELECT array_agg(DISTINCT x.project_id) INTO ids FROM (
+      SELECT unnest(ARRAY[o.project_id, n.project_id]) AS project_id
+      FROM old_rows o JOIN new_rows n ON n.id = o.id
+      WHERE (o.status IN ('submitted', 'approved')) IS DISTINCT FROM (n.status IN ('submitted', 'approved'))
+         OR o.amount IS DISTINCT FROM n.amount OR o.period IS DISTINCT FROM n.period
+         OR o.project_id IS DISTINCT FROM n.project_id
+         OR o.cum_amount IS DISTINCT FROM n.cum_amount OR o.ytd_amount IS DISTINCT FROM n.ytd_amount) x;
   END IF;
   IF ids IS NULL THEN RETURN NULL; END IF;
   PERFORM 1 FROM projects_project WHERE id = ANY (ids) ORDER BY id FOR NO KEY UPDATE;

@@ -64,6 +64,14 @@ def test_every_write_keeps_the_running_sums_exact(city):
     r2.amount = Decimal("30.00")  # a save writes the stale sums it read: the trigger puts them right
     r2.save()
     assert_exact()
+    stale = InvestmentReport.objects.get(pk=r2.pk)
+    InvestmentReport.objects.filter(project=a, period=dt.date(2025, 12, 1)).update(amount=Decimal("6.00"))
+    assert_exact()
+    stale.progress = "只改形象进度"  # writes back the sums read before the change above
+    stale.save()
+    assert_exact()
+    InvestmentReport.objects.filter(project=a).update(progress="批量")  # no input changed
+    assert_exact()
     InvestmentReport.objects.filter(pk=r1.pk).update(status=ReportStatus.RETURNED)
     assert_exact()
     InvestmentReport.objects.filter(project=b, status="draft").update(status=ReportStatus.APPROVED)
