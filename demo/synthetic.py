@@ -262,12 +262,17 @@ def _synthetic_batch_sql() -> str:
     )
     INSERT INTO {InvestmentReport._meta.db_table} (
         project_id, period, amount, progress, problems, status, submitted_by_id, submitted_at, updated_at,
-        prior_amount)
-    SELECT pi.id, (%(first_period)s::date + make_interval(months => m))::date,
-           round(pi.total * (50 + (pi.i * 7 + m * 13) % 50) / 3600, 2),
-           '主体结构施工中。', '', 'submitted', NULL, now(), now(),
-           -- the month before's amount, as the review triggers would set it (no second write)
-           CASE WHEN m > 0 THEN round(pi.total * (50 + (pi.i * 7 + (m - 1) * 13) % 50) / 3600, 2) END
-    FROM pi CROSS JOIN generate_series(0, {SYNTHETIC_MONTHS - 1}) AS m
+        prior_amount, cum_amount, ytd_amount)
+    SELECT id, period, amount, '主体结构施工中。', '', 'submitted', NULL, now(), now(), prior,
+           -- the running sums, as the sums trigger (projects 0022) would set them (no second write)
+           sum(amount) OVER (PARTITION BY id ORDER BY period),
+           sum(amount) OVER (PARTITION BY id, extract(year FROM period) ORDER BY period)
+    FROM (
+        SELECT pi.id, (%(first_period)s::date + make_interval(months => m))::date AS period,
+               round(pi.total * (50 + (pi.i * 7 + m * 13) % 50) / 3600, 2) AS amount,
+               -- the month before's amount, as the review triggers would set it (no second write)
+               CASE WHEN m > 0 THEN round(pi.total * (50 + (pi.i * 7 + (m - 1) * 13) % 50) / 3600, 2) END AS prior
+        FROM pi CROSS JOIN generate_series(0, {SYNTHETIC_MONTHS - 1}) AS m
+    ) r
     """  # noqa: S608
     return sql.replace("%", "%%").replace("%%(", "%(")

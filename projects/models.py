@@ -426,7 +426,20 @@ class InvestmentReport(models.Model):
     # is then a condition on the row itself. Not kept on SQLite (the review reads it there
     # through a join); read it through projects.selectors.reports_for_review.
     prior_amount = amount_field(_("上月完成投资（万元）"), null=True, blank=True, editable=False)
-    history = HistoricalRecords(excluded_fields=["prior_amount"])
+    # Running sums of the project's counted reports (rules.COUNTED_STATUSES) of every period up
+    # to and including this one: since its first report (cum_amount) and since the 1st of
+    # January of this one's year (ytd_amount), whatever this report's own status. Kept by a
+    # PostgreSQL trigger (migration 0022) in the transaction of every write of reports; the sum
+    # up to a month is then the stored figure of the project's latest report on or before it
+    # (projects.rules.sql_stored_sum) instead of a sum over its reports. NULL on SQLite, which
+    # sums the reports.
+    cum_amount = models.DecimalField(
+        _("累计完成投资（万元）"), max_digits=20, decimal_places=2, null=True, editable=False
+    )
+    ytd_amount = models.DecimalField(
+        _("本年累计完成投资（万元）"), max_digits=20, decimal_places=2, null=True, editable=False
+    )
+    history = HistoricalRecords(excluded_fields=["prior_amount", "cum_amount", "ytd_amount"])
 
     class Meta:
         verbose_name = _("月度投资报告")
@@ -446,6 +459,9 @@ class InvestmentReport(models.Model):
                 name="report_period_cover",
             ),
             models.Index(fields=["period", "status"]),
+            # A month's stored running sums (cum_amount, ytd_amount) by an index-only scan: the
+            # weekly report's year to date and cumulative spend read one or two months of them.
+            models.Index(fields=["period", "project"], include=["cum_amount", "ytd_amount"], name="report_period_sums"),
             # The review's amount jumps (PostgreSQL): the month-on-month ratio, so only a month's
             # reports past REVIEW_JUMP_FACTOR are read (jump_ratio, repeated by the selector).
             # Not partial: the planner takes the expression's statistics from it.

@@ -75,3 +75,24 @@ def stats_default_period(today: dt.date) -> dt.date:
     """What `stats/industry-investment/` and the dashboard show without `?period=`: the latest
     closed month, else the last full month."""
     return latest_closed_period() or last_full_month(today)
+
+
+def sql_stored_sum(table: str, project_id: str, until: str, *, year_start: str | None = None, rows=()) -> str:
+    """SQL (PostgreSQL only): the sum of the amounts of the counted reports of project
+    `project_id` of the periods on or before `until` (SQL date expressions) — only those on or
+    after `year_start`, the 1st of January of `until`'s year, when given — read from the running
+    sums the database keeps (InvestmentReport.cum_amount / ytd_amount, migration 0022) of the
+    project's latest report on or before `until`; 0 without one. The same figure as
+    SUM(amount) over `sql_counted` reports of those periods (tests/projects/test_report_sums.py).
+
+    `rows`: aliases of reports already joined to the project (the month of `until` first, then
+    the month before …), whose stored sum is taken when there is one, each being the latest
+    report on or before `until` when it exists; the probe of the project's reports backwards
+    (one index lookup) then runs only for the projects without any of them."""
+    column = "ytd_amount" if year_start else "cum_amount"
+    since = f" AND s.period >= {year_start}" if year_start else ""
+    probe = (
+        f"(SELECT s.{column} FROM {table} s WHERE s.project_id = {project_id} "  # noqa: S608 (a table name from the model)
+        f"AND s.period <= {until}{since} ORDER BY s.period DESC LIMIT 1)"
+    )
+    return f"COALESCE({', '.join(f'{alias}.{column}' for alias in rows)}{', ' if rows else ''}{probe}, 0)"

@@ -534,3 +534,69 @@ def test_set_based_narrowing_finds_what_the_rules_find(report_city):
 
     ahead = with_spend_ahead(Project.objects.active(), as_of=AS_OF, settings=thresholds).filter(spend_ahead=True)
     assert {r.project_id for r in data.spend_ahead} == set(ahead.values_list("pk", flat=True))
+
+
+def test_money_sections_match_a_plain_reference(report_city):
+    """投资滞后, 投资与形象进度不匹配 and the delays' latest progress, row for row and to the cent,
+    against a plain computation from the reports (on PostgreSQL the report reads the running
+    sums the database keeps, projects.rules.sql_stored_sum): gaps, a draft and a returned
+    report, a report of the Monday's month, last year's reports, a project without reports."""
+    from projects.models import Project
+    from scheduling import rules
+    from scheduling.models import Milestone, SchedulingSettings
+    from tests import factories
+
+    city = report_city.city
+    gap = factories.ProjectFactory(name="断报项目", park=city.park_b, industry=city.ei, total_investment=Decimal("100"))
+    factories.AnnualPlanFactory(project=gap, year=2026, planned_investment=Decimal("1200.00"))
+    factories.MilestoneFactory(project=gap, kind="signing", planned_date=dt.date(2026, 2, 1))  # overdue
+    factories.MilestoneFactory(project=gap, kind="construction_start", planned_date=dt.date(2026, 9, 1))
+    for period, amount, status in [
+        (dt.date(2025, 11, 1), "70.00", "approved"),  # last year: cumulative, not the year to date
+        (dt.date(2026, 2, 1), "10.10", "submitted"),  # then nothing in March, April, May
+        (dt.date(2026, 4, 1), "500.00", "draft"),
+        (dt.date(2026, 5, 1), "600.00", "returned"),
+        (dt.date(2026, 6, 1), "3.33", "submitted"),  # the Monday's month: spend, not the lag month
+    ]:
+        factories.ReportFactory(project=gap, period=period, amount=Decimal(amount), status=status, progress=str(period))
+    none = factories.ProjectFactory(name="未报项目", park=city.park_a, industry=city.bio)
+    factories.AnnualPlanFactory(project=none, year=2026, planned_investment=Decimal("600.00"))
+    factories.MilestoneFactory(project=none, kind="land", planned_date=dt.date(2026, 1, 20))
+
+    data = weekly_report_data(week=WEEK, as_of=AS_OF)
+    thresholds = SchedulingSettings.load()
+    month = rules.default_period(AS_OF)
+    reports = list(InvestmentReport.objects.filter(counted_q()).values_list("project_id", "period", "amount"))
+    plans = dict(AnnualPlan.objects.filter(year=month.year).values_list("project_id", "planned_investment"))
+    active = Project.objects.active().select_related("park").order_by("park__sort_order", "park__code", "name", "pk")
+
+    lagging = []
+    ahead = []
+    for p in active:
+        ytd = sum(
+            (a for pid, period, a in reports if pid == p.pk and dt.date(month.year, 1, 1) <= period <= month),
+            Decimal(0),
+        )
+        plan = plans.get(p.pk)
+        severity = rules.investment_status(ytd, plan, months=month.month, settings=thresholds)
+        if severity in rules.LAGGING:
+            expected = plan * month.month / Decimal(12)
+            lagging.append((p.pk, plan, ytd, expected.quantize(Decimal("0.01")), severity))
+        cum = sum((a for pid, period, a in reports if pid == p.pk and period <= AS_OF), Decimal(0))
+        nodes = [m for m in Milestone.objects.filter(project=p) if rules.is_standard(m.kind)]
+        done = sum(1 for m in nodes if rules.is_done(m, AS_OF))
+        if rules.is_spend_ahead(cum, p.total_investment, done, len(nodes), thresholds):
+            ahead.append((p.pk, cum, rules.spend_ahead_gap(cum, p.total_investment, done, len(nodes))))
+    assert [(r.project_id, r.plan, r.ytd, r.expected, r.severity) for r in data.lagging] == lagging
+    assert {gap.pk, none.pk} <= {r[0] for r in lagging}
+    assert [(r.project_id, r.cumulative, r.gap) for r in data.spend_ahead] == ahead
+    assert gap.pk in {r[0] for r in ahead}  # 83.43 of 100 spent, no node done
+
+    latest = {}
+    for r in InvestmentReport.objects.filter(counted_q(), period__lte=AS_OF).order_by("period"):
+        latest[r.project_id] = (r.progress, r.problems, r.period)
+    assert [(r.milestone_id, r.progress, r.problems, r.progress_period) for r in data.delays] == [
+        (r.milestone_id, *latest.get(r.project_id, ("", "", None))) for r in data.delays
+    ]
+    assert {r.project_id: r.progress_period for r in data.delays}[gap.pk] == dt.date(2026, 6, 1)
+    assert {r.project_id: r.progress_period for r in data.delays}[none.pk] is None

@@ -134,3 +134,19 @@ def test_section_costs_constant_statements(reporting_city):
         data = weekly_report_data(week=WEEK, as_of=AS_OF)
     assert len(data.reporting.rows) == 3 + 12
     assert len(large.captured_queries) == len(small.captured_queries)
+
+
+def test_unreported_is_the_join_form_of_the_rule(reporting_city):
+    """projects.reporting.unreported (an anti-join, then the few missing projects' reports)
+    lists exactly what the rule's join form (with_period_report + not_reported_q) lists."""
+    from projects.models import Project
+    from projects.reporting import expected_q, not_reported_q, unreported, with_period_report
+
+    reference = list(
+        with_period_report(Project.objects.active().filter(expected_q()), MAY)
+        .filter(not_reported_q())
+        .order_by("park__sort_order", "park__code", "name", "pk")
+        .values_list("pk", "name", "park_id", "month_report__status", "month_report__return_reason")
+    )
+    assert len({row[3] for row in reference}) == 3  # none, a draft, a returned one
+    assert unreported(period=MAY) == reference
