@@ -10,7 +10,11 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils import translation
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 
 from parks.access import can_write_anything, visible_parks
 from parks.models import Industry
@@ -26,7 +30,7 @@ from web.forms import (
     ProjectFilterForm,
 )
 from web.history import history_entries
-from web.templatetags.board import countdown_text, kind_label
+from web.templatetags.board import STATUS_CSS, countdown_class, countdown_text, kind_label, wan
 from web.views.base import XLSX, scoped_by_park, today
 from web.views.problems import card_context as problem_card
 
@@ -47,12 +51,13 @@ SORTS = {
 }
 
 
-def filtered_projects(request, as_of: dt.date, *, with_unfiltered: bool = False):
+def filtered_projects(request, as_of: dt.date, *, with_unfiltered: bool = False, settings=None):
     """(queryset, form, sort) of the list's selection; with `with_unfiltered`, a fourth item
     says whether no filter narrows the user's visible projects (the pager may then take the
-    count the database keeps, projects.selectors.visible_project_count)."""
+    count the database keeps, projects.selectors.visible_project_count). `settings`: the
+    page's SchedulingSettings when it has loaded them already (one statement fewer)."""
     qs, park = scoped_by_park(request, projects_visible_to(request.user))
-    qs = with_spend_ahead(qs, as_of=as_of, settings=SchedulingSettings.load())
+    qs = with_spend_ahead(qs, as_of=as_of, settings=settings or SchedulingSettings.load())
     parks = visible_parks(request.user)
     data = request.GET.copy()
     if park is None:  # a refused ?park= (said on the page) must not drop the other filters
@@ -87,7 +92,8 @@ def filtered_projects(request, as_of: dt.date, *, with_unfiltered: bool = False)
 @login_required
 def project_list(request):
     as_of = today()
-    qs, form, sort, unfiltered = filtered_projects(request, as_of, with_unfiltered=True)
+    thresholds = SchedulingSettings.load()
+    qs, form, sort, unfiltered = filtered_projects(request, as_of, with_unfiltered=True, settings=thresholds)
     if request.GET.get("export") == "xlsx":
         return project_export(qs, as_of)
     paginator = Paginator(qs.select_related("park", "industry"), 50)
@@ -95,18 +101,13 @@ def project_list(request):
         # Every visible project: counted from the per-park rows the database keeps, not COUNT(*).
         paginator.count = visible_project_count(request.user)
     page = paginator.get_page(request.GET.get("page"))
-    # The labels from one dict each: get_FOO_display rebuilds its choices per call (a third of
-    # the page's time at 50 rows).
-    labels = {"level": dict(Level.choices), "stage": dict(Stage.choices), "status": dict(Status.choices)}
-    for p in page.object_list:
-        p.level_label = labels["level"].get(p.level, p.level)
-        p.stage_label = labels["stage"].get(p.stage, p.stage)
-        p.status_label = labels["status"].get(p.status, p.status)
+    rows = list(page.object_list)
+    for p in rows:
         if p.next_date:
             label = kind_label(p.next_kind, p.next_name)
             p.next_label = label
-            p.cd = countdown_text((p.next_date - as_of).days, label)
             p.cd_days = (p.next_date - as_of).days
+            p.cd = countdown_text(p.cd_days, label)
     params = request.GET.copy()
     params.pop("page", None)
     params.pop("sort", None)
@@ -119,11 +120,60 @@ def project_list(request):
             "form": form,
             "sort": sort,
             "as_of": as_of,
-            "thresholds": SchedulingSettings.load(),
+            "thresholds": thresholds,
+            "rows": list_rows_html(rows, thresholds=thresholds),
             "query": params.urlencode(),
             "can_write": can_write_anything(request.user),
         },
     )
+
+
+def list_rows_html(rows, *, thresholds) -> SafeString:
+    """The list's rows (the <tbody> loop), built in Python: exactly the HTML of the template loop
+    they replaced (tests/web/test_list_rows.py compares both, hostile text included), every
+    value escaped as autoescape did. Each row carries `cd_days` and `cd` when it has a next node
+    (set by project_list). cProfile at 50 rows: the template loop was ~8 ms of the page's CPU."""
+    esc = conditional_escape
+    sentinel = 987654321987
+    detail_head, detail_tail = (esc(x) for x in reverse("web:detail", args=[sentinel]).split(str(sentinel)))
+    levels = {value: esc(label) for value, label in Level.choices}
+    stages = {value: esc(label) for value, label in Stage.choices}
+    statuses = {value: esc(label) for value, label in Status.choices}
+    t_ahead = f' <span class="badge st-yellow spend-ahead">{esc(_("投资与形象进度不匹配"))}</span>'
+    names: dict[tuple[str, int], str] = {}
+
+    def named(kind: str, obj) -> str:
+        if obj is None:
+            return ""
+        key = (kind, obj.pk)
+        if key not in names:
+            names[key] = esc(obj.name)
+        return names[key]
+
+    out = []
+    for p in rows:
+        code = f'<br><small class="muted">{esc(p.code)}</small>' if p.code else ""
+        if p.next_date:
+            css = countdown_class(p.cd_days, thresholds)
+            nxt = f'<span class="cd {css}">{esc(p.cd)}</span><br><small class="muted">{p.next_date.isoformat()}</small>'
+        else:
+            nxt = '<span class="muted">—</span>'
+        out.append(
+            "\n    <tr>\n"
+            f'      <td><a href="{detail_head}{int(p.pk)}{detail_tail}">{esc(p.name)}</a>{code}</td>\n'
+            f"      <td>{named('park', p.park)}</td>\n"
+            f"      <td>{named('industry', p.industry)}</td>\n"
+            f"      <td>{levels[p.level] if p.level in levels else esc(p.level)}</td>\n"
+            f"      <td>{stages[p.stage] if p.stage in stages else esc(p.stage)}</td>\n"
+            f'      <td class="num">{esc(wan(p.total_investment))}</td>\n'
+            f'      <td><span class="badge {STATUS_CSS.get(p.status, "st-none")}">'
+            f"{statuses[p.status] if p.status in statuses else esc(p.status)}</span>{t_ahead if p.spend_ahead else ''}</td>\n"
+            f"      <td>{nxt}</td>\n"
+            "    </tr>\n  "
+        )
+    if not out:
+        out.append(f'\n    <tr><td colspan="8" class="muted">{esc(_("没有符合条件的项目。"))}</td></tr>\n  ')
+    return mark_safe("".join(out))  # noqa: S308 — every value above is escaped
 
 
 def project_export(qs, as_of: dt.date) -> StreamingHttpResponse:
