@@ -51,6 +51,32 @@ SORTS = {
 }
 
 
+# The list's columns: read as values, not as projects with their park and industry (a third of
+# the page's CPU went into building the 150 model instances of a page).
+ROW_FIELDS = (
+    "id", "code", "name", "park_id", "park__name", "industry_id", "industry__name", "level", "stage",
+    "total_investment", "status", "spend_ahead", "next_date", "next_kind", "next_name",
+)  # fmt: skip
+
+
+class _Named:
+    __slots__ = ("pk", "name")
+
+    def __init__(self, pk, name):
+        self.pk, self.name = pk, name
+
+
+class ListRow:
+    """One row of the list: the ROW_FIELDS of a project as attributes, with `pk` and its `park`
+    and `industry` (pk and name), as the page reads them from a project."""
+
+    def __init__(self, values: dict):
+        self.__dict__.update(values)
+        self.pk = values["id"]
+        self.park = _Named(values["park_id"], values["park__name"])
+        self.industry = _Named(values["industry_id"], values["industry__name"])
+
+
 def filtered_projects(request, as_of: dt.date, *, with_unfiltered: bool = False, settings=None):
     """(queryset, form, sort) of the list's selection; with `with_unfiltered`, a fourth item
     says whether no filter narrows the user's visible projects (the pager may then take the
@@ -96,12 +122,12 @@ def project_list(request):
     qs, form, sort, unfiltered = filtered_projects(request, as_of, with_unfiltered=True, settings=thresholds)
     if request.GET.get("export") == "xlsx":
         return project_export(qs, as_of)
-    paginator = Paginator(qs.select_related("park", "industry"), 50)
+    paginator = Paginator(qs.values(*ROW_FIELDS), 50)
     if unfiltered:
         # Every visible project: counted from the per-park rows the database keeps, not COUNT(*).
         paginator.count = visible_project_count(request.user)
     page = paginator.get_page(request.GET.get("page"))
-    rows = list(page.object_list)
+    rows = page.object_list = [ListRow(r) for r in page.object_list]
     for p in rows:
         if p.next_date:
             label = kind_label(p.next_kind, p.next_name)
