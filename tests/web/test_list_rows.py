@@ -130,3 +130,30 @@ def test_the_page_shows_the_python_rows(client_commission, hostile_list):
     assert "<script>alert" not in html
     assert html.count('<tr>\n      <td><a href="/projects/') == Project.objects.count()
     assert client_commission.get("/projects/", {"q": "zzz-none"}).content.decode().count("没有符合条件的项目。") == 1
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_filter_selects_are_the_context_selects(city, language):
+    """FastSelect.render (the options straight from the choices) against its rendering through
+    Django's widget context, for every select of the list's filter form, selected or not."""
+    from web.forms import ProjectFilterForm
+
+    Park.objects.filter(pk=city.park_b.pk).update(name=f"园区{HOSTILE}")
+    cases = [
+        None,
+        {"park": str(city.park_b.pk), "industry": str(city.ei_ic.pk), "level": "provincial", "stage": "signed"},
+        {"park": "999999", "industry": "x", "level": "<b>", "status": "red"},
+    ]
+    with translation.override(language):
+        for data in cases:
+            form = ProjectFilterForm(data, parks=Park.objects.all())
+            form.is_valid()
+            for name in ("park", "industry", "level", "stage", "status"):
+                widget = form.fields[name].widget
+                new = str(form[name])
+                widget.render = widget._render_context  # the same field through Django's context
+                assert str(form[name]) == new
+                del widget.render
+                assert "<script>" not in new
+            if data and data.get("status") == "red":
+                assert '<option value="red" selected>' in str(form["status"])
