@@ -254,6 +254,34 @@ class FastSelect(forms.Select):
     Python: the list's filter form draws some 40 options on every page."""
 
     def render(self, name, value, attrs=None, renderer=None):
+        if self.allow_multiple_selected:
+            return self._render_context(name, value, attrs, renderer)
+        # Django's get_context/optgroups/create_option, without their per-option dicts and
+        # attribute copies (a select's options carry no attribute but `selected`).
+        selected_values = self.format_value(value)
+        out = [format_html('<select name="{}"', name), _flat_attrs(self.build_attrs(self.attrs, attrs)), ">"]
+        has_selected = False
+        for option_value, option_label in self.choices:
+            if isinstance(option_label, (list, tuple)):  # option groups: Django's own templates
+                return super().render(name, value, attrs, renderer)
+            if option_value is None:
+                option_value = ""
+            selected = not has_selected and str(option_value) in selected_values
+            has_selected |= selected
+            out.append(
+                format_html(
+                    '\n  <option value="{}"{}>{}</option>\n',  # the option template's newline
+                    option_value,
+                    mark_safe(" selected" if selected else ""),  # noqa: S308 (a constant)
+                    option_label,
+                )
+            )
+        out.append("\n</select>")
+        return mark_safe("".join(out))  # noqa: S308 (every part escaped by format_html above)
+
+    def _render_context(self, name, value, attrs=None, renderer=None):
+        """The same HTML through Django's context (kept for a multiple select, and as the
+        reference the tests compare render with)."""
         widget = self.get_context(name, value, attrs)["widget"]
         out = [format_html('<select name="{}"', widget["name"]), _flat_attrs(widget["attrs"]), ">"]
         for group_name, options, _index in widget["optgroups"]:
