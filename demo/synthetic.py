@@ -264,7 +264,7 @@ def _synthetic_batch_sql() -> str:
         project_id, period, amount, progress, problems, status, submitted_by_id, submitted_at, updated_at,
         prior_amount, cum_amount, ytd_amount)
     SELECT id, period, amount, '主体结构施工中。', '', 'submitted', NULL, now(), now(), prior,
-           -- the running sums, as the sums trigger (projects 0022) would set them (no second write)
+           -- the running sums, as the sums trigger (projects 0023) would set them (no second write)
            sum(amount) OVER (PARTITION BY id ORDER BY period),
            sum(amount) OVER (PARTITION BY id, extract(year FROM period) ORDER BY period)
     FROM (

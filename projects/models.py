@@ -429,7 +429,7 @@ class InvestmentReport(models.Model):
     # Running sums of the project's counted reports (rules.COUNTED_STATUSES) of every period up
     # to and including this one: since its first report (cum_amount) and since the 1st of
     # January of this one's year (ytd_amount), whatever this report's own status. Kept by a
-    # PostgreSQL trigger (migration 0022) in the transaction of every write of reports; the sum
+    # PostgreSQL trigger (migration 0023) in the transaction of every write of reports; the sum
     # up to a month is then the stored figure of the project's latest report on or before it
     # (projects.rules.sql_stored_sum) instead of a sum over its reports. NULL on SQLite, which
     # sums the reports.

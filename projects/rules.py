@@ -81,7 +81,7 @@ def sql_stored_sum(table: str, project_id: str, until: str, *, year_start: str |
     """SQL (PostgreSQL only): the sum of the amounts of the counted reports of project
     `project_id` of the periods on or before `until` (SQL date expressions) — only those on or
     after `year_start`, the 1st of January of `until`'s year, when given — read from the running
-    sums the database keeps (InvestmentReport.cum_amount / ytd_amount, migration 0022) of the
+    sums the database keeps (InvestmentReport.cum_amount / ytd_amount, migration 0023) of the
     project's latest report on or before `until`; 0 without one. The same figure as
     SUM(amount) over `sql_counted` reports of those periods (tests/projects/test_report_sums.py).
 

@@ -86,7 +86,7 @@ def on_postgresql(sql):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('projects', '0021_board_order_indexes'),
+        ('projects', '0022_park_status_counts'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -1,5 +1,5 @@
 """The running sums the database keeps on each report (InvestmentReport.cum_amount, ytd_amount;
-projects migration 0022) and their SQL reader projects.rules.sql_stored_sum: after every kind of
+projects migration 0023) and their SQL reader projects.rules.sql_stored_sum: after every kind of
 write (insert, bulk insert, amount, status, month and project changes, delete, a project's
 delete) each report's stored sums are at once those of the counted reports up to its month, and
 the reader gives, for any day, the sum of the counted reports up to that day (and of that day's
