@@ -444,7 +444,11 @@ class ScopedProjectField(serializers.PrimaryKeyRelatedField):
 
     def get_queryset(self):
         request = self.context.get("request")
-        return projects_visible_to(request.user) if request is not None else Project.objects.none()
+        if request is None:
+            return Project.objects.none()
+        # The park (the service's scope check) and the industry (the answer's `industry`) come
+        # with the project: no statement of their own.
+        return projects_visible_to(request.user).select_related("park", "industry")
 
     def to_internal_value(self, data):
         pk = strict_id(data)
