@@ -392,7 +392,10 @@ class ProjectViewSet(ExportMixin, ValuesListMixin, viewsets.ModelViewSet):
         qs = projects_visible_to(self.request.user).select_related("park", "industry")
         if getattr(self, "swagger_fake_view", False):  # the schema: no settings read, no database
             return qs
-        qs = with_spend_ahead(qs, as_of=_as_of(), settings=self._settings())
+        # `spend_ahead` itself only when filtered by (the list reads the rule's inputs, the card
+        # computes it in Python).
+        flag = self.action != "list" or "spend_ahead" in self.request.query_params
+        qs = with_spend_ahead(qs, as_of=_as_of(), settings=self._settings(), flag=flag)
         if self.action == "retrieve":
             qs = with_investment(qs, as_of=_as_of()).prefetch_related(
                 Prefetch("milestones", queryset=Milestone.objects.order_by("planned_date", "sequence", "id"))
