@@ -445,13 +445,13 @@ class ProjectViewSet(ExportMixin, ValuesListMixin, viewsets.ModelViewSet):
 class ScopedProjectField(serializers.PrimaryKeyRelatedField):
     """A project id among those the caller may see; any other id is "does not exist"."""
 
+    # What filing a report and its answer read of the project: its archive state, its name, its
+    # park (the service's scope check) and its industry's code, in the one statement.
+    READ = ("id", "name", "archived_at", "park__id", "park__code", "industry__id", "industry__code")
+
     def get_queryset(self):
         request = self.context.get("request")
-        if request is None:
-            return Project.objects.none()
-        # The park (the service's scope check) and the industry (the answer's `industry`) come
-        # with the project: no statement of their own.
-        return projects_visible_to(request.user).select_related("park", "industry")
+        return projects_visible_to(request.user) if request is not None else Project.objects.none()
 
     def to_internal_value(self, data):
         pk = strict_id(data)
@@ -459,7 +459,10 @@ class ScopedProjectField(serializers.PrimaryKeyRelatedField):
             self.fail("does_not_exist", pk_value=data)  # an integer no key can hold
         if pk is None:
             self.fail("incorrect_type", data_type=type(data).__name__)
-        return super().to_internal_value(pk)
+        try:
+            return self.get_queryset().select_related("park", "industry").only(*self.READ).get(pk=pk)
+        except Project.DoesNotExist:
+            self.fail("does_not_exist", pk_value=pk)
 
 
 class InvestmentReportSerializer(serializers.ModelSerializer):

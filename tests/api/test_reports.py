@@ -231,3 +231,24 @@ def test_duplicate_outside_any_transaction_is_400_and_stores_nothing(city):
     after = client.post(URL, {"project": project.pk, "period": "2026-07", "amount": "3.00"}, format="json")
     assert after.status_code == 201, after.content
     assert InvestmentReport.history.filter(project_id=project.pk).count() == 2
+
+
+@pytest.mark.django_db
+def test_the_park_tree_is_read_once_per_request_not_once_per_user(clients, data, city, park_a_admin):
+    """parks.access.remember_parks: the token authentication's user object of one request reads
+    the park tree once; the next request (a new user object) sees a sub-park added meanwhile."""
+    from parks import access
+
+    before = {r["id"] for r in clients.admin_a.get("/api/v1/projects/").json()["results"]}
+    sub = factories.ParkFactory(code="GXQ-NEW", parent=city.park_a, region=city.park_a.region)
+    project = factories.ProjectFactory(park=sub, industry=city.bio)
+    after = {r["id"] for r in clients.admin_a.get("/api/v1/projects/").json()["results"]}
+    assert after == before | {project.pk}
+    response = clients.admin_a.post(URL, {"project": project.pk, "period": "2026-08", "amount": "1.00"}, format="json")
+    assert response.status_code == 201, response.content
+    # a user object not marked (a service called directly, a job) reads the tree each time
+    assert sub.pk in access.administered_park_ids(park_a_admin)
+    access.remember_parks(park_a_admin)
+    first = access.administered_park_ids(park_a_admin)
+    first.discard(sub.pk)  # a caller changing its copy changes nothing
+    assert sub.pk in access.administered_park_ids(park_a_admin)
