@@ -392,7 +392,10 @@ class ProjectViewSet(ExportMixin, ValuesListMixin, viewsets.ModelViewSet):
         qs = projects_visible_to(self.request.user).select_related("park", "industry")
         if getattr(self, "swagger_fake_view", False):  # the schema: no settings read, no database
             return qs
-        qs = with_spend_ahead(qs, as_of=_as_of(), settings=self._settings())
+        # `spend_ahead` itself only when filtered by (the list reads the rule's inputs, the card
+        # computes it in Python).
+        flag = self.action != "list" or "spend_ahead" in self.request.query_params
+        qs = with_spend_ahead(qs, as_of=_as_of(), settings=self._settings(), flag=flag)
         if self.action == "retrieve":
             qs = with_investment(qs, as_of=_as_of()).prefetch_related(
                 Prefetch("milestones", queryset=Milestone.objects.order_by("planned_date", "sequence", "id"))
@@ -442,6 +445,10 @@ class ProjectViewSet(ExportMixin, ValuesListMixin, viewsets.ModelViewSet):
 class ScopedProjectField(serializers.PrimaryKeyRelatedField):
     """A project id among those the caller may see; any other id is "does not exist"."""
 
+    # What filing a report and its answer read of the project: its archive state, its name, its
+    # park (the service's scope check) and its industry's code, in the one statement.
+    READ = ("id", "name", "archived_at", "park__id", "park__code", "industry__id", "industry__code")
+
     def get_queryset(self):
         request = self.context.get("request")
         return projects_visible_to(request.user) if request is not None else Project.objects.none()
@@ -452,7 +459,10 @@ class ScopedProjectField(serializers.PrimaryKeyRelatedField):
             self.fail("does_not_exist", pk_value=data)  # an integer no key can hold
         if pk is None:
             self.fail("incorrect_type", data_type=type(data).__name__)
-        return super().to_internal_value(pk)
+        try:
+            return self.get_queryset().select_related("park", "industry").only(*self.READ).get(pk=pk)
+        except Project.DoesNotExist:
+            self.fail("does_not_exist", pk_value=pk)
 
 
 class InvestmentReportSerializer(serializers.ModelSerializer):

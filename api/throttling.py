@@ -32,6 +32,8 @@ from django.core.cache import caches
 from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle, UserRateThrottle
 
+from common.cache import redis_client
+
 logger = logging.getLogger(__name__)
 
 CACHE_ALIAS = "throttle"
@@ -60,14 +62,6 @@ _state = threading.Lock()
 _skip_until = 0.0  # monotonic time before which Redis is not tried (after a failure)
 _last_warning = -WARN_EVERY
 _script = None
-
-
-def _redis_client(cache):
-    """The redis-py client behind a django.core.cache.backends.redis.RedisCache, or None."""
-    inner = getattr(cache, "_cache", None)
-    if inner is None or not hasattr(inner, "get_client"):
-        return None
-    return inner.get_client(write=True)
 
 
 def _failed(exc: Exception) -> None:
@@ -101,7 +95,7 @@ class SharedRateThrottleMixin:
         if self.key is None:
             return True
         cache = self.cache
-        client = _redis_client(cache)
+        client = redis_client(cache)  # common.cache's backend keeps one per pool
         if client is None:  # LocMem (no Redis configured): DRF's own algorithm, per process
             return SimpleRateThrottle.allow_request(self, request, view)
         if time.monotonic() < _skip_until:

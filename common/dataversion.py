@@ -34,6 +34,7 @@ from django.conf import settings
 from django.core.cache import caches
 from django.db import connections
 
+from common.cache import redis_client
 from common.db_router import caught_up_reads
 
 logger = logging.getLogger(__name__)
@@ -79,15 +80,31 @@ def _incr(cache, key: str) -> None:
         cache.add(key, time.time_ns() // 1000, timeout=None)
 
 
+def _incr_redis(client, cache, keys: list[str]) -> None:
+    """`_incr` of every key in one round trip: SET NX starts a counter never set (or evicted)
+    above any value it ever had, INCR moves it (Django's `incr` is two round trips a key)."""
+    start = time.time_ns() // 1000
+    pipe = client.pipeline(transaction=False)
+    for key in keys:
+        full = cache.make_and_validate_key(key)
+        pipe.set(full, start, nx=True)
+        pipe.incr(full)
+    pipe.execute()
+
+
 def bump(tables=EVERY) -> None:
     """Move the version of `tables` (all of them by default): every cached page that depends
     on one of them is stale from now on."""
     _state.served = False
     cache = caches[CACHE]
+    keys = [_key(), *(_key(table) for table in ([None] if tables is EVERY else sorted(tables)))]
     try:
-        _incr(cache, _key())
-        for table in [None] if tables is EVERY else sorted(tables):
-            _incr(cache, _key(table))
+        client = redis_client(cache)
+        if client is not None:
+            _incr_redis(client, cache, keys)
+        else:
+            for key in keys:
+                _incr(cache, key)
     except Exception:  # noqa: BLE001 (a cache outage must not fail the write)
         logger.warning("data version not bumped: cache unavailable", exc_info=True)
 

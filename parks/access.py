@@ -46,10 +46,24 @@ def is_viewer(user) -> bool:
 
 
 def administered_park_ids(user) -> set[int]:
-    """A park admin's park and all its sub-parks; empty for everybody else."""
+    """A park admin's park and all its sub-parks; empty for everybody else. Read once per user
+    object that `remember_parks` marked (one made for a single request)."""
     if not is_park_admin(user) or user.park_id is None:
         return set()
-    return Park.objects.descendant_ids([user.park_id])
+    memo = getattr(user, "_administered_parks", None)
+    if memo is None:
+        return Park.objects.descendant_ids([user.park_id])
+    if user.park_id not in memo:
+        memo[user.park_id] = frozenset(Park.objects.descendant_ids([user.park_id]))
+    return set(memo[user.park_id])
+
+
+def remember_parks(user) -> None:
+    """Let `administered_park_ids` read the park tree once for this user object: for an object
+    that lives for one request (the API's token authentication loads a fresh one every time),
+    whose scope checks (the scoped queryset, the service's park check, the list's total) would
+    each read the same tree."""
+    user._administered_parks = {}
 
 
 def parks_writable_by(user) -> set[int] | None:

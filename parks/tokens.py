@@ -21,6 +21,8 @@ from rest_framework.authentication import TokenAuthentication
 from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import AuthenticationFailed
 
+from .access import remember_parks
+
 EXPIRED = _("令牌已过期，请重新获取。")
 
 
@@ -64,4 +66,5 @@ class ExpiringTokenAuthentication(TokenAuthentication):
         user, token = super().authenticate_credentials(key)
         if token_expired(token):
             raise AuthenticationFailed(EXPIRED)
+        remember_parks(user)  # a user object of this request only
         return user, token

@@ -393,6 +393,17 @@ def _reports_changed(reports) -> None:
     reports_changed.send(sender=InvestmentReport, project_ids=sorted({r.project_id for r in reports}))
 
 
+def _read_relations(report: InvestmentReport) -> list[str]:
+    """The report's foreign keys that hold an object read from the database (the project the
+    door looked up in the caller's scope, the signed-in user): full_clean's existence query for
+    them would only repeat that read."""
+    return [
+        name
+        for name in ("project", "submitted_by")
+        if (related := getattr(report, name)) is not None and not related._state.adding and related.pk is not None
+    ]
+
+
 @transaction.atomic
 def report_submit(
     *,
@@ -426,13 +437,17 @@ def report_submit(
         status=status,
         correction_reason=reason,
     )
-    report.full_clean(validate_unique=False, validate_constraints=False)
+    report.full_clean(exclude=_read_relations(report), validate_unique=False, validate_constraints=False)
     report._history_user = user
     report._change_reason = _(
         review.CHANGE_REASONS["correct" if reason else "draft" if status == "draft" else "submit"]
     )
+    # A savepoint only when a caller's transaction encloses this one (it may go on after the
+    # 400); when this function's own transaction is the outermost, a refused insert rolls it
+    # all back (it has only read before the insert).
+    nested = len(transaction.get_connection().atomic_blocks) > 1
     try:
-        with transaction.atomic():
+        with transaction.atomic(savepoint=nested):
             report.save()
     except IntegrityError:
         raise ValidationError({"period": [duplicate_message(report.period)]}) from None

@@ -334,7 +334,7 @@ CACHES = {
     "throttle": {**_LOCMEM, "LOCATION": "throttle"}
     if THROTTLE_CACHE_URL == "locmem"
     else {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "common.cache.RedisCache",  # one redis-py client per pool (common/cache.py)
         "LOCATION": THROTTLE_CACHE_URL,
         "KEY_PREFIX": "throttle",
         "OPTIONS": {
@@ -353,7 +353,7 @@ CACHES = {
     else {**_LOCMEM, "LOCATION": "pages"}
     if PAGES_CACHE_URL == "locmem"
     else {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "common.cache.RedisCache",  # one redis-py client per pool (common/cache.py)
         "LOCATION": PAGES_CACHE_URL,
         "KEY_PREFIX": "pages",
         "OPTIONS": {"socket_connect_timeout": 0.3, "socket_timeout": 0.3},

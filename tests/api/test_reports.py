@@ -177,3 +177,78 @@ def test_concurrent_duplicate_reports_one_wins_other_gets_400(city):
     refused = next(body for code, body in results if code == 400)
     assert refused == {"period": ["该项目 2026-06 的月度报告已报送；如需更正，请修改原报告。"]}
     assert InvestmentReport.objects.filter(project=project).count() == 1
+
+
+# --- the cost of filing one report (issue #16) ------------------------------------------------
+
+
+def _post_statements(client, payload) -> tuple[object, list[str]]:
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.post(URL, payload, format="json")
+    return response, [q["sql"] for q in ctx.captured_queries]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ["commission", "admin_a"])
+def test_filing_reads_the_project_once_with_its_park_and_industry(clients, data, role):
+    """The token, the project (its park and industry joined), the closed months, the insert and
+    its history row: no statement for the park, the industry or the user on their own, and no
+    existence query for the project or the user full_clean would repeat."""
+    payload = {"project": data.project_a.pk, "period": "2026-07", "amount": "3.25", "progress": "x"}
+    response, sql = _post_statements(getattr(clients, role), payload)
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert (body["park"], body["industry"], body["project_name"]) == ("GXQ-BIO", "BIO-DRUG", data.project_a.name)
+    selects = [s for s in sql if s.lstrip().upper().startswith("SELECT")]
+    assert not [s for s in selects if s.lstrip().upper().startswith("SELECT 1 AS")]  # FK existence checks
+    assert not [s for s in selects if 'FROM "parks_industry"' in s]
+    project_reads = [s for s in selects if 'FROM "projects_project"' in s]
+    assert len(project_reads) == 1 and 'JOIN "parks_park"' in project_reads[0]
+    inserts = [s for s in sql if s.lstrip().upper().startswith("INSERT")]
+    assert [s.split('"')[1] for s in inserts] == ["projects_investmentreport", "projects_historicalinvestmentreport"]
+    # commission: token, project, closed months; a park admin reads its park tree once too
+    assert len(selects) == (3 if role == "commission" else 4)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_duplicate_outside_any_transaction_is_400_and_stores_nothing(city):
+    """Without a caller's transaction the insert has no savepoint of its own: a duplicate rolls
+    the whole filing back, answers the same 400, and the connection serves the next request."""
+    user = factories.UserFactory(username="dup", role="commission")
+    project = factories.ProjectFactory(park=city.park_a, industry=city.bio)
+    client = token_client(user)
+    first = client.post(URL, {"project": project.pk, "period": "2026-06", "amount": "1.00"}, format="json")
+    assert first.status_code == 201, first.content
+    assert not connection.in_atomic_block
+    refused = client.post(URL, {"project": project.pk, "period": "2026-06", "amount": "2.00"}, format="json")
+    assert refused.status_code == 400
+    assert refused.json() == {"period": ["该项目 2026-06 的月度报告已报送；如需更正，请修改原报告。"]}
+    assert InvestmentReport.objects.get(project=project).amount == Decimal("1.00")
+    assert InvestmentReport.history.filter(project_id=project.pk).count() == 1
+    assert not connection.in_atomic_block and not connection.needs_rollback
+    after = client.post(URL, {"project": project.pk, "period": "2026-07", "amount": "3.00"}, format="json")
+    assert after.status_code == 201, after.content
+    assert InvestmentReport.history.filter(project_id=project.pk).count() == 2
+
+
+@pytest.mark.django_db
+def test_the_park_tree_is_read_once_per_request_not_once_per_user(clients, data, city, park_a_admin):
+    """parks.access.remember_parks: the token authentication's user object of one request reads
+    the park tree once; the next request (a new user object) sees a sub-park added meanwhile."""
+    from parks import access
+
+    before = {r["id"] for r in clients.admin_a.get("/api/v1/projects/").json()["results"]}
+    sub = factories.ParkFactory(code="GXQ-NEW", parent=city.park_a, region=city.park_a.region)
+    project = factories.ProjectFactory(park=sub, industry=city.bio)
+    after = {r["id"] for r in clients.admin_a.get("/api/v1/projects/").json()["results"]}
+    assert after == before | {project.pk}
+    response = clients.admin_a.post(URL, {"project": project.pk, "period": "2026-08", "amount": "1.00"}, format="json")
+    assert response.status_code == 201, response.content
+    # a user object not marked (a service called directly, a job) reads the tree each time
+    assert sub.pk in access.administered_park_ids(park_a_admin)
+    access.remember_parks(park_a_admin)
+    first = access.administered_park_ids(park_a_admin)
+    first.discard(sub.pk)  # a caller changing its copy changes nothing
+    assert sub.pk in access.administered_park_ids(park_a_admin)

@@ -197,6 +197,28 @@ def test_api_fields_and_filter_at_14_9_and_15_1(spender, commission_user):
     assert client.get("/api/v1/projects/?spend_ahead=maybe").status_code == 400
 
 
+def test_the_shared_spend_ahead_annotations_are_the_rules_and_stay_unchanged(spender):
+    """with_spend_ahead builds the rule's annotations once per day (scheduling.selectors): the
+    same SQL as building them afresh, before and after querysets resolved them, and the values
+    follow the reports written since (the expressions hold no data)."""
+    from projects.models import Project
+    from scheduling.selectors import with_spend_ahead
+
+    as_of, settings = timezone.localdate(), SchedulingSettings.load()
+    fresh = str(Project.objects.annotate(**rules.spend_ahead_annotations(as_of)).query)
+    shared = with_spend_ahead(Project.objects.all(), as_of=as_of, settings=settings, flag=False)
+    assert str(shared.query) == fresh
+    paths = ("spend_cumulative", "spend_done", "spend_nodes")
+    before = list(shared.filter(pk=spender.pk).values_list(*paths))
+    flagged = with_spend_ahead(Project.objects.filter(pk=spender.pk), as_of=as_of, settings=settings)
+    assert list(flagged.values_list(*paths, "spend_ahead")) == [(*before[0], False)]
+    spend_two_more(spender)
+    again = with_spend_ahead(Project.objects.filter(pk=spender.pk), as_of=as_of, settings=settings)
+    assert list(again.values_list("spend_ahead", flat=True)) == [True]
+    assert list(again.values_list(*paths))[0][0] > before[0][0]
+    assert str(with_spend_ahead(Project.objects.all(), as_of=as_of, settings=settings, flag=False).query) == fresh
+
+
 def test_threshold_comes_from_the_settings(spender, commission_user):
     settings = SchedulingSettings.load()
     settings.spend_ahead_pp = Decimal("14.5")
