@@ -9,6 +9,6 @@ class EscalationConfig(AppConfig):
     def ready(self) -> None:
         from scheduling.rules import register_project_rank
 
-        from .rules import sql_project_rank
+        from .rules import sql_project_ranks
 
-        register_project_rank(sql_project_rank)
+        register_project_rank(sql_project_ranks)

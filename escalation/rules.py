@@ -147,14 +147,18 @@ def countdown_level(problem, as_of: dt.date, settings) -> str | None:
     return "due_soon" if days <= settings.due_soon_days else "green"
 
 
-def sql_project_rank(project_id: str) -> str:
-    """A project's rank from its problems (registered in scheduling.rules.PROJECT_RANK_SOURCES
-    by EscalationConfig.ready): 3 when one is overdue red, 2 when one is overdue yellow, else
-    0 — so an overdue problem colours its project the way a delayed milestone does."""
+def sql_project_ranks(project_id: str | None = None) -> str:
+    """Each project's rank from its problems (registered in scheduling.rules.PROJECT_RANK_SOURCES
+    by EscalationConfig.ready): rows (project_id, rank) of the projects having an overdue problem,
+    rank 3 when one is overdue red, else 2 — so an overdue problem colours its project the way a
+    delayed milestone does (no row: rank 0). `project_id` (an SQL expression, e.g. a correlated
+    column) narrows it to that project; without it, one grouped read of the problems for the
+    nightly job's join."""
     from .models import Problem
 
     table = Problem._meta.db_table
+    only = f" AND pb.project_id = {project_id}" if project_id else ""
     return (
-        f"SELECT COALESCE(MAX(CASE WHEN pb.deadline <= %(problem_red_cut)s THEN 3 ELSE 2 END), 0) "  # noqa: S608
-        f"FROM {table} pb WHERE pb.project_id = {project_id} AND {sql_overdue('pb')}"
+        "SELECT pb.project_id, MAX(CASE WHEN pb.deadline <= %(problem_red_cut)s THEN 3 ELSE 2 END) AS rank "  # noqa: S608
+        f"FROM {table} pb WHERE {sql_overdue('pb')}{only} GROUP BY pb.project_id"
     )

@@ -280,10 +280,13 @@ def finished_stored_q() -> Q:
 def sql_finished(project: str, next_date: str, milestone_table: str) -> str:
     """SQL: finished, from the project's next node on the day (NULL: no node open) and whether
     it has any node (finished_q: nodes, none open)."""
-    return (
-        f"({next_date} IS NULL AND EXISTS (SELECT 1 FROM {milestone_table} fm "  # noqa: S608 (a table name from the model)
-        f"WHERE fm.project_id = {project}.id))"
-    )
+    has_nodes = f"EXISTS (SELECT 1 FROM {milestone_table} fm WHERE fm.project_id = {project}.id)"  # noqa: S608 (a table name from the model)
+    return sql_finished_of(next_date, has_nodes)
+
+
+def sql_finished_of(next_date: str, has_nodes: str) -> str:
+    """sql_finished from two SQL expressions: the next node's date and whether there is a node."""
+    return f"({next_date} IS NULL AND {has_nodes})"
 
 
 def is_finished(milestones, as_of: dt.date) -> bool:
@@ -424,8 +427,9 @@ def sql_params(as_of: dt.date, settings) -> dict:
 
 
 # Other reasons a project is red or yellow, registered by the apps above this one (escalation:
-# an overdue problem) so the project's colour stays one statement here: each a function of the
-# project id SQL expression giving an SQL rank (3 red, 2 yellow, 0 none), named parameters of
+# an overdue problem) so the project's colour stays one statement here: each a function giving
+# the rows (project_id, rank) of the projects it ranks (3 red, 2 yellow; no row: 0), narrowed to
+# one project by its optional argument (an SQL expression of the project id); named parameters of
 # `sql_params` only.
 PROJECT_RANK_SOURCES: list = []
 
@@ -436,11 +440,24 @@ def register_project_rank(source) -> None:
 
 
 def sql_extra_rank(project_id: str) -> str | None:
-    """The highest rank the registered sources give project `project_id`, or None without any."""
-    parts = [f"COALESCE(({source(project_id)}), 0)" for source in PROJECT_RANK_SOURCES]
+    """The highest rank the registered sources give project `project_id` (a correlated scalar
+    per project, for the statements limited to a few projects), or None without any."""
+    parts = [
+        f"COALESCE((SELECT xr.rank FROM ({source(project_id)}) xr), 0)"  # noqa: S608 (the sources' SQL)
+        for source in PROJECT_RANK_SOURCES
+    ]
     if not parts:
         return None
     return parts[0] if len(parts) == 1 else sql_greatest(*parts)
+
+
+def sql_extra_ranks() -> str | None:
+    """The same ranks as rows (project_id, rank) of every project having one (each source read
+    once, for a join of all the projects), or None without any source."""
+    if not PROJECT_RANK_SOURCES:
+        return None
+    union = " UNION ALL ".join(f"({source()})" for source in PROJECT_RANK_SOURCES)
+    return f"SELECT xs.project_id, MAX(xs.rank) AS rank FROM ({union}) xs GROUP BY xs.project_id"  # noqa: S608
 
 
 def sql_greatest(*parts: str) -> str:

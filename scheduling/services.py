@@ -227,12 +227,15 @@ def _ytd_sql(t: dict[str, str], only: str = "") -> str:
     )
 
 
-def _project_status(rank: str, t: dict[str, str]) -> str:
+def _project_status(rank: str, t: dict[str, str], *, no_nodes: str | None = None, extra: str | None = None) -> str:
     """The colour of project p2 from its worst milestone's rank, no_schedule without milestones;
     a rank registered by an app above (rules.PROJECT_RANK_SOURCES: an overdue problem) counts
-    like a milestone's and outranks 无节点."""
-    no_schedule = rules.sql_no_schedule("p2.id", t["m"])
-    extra = rules.sql_extra_rank("p2.id")
+    like a milestone's and outranks 无节点. `no_nodes` and `extra` (SQL expressions already
+    computed by the caller: whether p2 has no milestone, its registered rank) default to the
+    correlated forms."""
+    no_schedule = no_nodes or rules.sql_no_schedule("p2.id", t["m"])
+    if extra is None:
+        extra = rules.sql_extra_rank("p2.id")
     if extra:
         rank = rules.sql_greatest(f"COALESCE({rank}, 0)", extra)
         no_schedule = f"({no_schedule} AND {extra} = 0)"
@@ -265,11 +268,18 @@ def _project_status_sql(t: dict[str, str], ids: str) -> dict[str, str]:
 
 
 def _status_totals_pg_sql(t: dict[str, str]) -> str:
-    """Statements 4–6 and the next-node refresh in one on PostgreSQL (a data-modifying CTE):
-    projects and reports are each read once, both statuses and the stored next node
-    (rules.sql_next_milestones, as refresh_next_milestones) written in one pass, only to the rows
-    that change, the totals counted on the way. Same rules as "status", "investment" and
+    """Statements 4–6, the next-node refresh and the stored finished flag in one on PostgreSQL (a
+    data-modifying CTE): projects and reports are each read once, both statuses, the stored next
+    node (rules.sql_next_milestones, as refresh_next_milestones) and the finished flag
+    (rules.sql_finished_of, from that next node) written in one pass, only to the rows that
+    change, the totals counted on the way. Same rules as "status", "investment" and
     _next_milestones_sql (tests run both vendors)."""
+    extra_ranks = rules.sql_extra_ranks()
+    # Whether the project has no milestone and its registered rank, computed once per project in
+    # `base` (OFFSET 0 keeps the subquery from being pulled up and its subplan repeated in each
+    # expression using it); the registered ranks are one grouped read joined by project.
+    extra_col = "COALESCE(xr.rank, 0)" if extra_ranks else "0"
+    extra_join = f"LEFT JOIN ({extra_ranks}) xr ON xr.project_id = p2.id " if extra_ranks else ""
     return (
         f"WITH om AS ({rules.sql_open_ranked(t['m'])}), "  # noqa: S608
         f"ms AS (SELECT m.project_id, MAX({rules.sql_status_rank()}) AS worst, "
@@ -279,24 +289,29 @@ def _status_totals_pg_sql(t: dict[str, str]) -> str:
         f"FROM om m WHERE {rules.sql_flagged('m')} GROUP BY m.project_id), "
         f"ytd AS ({_ytd_sql(t)}), "
         "nx AS (SELECT project_id, planned_date, kind, name FROM om WHERE rn = 1), "
-        "calc AS (SELECT p2.id, p2.archived_at, ms.n_red, ms.n_yellow, ms.n_soon, "
-        "p2.status AS old_status, p2.investment_status AS old_inv, "
-        f"{_project_status('ms.worst', t)} AS new_status, "
+        "base AS (SELECT p2.id, p2.archived_at, ms.worst, ms.n_red, ms.n_yellow, ms.n_soon, "
+        "p2.status AS old_status, p2.investment_status AS old_inv, p2.finished AS old_finished, "
         f"{rules.sql_investment_status('y.ytd', 'ap.planned_investment')} AS new_inv, "
         "nx.planned_date AS next_date, COALESCE(nx.kind, '') AS next_kind, COALESCE(nx.name, '') AS next_name, "
         f"p2.next_date IS DISTINCT FROM nx.planned_date OR p2.next_kind <> COALESCE(nx.kind, '') "
-        "OR p2.next_name <> COALESCE(nx.name, '') AS next_changed "
+        "OR p2.next_name <> COALESCE(nx.name, '') AS next_changed, "
+        f"{rules.sql_no_schedule('p2.id', t['m'])} AS no_nodes, {extra_col} AS extra "
         f"FROM {t['p']} p2 LEFT JOIN ms ON ms.project_id = p2.id "
         f"LEFT JOIN {t['ap']} ap ON ap.project_id = p2.id AND ap.year = %(year)s "
-        "LEFT JOIN ytd y ON y.project_id = p2.id LEFT JOIN nx ON nx.project_id = p2.id), "
+        f"LEFT JOIN ytd y ON y.project_id = p2.id LEFT JOIN nx ON nx.project_id = p2.id {extra_join}OFFSET 0), "
+        "calc AS (SELECT b.*, "
+        f"{_project_status('b.worst', t, no_nodes='b.no_nodes', extra='b.extra' if extra_ranks else '')} "
+        f"AS new_status, {rules.sql_finished_of('b.next_date', 'NOT b.no_nodes')} AS new_finished FROM base b), "
         # Only the rows that change are looked up again (by primary key, not a second scan of
         # the projects); the same test on the row being updated settles a concurrent edit.
-        "changed AS (SELECT * FROM calc WHERE old_status <> new_status OR old_inv <> new_inv OR next_changed), "
+        "changed AS (SELECT * FROM calc WHERE old_status <> new_status OR old_inv <> new_inv OR next_changed "
+        "OR old_finished <> new_finished), "
         f"upd AS (UPDATE {t['p']} AS p SET status = c.new_status, investment_status = c.new_inv, "
-        "next_date = c.next_date, next_kind = c.next_kind, next_name = c.next_name FROM changed c "
-        "WHERE c.id = p.id AND p.id = ANY(ARRAY(SELECT id FROM changed)) "
+        "next_date = c.next_date, next_kind = c.next_kind, next_name = c.next_name, finished = c.new_finished "
+        "FROM changed c WHERE c.id = p.id AND p.id = ANY(ARRAY(SELECT id FROM changed)) "
         "AND (p.status <> c.new_status OR p.investment_status <> c.new_inv "
-        "OR p.next_date IS DISTINCT FROM c.next_date OR p.next_kind <> c.next_kind OR p.next_name <> c.next_name) "
+        "OR p.next_date IS DISTINCT FROM c.next_date OR p.next_kind <> c.next_kind OR p.next_name <> c.next_name "
+        "OR p.finished <> c.new_finished) "
         "RETURNING c.old_status <> c.new_status AS status_changed, c.old_inv <> c.new_inv AS inv_changed) "
         "SELECT COALESCE(SUM(n_red), 0), COALESCE(SUM(n_yellow), 0), COALESCE(SUM(n_soon), 0), "
         "(SELECT COUNT(*) FILTER (WHERE status_changed) FROM upd), "
@@ -316,11 +331,6 @@ def _flag_delays_sql(project_ids: list[int] | None = None) -> dict[str, str]:
         **_delay_record_sql(t),
         **_project_status_sql(t, ids),
         "status_investment_totals_pg": _status_totals_pg_sql(t),
-        # After it (PostgreSQL): the stored finished flag follows the next node just written.
-        "finished_pg": (
-            f"UPDATE {t['p']} AS p SET finished = NOT p.finished "  # noqa: S608
-            f"WHERE p.finished <> {rules.sql_finished('p', 'p.next_date', t['m'])}"
-        ),
     }
 
 
@@ -337,8 +347,8 @@ def flag_delays(*, as_of: dt.date) -> dict[str, Any]:
     3. Open records for newly overdue milestones.
     4. Project status = worst open milestone; 5. investment status for the last full month.
     6. Count overdue (red, yellow) and due-soon milestones for the summary.
-    Also the projects' stored next node (refresh_next_milestones), not in the summary.
-    (4–6 and the next node are one statement on PostgreSQL, four on SQLite.)
+    Also the projects' stored next node and finished flag (refresh_next_milestones), not in the
+    summary. (4–6, the next node and the flag are one statement on PostgreSQL, four on SQLite.)
 
     A constant number of SQL statements whatever the number of milestones; one transaction;
     safe to run twice (the second run changes nothing) or concurrently. Investment status uses
@@ -354,16 +364,15 @@ def flag_delays(*, as_of: dt.date) -> dict[str, Any]:
             for name in ("close", "update", "open"):
                 cursor.execute(statements[name], params)
                 counts[name] = max(cursor.rowcount, 0)
-        # The projects' stored next node follows the day too (a node completed on a future
-        # actual date closes when that day comes): changed rows only, in the statement of the
-        # statuses on PostgreSQL, one statement of its own on SQLite.
+        # The projects' stored next node and finished flag follow the day too (a node completed
+        # on a future actual date closes when that day comes): changed rows only, in the
+        # statement of the statuses on PostgreSQL, one statement of its own on SQLite.
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
                 cursor.execute(statements["status_investment_totals_pg"], params)
                 red, yellow, due_soon, counts["status"], counts["investment"] = (
                     int(value) for value in cursor.fetchone()
                 )
-                cursor.execute(statements["finished_pg"])
             else:
                 refresh_next_milestones(as_of=as_of)
                 for name in ("status", "investment"):
