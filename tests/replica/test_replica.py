@@ -249,7 +249,6 @@ def test_a_page_cache_miss_while_the_replica_is_behind_is_computed_on_the_primar
         response, _primary, on_replica = _get(client, "/")
         assert response.status_code == 200 and on_replica > 0  # the session and the user, on the replica
         assert response.context["project_total"] == 2  # the figures, on the primary
-        assert "副本未到的项目" in response.content.decode()  # in the due-soon / delay lists or the count
         assert client.get("/").context["project_total"] == 2  # and stored: the next request's hit
         listing = client.get("/projects/?q=副本未到")
         assert listing.status_code == 200 and "副本未到的项目" not in listing.content.decode()  # the replica is behind
