@@ -4,6 +4,7 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 from common.beat import BeatJob, beat_jobs
+from common.migration_ops import on_postgresql
 
 # Active projects per park, as rows of changes added by triggers in the transaction that changes
 # the projects: inserts and deletes per statement (transition tables: one row per park for a
@@ -68,14 +69,6 @@ DROP FUNCTION IF EXISTS projects_count_delete();
 DROP FUNCTION IF EXISTS projects_count_update();
 DROP FUNCTION IF EXISTS projects_count_truncate();
 """
-
-
-def on_postgresql(sql):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
-            schema_editor.execute(sql)
-
-    return run
 
 
 class Migration(migrations.Migration):

@@ -5,6 +5,8 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
+from common.migration_ops import on_postgresql
+
 
 # The review page's stored figures (see ReviewCount and InvestmentReport.prior_amount), kept by
 # triggers in the transaction that writes: per statement on the reports (transition tables: a
@@ -131,14 +133,6 @@ DROP FUNCTION IF EXISTS review_reports_update();
 DROP FUNCTION IF EXISTS review_reports_truncate();
 DROP FUNCTION IF EXISTS review_project_moved();
 """
-
-
-def on_postgresql(sql):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
-            schema_editor.execute(sql)
-
-    return run
 
 
 class Migration(migrations.Migration):

@@ -2,6 +2,8 @@
 
 from django.db import migrations, models
 
+from common.migration_ops import on_postgresql
+
 # The reporting status (填报进度) and the year's completed investment from stored figures: the
 # review counts (0015) gain whether the reports' projects are expected to report (a building
 # stage: projects.reporting.EXPECTED_STAGES, here the SQL function projects_expected_stage) and
@@ -157,14 +159,6 @@ CREATE TRIGGER projects_count_update AFTER UPDATE OF park_id, archived_at, stage
                      OR projects_expected_stage(OLD.stage) IS DISTINCT FROM projects_expected_stage(NEW.stage))
   EXECUTE FUNCTION projects_count_update();
 """ % {"expected": ", ".join(f"'{s}'" for s in EXPECTED_STAGES)}
-
-
-def on_postgresql(sql):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
-            schema_editor.execute(sql)
-
-    return run
 
 
 class Migration(migrations.Migration):

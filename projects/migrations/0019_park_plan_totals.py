@@ -3,6 +3,8 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
+from common.migration_ops import on_postgresql
+
 
 # The annual plans summed per park and year, kept by triggers in the transaction that writes:
 # per statement on the plans (transition tables), per row on the projects that change park or
@@ -85,14 +87,6 @@ DROP FUNCTION IF EXISTS plan_totals_change();
 DROP FUNCTION IF EXISTS plan_totals_truncate();
 DROP FUNCTION IF EXISTS plan_totals_project_moved();
 """
-
-
-def on_postgresql(sql):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
-            schema_editor.execute(sql)
-
-    return run
 
 
 class Migration(migrations.Migration):

@@ -3,6 +3,8 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
+from common.migration_ops import on_postgresql
+
 # The active projects counted per park, stage and status colour, as rows of changes added by
 # triggers in the transaction that writes the projects, per statement (transition tables: one
 # grouped insert for a whole bulk load or set-based update; an update adds only the groups whose
@@ -58,14 +60,6 @@ DROP TRIGGER IF EXISTS status_counts_truncate ON projects_project;
 DROP FUNCTION IF EXISTS status_counts_change();
 DROP FUNCTION IF EXISTS status_counts_truncate();
 """
-
-
-def on_postgresql(sql):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
-            schema_editor.execute(sql)
-
-    return run
 
 
 class Migration(migrations.Migration):

@@ -3,6 +3,8 @@
 from django.conf import settings
 from django.db import migrations, models
 
+from common.migration_ops import on_postgresql
+
 # The running sums of each project's counted reports (InvestmentReport.cum_amount, ytd_amount),
 # kept by one statement-level trigger in the transaction that writes reports: the projects the
 # statement touched (transition tables) have every report's sums computed again by a window
@@ -73,14 +75,6 @@ DROP TRIGGER IF EXISTS report_sums_delete ON projects_investmentreport;
 DROP TRIGGER IF EXISTS report_sums_update ON projects_investmentreport;
 DROP FUNCTION IF EXISTS report_sums_refresh();
 """
-
-
-def on_postgresql(sql):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
-            schema_editor.execute(sql)
-
-    return run
 
 
 class Migration(migrations.Migration):

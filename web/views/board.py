@@ -19,7 +19,6 @@ from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import Count, Prefetch, Sum
 from django.shortcuts import render
-from django.urls import reverse
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
@@ -32,6 +31,7 @@ from scheduling import rules
 from scheduling.models import Milestone, SchedulingSettings
 from web import gantt
 from web.forms import parse_period_param
+from web.rows import around_pk
 from web.templatetags.board import STATUS_CSS, countdown_class, countdown_text, kind_label
 from web.views.base import today
 from web.views.projects import filtered_projects
@@ -94,8 +94,7 @@ def board_rows_html(groups, *, group: str, show_finished: bool, as_of: dt.date, 
     esc = conditional_escape
     t_total, t_order, t_done = esc(_("总投资")), esc(_("顺序异常")), esc(_("已完成"))
     t_before, t_after = esc(_("时间轴之前的节点")), esc(_("时间轴之后的节点"))
-    sentinel = 987654321987
-    detail_head, detail_tail = (esc(x) for x in reverse("web:detail", args=[sentinel]).split(str(sentinel)))
+    detail_head, detail_tail = around_pk("web:detail")
     stages = {value: esc(str(label)) for value, label in Stage.choices}
     names: dict[tuple[str, int], str] = {}
 

@@ -9,7 +9,6 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Exists, OuterRef
 from django.shortcuts import render
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, ngettext
@@ -30,6 +29,7 @@ from projects.selectors import (
 from scheduling.models import Milestone, SchedulingSettings
 from scheduling.selectors import diff_pp, due_soon_milestones, industry_growth, overdue_milestones
 from web.charts import growth_chart
+from web.rows import around_pk, ymd
 from web.templatetags.board import countdown_text
 from web.views.base import STATUS_ORDER, scoped_by_park, today
 
@@ -183,19 +183,13 @@ def _milestone_lists(qs, as_of, thresholds) -> dict:
     }
 
 
-def _ymd(day) -> str:
-    """|date:"Y-m-d" (Django's Y is the year on four digits)."""
-    return f"{day.year:04d}-{day.month:02d}-{day.day:02d}"
-
-
 def delayed_rows_html(lines) -> SafeString:
     """The delayed projects' table rows (the body's loop over `overdue`), built in Python:
     exactly the HTML of the template loop they replaced (tests/web/test_dashboard_rows.py
     compares both, hostile text included, in both languages); every value escaped as
     autoescape did."""
     esc = conditional_escape
-    sentinel = 987654321987
-    head, tail = (esc(x) for x in reverse("web:detail", args=[sentinel]).split(str(sentinel)))
+    head, tail = around_pk("web:detail")
     out = []
     for m in lines:
         more = ""
@@ -205,7 +199,7 @@ def delayed_rows_html(lines) -> SafeString:
         out.append(
             f'\n      <tr><td class="pname"><a href="{head}{int(m.project_id)}{tail}">{esc(m.project.name)}</a></td>'
             f"<td>{esc(m.project.park.name)}</td><td>{esc(m.display_name)}{more}</td>"
-            f'<td class="date">{_ymd(m.planned_date)}</td>'
+            f'<td class="date">{ymd(m.planned_date)}</td>'
             f'<td class="nowrap"><span class="cd cd-{esc(m.severity)}">{esc(m.cd)}</span></td></tr>\n    '
         )
     return mark_safe("".join(out))  # noqa: S308 — every value above is escaped
@@ -215,11 +209,10 @@ def due_rows_html(milestones) -> SafeString:
     """The due-soon milestones' table rows (the body's loop over `due`), built in Python: the
     template loop's HTML exactly (tests/web/test_dashboard_rows.py)."""
     esc = conditional_escape
-    sentinel = 987654321987
-    head, tail = (esc(x) for x in reverse("web:detail", args=[sentinel]).split(str(sentinel)))
+    head, tail = around_pk("web:detail")
     out = [
         f'\n      <tr><td><a href="{head}{int(m.project_id)}{tail}">{esc(m.project.name)}</a></td>'
-        f'<td>{esc(m.display_name)}</td><td class="date">{_ymd(m.planned_date)}</td>'
+        f'<td>{esc(m.display_name)}</td><td class="date">{ymd(m.planned_date)}</td>'
         f'<td class="nowrap"><span class="cd cd-soon">{esc(m.cd)}</span></td></tr>\n    '
         for m in milestones
     ]
@@ -301,8 +294,6 @@ def dashboard(request):
         "as_of": as_of,
         "park": park,
         "parks": Park.objects.all() if not request.user.is_park_admin else None,
-        "status_order": STATUS_ORDER,
-        "status_labels": dict(Status.choices),
     }
 
     def compute() -> dict:

@@ -26,7 +26,6 @@ from escalation import rules, services
 from escalation.models import Department, Problem, ProblemCategory, ProblemStatus
 from parks import access
 from parks.models import Park
-from projects.models import InvestmentReport
 from projects.selectors import can_write_park, projects_visible_to
 from scheduling.models import SchedulingSettings
 from web.views.base import today
@@ -264,24 +263,19 @@ def problem_raise(request, pk: int):
     return redirect(reverse("web:detail", args=[project.pk]) + "#problems")
 
 
-def card_context(project, user, as_of, *, settings=None, reports=None, can_raise=None) -> dict:
-    """The project card's 督办 section: its problems with their countdown (two statements; one
-    when the card passes what it has read already: its `settings`, all the project's `reports`
-    and whether the user may write to the project's park, `can_raise`)."""
-    settings = settings or SchedulingSettings.load()
+def card_context(project, as_of, *, settings, reports, can_raise: bool) -> dict:
+    """The project card's 督办 section: its problems with their countdown (one statement), from
+    what the card has read already: its `settings`, all the project's `reports` (one per
+    period) and whether the user may write to the project's park (`can_raise`)."""
     problems = decorate(
         Problem.objects.filter(project=project).select_related("department").order_by("deadline", "pk"),
         as_of,
         settings,
     )
-    if reports is None:
-        reports = InvestmentReport.objects.filter(project=project).exclude(problems="").order_by("-period")
-        problem_reports = list(reports.only("pk", "period", "problems")[:12])
-    else:  # the same rows: one report per project and period
-        problem_reports = [r for r in sorted(reports, key=lambda r: r.period, reverse=True) if r.problems != ""][:12]
+    problem_reports = [r for r in sorted(reports, key=lambda r: r.period, reverse=True) if r.problems != ""][:12]
     return {
         "problems": problems,
         "problem_reports": problem_reports,
         "categories": ProblemCategory.choices,
-        "can_raise": can_write_park(user, project.park_id) if can_raise is None else can_raise,
+        "can_raise": can_raise,
     }

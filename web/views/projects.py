@@ -10,7 +10,6 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.urls import reverse
 from django.utils import translation
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
@@ -30,6 +29,7 @@ from web.forms import (
     ProjectFilterForm,
 )
 from web.history import history_entries
+from web.rows import around_pk, report_status_html, ymd
 from web.templatetags.board import STATUS_CSS, countdown_class, countdown_text, kind_label, pct, wan
 from web.views.base import XLSX, scoped_by_park, today
 from web.views.problems import card_context as problem_card
@@ -160,8 +160,7 @@ def list_rows_html(rows, *, thresholds) -> SafeString:
     value escaped as autoescape did. Each row carries `cd_days` and `cd` when it has a next node
     (set by project_list). cProfile at 50 rows: the template loop was ~8 ms of the page's CPU."""
     esc = conditional_escape
-    sentinel = 987654321987
-    detail_head, detail_tail = (esc(x) for x in reverse("web:detail", args=[sentinel]).split(str(sentinel)))
+    detail_head, detail_tail = around_pk("web:detail")
     levels = {value: esc(label) for value, label in Level.choices}
     stages = {value: esc(label) for value, label in Stage.choices}
     statuses = {value: esc(label) for value, label in Status.choices}
@@ -237,11 +236,6 @@ def project_export(qs, as_of: dt.date) -> StreamingHttpResponse:
     return response
 
 
-def _ymd(d) -> str:
-    """{{ d|date:"Y-m-d" }} of a date ('' for none)."""
-    return d.isoformat() if d else ""
-
-
 def milestone_rows_html(milestones, *, thresholds) -> SafeString:
     """The card's node table rows (the <tbody> loop), built in Python: exactly the HTML of the
     template loop they replaced (tests/web/test_card_rows.py). Each node carries `slip`, and
@@ -260,10 +254,10 @@ def milestone_rows_html(milestones, *, thresholds) -> SafeString:
         else:
             cell = f'<span class="cd cd-done">{t_done}</span>'
         out.append(
-            f"\n      <tr><td>{esc(m.display_name)}</td><td>{_ymd(m.baseline_date)}</td>"
-            f"<td>{_ymd(m.planned_date)}</td>\n"
+            f"\n      <tr><td>{esc(m.display_name)}</td><td>{ymd(m.baseline_date)}</td>"
+            f"<td>{ymd(m.planned_date)}</td>\n"
             f'      <td class="num">{f"{m.slip:+d}" if m.slip else "0"}</td>\n'
-            f"      <td>{_ymd(m.actual_date) or '—'}{warn}</td>\n"
+            f"      <td>{ymd(m.actual_date) or '—'}{warn}</td>\n"
             f"      <td>{cell}</td></tr>\n    "
         )
     if not out:
@@ -315,24 +309,6 @@ def timeline_html(timeline) -> SafeString:
         f"{esc(_('今天'))}</p>\n  "
     )
     return mark_safe("".join(out))  # noqa: S308 — every value above is escaped
-
-
-def report_status_html(report, statuses: dict) -> str:
-    """projects/_report_status.html of one report, in Python (`statuses`: value → escaped label)."""
-    esc = conditional_escape
-    st = esc(report.status)
-    out = f'<span class="badge rs-{st}" data-status="{st}">{statuses.get(report.status, st)}</span>'
-    if report.status == "returned" and report.return_reason:
-        out += (
-            f'\n<div class="return-reason" data-testid="return-reason"><b>{esc(_("退回原因："))}</b>'
-            f'<span class="pre">{esc(report.return_reason)}</span></div>'
-        )
-    if report.correction_reason:
-        out += (
-            f'\n<div class="correction-reason"><b>{esc(_("关账后更正原因："))}</b>'
-            f'<span class="pre">{esc(report.correction_reason)}</span></div>'
-        )
-    return out + "\n"
 
 
 def report_rows_html(reports) -> SafeString:
@@ -401,6 +377,6 @@ def project_detail(request, pk: int):
             "as_of": as_of,
             "thresholds": thresholds,
             "can_edit": can_edit,
-            **problem_card(project, request.user, as_of, settings=thresholds, reports=reports, can_raise=can_edit),
+            **problem_card(project, as_of, settings=thresholds, reports=reports, can_raise=can_edit),
         },
     )

@@ -37,6 +37,7 @@ from projects.selectors import (
     review_summary,
 )
 from web.forms import parse_period_param
+from web.rows import around_pk
 from web.templatetags.board import wan
 from web.views.base import today
 
@@ -75,9 +76,7 @@ def review_rows_html(reports, *, closed: bool, csrf: str) -> SafeString:
     esc = conditional_escape
     t_jump, t_reason_ph = esc(_("金额异常")), esc(_("退回原因（必填）"))
     t_reason, t_return, t_reason_label = esc(_("退回原因")), esc(_("退回")), esc(_("退回原因："))
-    sentinel = 987654321987
-    detail_head, detail_tail = reverse("web:detail", args=[sentinel]).split(str(sentinel))
-    detail_head, detail_tail = esc(detail_head), esc(detail_tail)
+    detail_head, detail_tail = around_pk("web:detail")
     jump_mark = f' <span title="{t_jump}">⚠</span>'
     # get_status_display hashes the lazy choices on every call (a third of this loop in cProfile):
     # the labels once; the park and industry names once each (html.escape is django's escape).
