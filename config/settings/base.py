@@ -71,7 +71,7 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "parks.middleware.AuthenticationMiddleware",  # Django's, the park tree read once per request
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -360,6 +360,14 @@ CACHES = {
     },
 }
 PAGES_CACHE_SECONDS = int(os.environ.get("PAGES_CACHE_SECONDS", "600"))
+
+# Sessions: in the database, read through the shared Redis cache when there is one (every signed-in
+# page reads its session; parks/sessions.py falls back to the database while Redis is away). The
+# embedded no-Redis mode keeps Django's plain database sessions.
+if PAGES_CACHE_URL.startswith(("redis://", "rediss://")):
+    CACHES["sessions"] = {**CACHES["pages"], "KEY_PREFIX": "session"}
+    SESSION_ENGINE = "parks.sessions"
+    SESSION_CACHE_ALIAS = "sessions"
 
 # --- E-mail (weekly report) -----------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
