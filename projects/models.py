@@ -247,7 +247,14 @@ class Project(models.Model):
                 name="project_active_status_next",
                 condition=Q(archived_at__isnull=True),
             ),
-            models.Index(fields=["next_date", "id"], name="project_active_next", condition=Q(archived_at__isnull=True)),
+            # The next-node sort; the dashboard's and the screen's delayed candidates (next node
+            # before the day) of a park admin's parks too, by an index-only scan (the park covered).
+            models.Index(
+                fields=["next_date", "id"],
+                name="project_active_next",
+                include=["park"],
+                condition=Q(archived_at__isnull=True),
+            ),
             # The monthly grid's and the review page's order within each park (their pages are one
             # LIMIT slice per park: no sort of the city's projects); covering the stage, it also
             # counts a park's expected projects by an index-only scan.

@@ -77,6 +77,14 @@ def stats_default_period(today: dt.date) -> dt.date:
     return latest_closed_period() or last_full_month(today)
 
 
+def stats_default_period_closed(today: dt.date) -> tuple[dt.date, bool]:
+    """`stats_default_period` and whether that month is closed (period_is_closed), from the one
+    query: the latest closed month is closed; the last full month is shown only when no month
+    is closed, so it is not."""
+    latest = latest_closed_period()
+    return (latest, True) if latest else (last_full_month(today), False)
+
+
 def sql_stored_sum(table: str, project_id: str, until: str, *, year_start: str | None = None, rows=()) -> str:
     """SQL (PostgreSQL only): the sum of the amounts of the counted reports of project
     `project_id` of the periods on or before `until` (SQL date expressions) — only those on or

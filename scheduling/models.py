@@ -143,8 +143,12 @@ class Milestone(models.Model):
             models.CheckConstraint(condition=~Q(kind="other") | ~Q(name=""), name="milestone_other_has_name"),
         ]
         indexes = [
-            # The delay scan: open milestones by planned date.
-            models.Index(fields=["planned_date"], name="milestone_open_planned", condition=Q(actual_date__isnull=True)),
+            # The delay scan: open milestones by planned date; with the id, the dashboard's first
+            # due-soon nodes in their order (planned date, id) stop at the LIMIT (no sort of the
+            # window's nodes).
+            models.Index(
+                fields=["planned_date", "id"], name="milestone_open_planned", condition=Q(actual_date__isnull=True)
+            ),
             # The dashboard's overdue counts (web.views.dashboard): the open nodes planned before a
             # day with their project, by an index-only scan (no visit of the milestone rows).
             models.Index(

@@ -27,8 +27,12 @@ def test_due_date_is_the_due_day_of_the_next_month():
 def test_closed_and_default_stats_period():
     today = D.date(2026, 12, 2)
     assert rules.stats_default_period(today) == D.date(2026, 11, 1)
+    assert rules.stats_default_period_closed(today) == (D.date(2026, 11, 1), False)
+    assert not rules.period_is_closed(D.date(2026, 11, 1))
     PeriodClose.objects.create(period=D.date(2026, 9, 1))
     PeriodClose.objects.create(period=D.date(2026, 10, 1), closed=False)
     assert rules.period_is_closed(D.date(2026, 9, 15))
     assert not rules.period_is_closed(D.date(2026, 10, 1))
     assert rules.stats_default_period(today) == D.date(2026, 9, 1)
+    # The default month and whether it is closed in one query: as period_is_closed says.
+    assert rules.stats_default_period_closed(today) == (D.date(2026, 9, 1), True)

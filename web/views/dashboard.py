@@ -6,7 +6,9 @@ from collections import Counter
 from decimal import Decimal
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Exists, OuterRef
+from django.db import connections
+from django.db.models import Count, F, Window
+from django.db.models.functions import RowNumber
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.html import conditional_escape
@@ -18,7 +20,7 @@ from escalation.selectors import problem_counts
 from parks import access
 from parks.models import Park
 from projects.models import AnnualPlan, InvestmentReport, ParkPlanTotal, ReviewCount, Stage, Status
-from projects.rules import period_is_closed, stats_default_period
+from projects.rules import stats_default_period_closed
 from projects.selectors import (
     completed_investment,
     planned_investment,
@@ -56,11 +58,12 @@ def _stage_status_grid(park_ids) -> tuple[list[dict], list[dict]]:
     return stage_rows, status_totals
 
 
-def _investment_progress(user, park, year: int) -> dict:
+def _investment_progress(user, park, year: int, **visible) -> dict:
     """This year's completed investment against the annual plans, of the user's scope narrowed
-    to `park` (the stored per-park sums: projects.selectors)."""
-    done = completed_investment(user=user, year=year, park=park)
-    plan = planned_investment(user=user, year=year, park=park)
+    to `park` (the stored per-park sums: projects.selectors); `visible`: the user's parks when
+    already read (access.parks_visible_to)."""
+    done = completed_investment(user=user, year=year, park=park, **visible)
+    plan = planned_investment(user=user, year=year, park=park, **visible)
     pct = (done / plan * 100).quantize(Decimal("0.1")) if plan else None
     return {"year": year, "done": done, "plan": plan, "pct": pct, "bar_pct": min(float(pct or 0), 100)}
 
@@ -96,39 +99,43 @@ def delayed_candidates(qs, as_of):
     return qs.filter(next_date__lt=as_of)
 
 
+# A project's worst overdue node: the longest overdue, then by sequence and id.
+WORST_ORDER = ("planned_date", "sequence", "id")
+
+
 def _delayed_projects(overdue, candidates, as_of, shown: int) -> tuple[list, int, int]:
     """One line per delayed project: its worst node (the longest overdue; then by sequence, id)
-    and how many of its nodes are overdue. Three queries whatever the numbers: the counts over
-    the candidates' overdue nodes (two), the overdue nodes of the first `shown` candidates by
-    their stored next node (a delayed project's next node is its worst one, so this is the order
-    of the longest delay; a candidate without an overdue node, whose stored next node is stale,
-    drops out)."""
+    and how many of its nodes are overdue. Two queries whatever the numbers: the counts over
+    the candidates' overdue nodes, the worst overdue node (and their number) of the first
+    `shown` candidates by their stored next node (a delayed project's next node is its worst
+    one, so this is the order of the longest delay; a candidate without an overdue node, whose
+    stored next node is stale, drops out)."""
     # The two arms of scheduling.rules.overdue_q apart (open: no actual date, or completed after
-    # the day): the first counted on the covering index milestone_open_planned_project
-    # (index-only); the second (rare) per project, with whether it also has a node of the first.
-    overdue_nodes = Milestone.objects.filter(project__in=candidates, planned_date__lt=as_of)
-    no_actual = overdue_nodes.filter(actual_date__isnull=True)
-    totals = no_actual.aggregate(projects=Count("project_id", distinct=True), nodes=Count("*"))
-    later = (
-        overdue_nodes.filter(actual_date__gt=as_of)
-        .order_by()
+    # the day), each read on its own index (the first on the covering index
+    # milestone_open_planned_project, index-only; the second, rare, on milestone_actual_project),
+    # counted together in one statement: the arms are disjoint, so the nodes are the rows and
+    # the projects the distinct project ids of both.
+    overdue_nodes = Milestone.objects.filter(project__in=candidates, planned_date__lt=as_of).order_by()
+    arms = (
+        overdue_nodes.filter(actual_date__isnull=True)
         .values("project_id")
-        .annotate(n=Count("*"), both=Exists(no_actual.filter(project_id=OuterRef("project_id"))))
+        .union(overdue_nodes.filter(actual_date__gt=as_of).values("project_id"), all=True)
     )
-    for row in later:
-        totals["nodes"] += row["n"]
-        totals["projects"] += 0 if row["both"] else 1
+    sql, params = arms.query.sql_with_params()
+    with connections[arms.db].cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(DISTINCT project_id), COUNT(*) FROM ({sql}) arms", params)  # noqa: S608 (the ORM's SQL)
+        delayed_count, overdue_count = cursor.fetchone()
     first = candidates.order_by("next_date", "id").values("id")[:shown]
-    nodes: dict[int, list] = {}
-    for m in overdue.filter(project_id__in=first).order_by("project_id", "planned_date", "sequence", "id"):
-        nodes.setdefault(m.project_id, []).append(m)
-    lines = []
-    for project_nodes in sorted(nodes.values(), key=lambda ms: (ms[0].planned_date, ms[0].project_id)):
-        m = project_nodes[0]
-        m.more = len(project_nodes) - 1  # the other overdue nodes of the project: "+N"
+    per_project = {"partition_by": F("project_id")}
+    worst = overdue.filter(project_id__in=first).annotate(
+        place=Window(RowNumber(), order_by=[F(f).asc() for f in WORST_ORDER], **per_project),
+        overdue_nodes=Window(Count("*"), **per_project),
+    )
+    lines = sorted(worst.filter(place=1), key=lambda m: (m.planned_date, m.project_id))
+    for m in lines:
+        m.more = m.overdue_nodes - 1  # the other overdue nodes of the project: "+N"
         m.cd = countdown_text(-m.days_overdue, m.display_name)
-        lines.append(m)
-    return lines, totals["projects"], totals["nodes"]
+    return lines, delayed_count, overdue_count
 
 
 DUE_SOON_SHOWN = 30
@@ -137,8 +144,9 @@ DUE_SOON_SHOWN = 30
 def _due_soon(milestones, as_of, thresholds, shown: int) -> list:
     """The first `shown` milestones due soon, by planned date. The two arms of "open" (no actual
     date; completed after `as_of`) are read apart, each in planned-date order with LIMIT (the
-    first on the partial index milestone_open_planned, the second on milestone_actual_project),
-    and merged here: the one query with the OR sorted every due-soon node of the city."""
+    first on the partial index milestone_open_planned, in its order (planned date, id) up to the
+    limit; the second on milestone_actual_project), and merged here: the one query with the OR
+    sorted every due-soon node of the city."""
     due = due_soon_milestones(as_of=as_of, queryset=milestones, settings=thresholds)
     no_actual = list(due.filter(actual_date__isnull=True).order_by("planned_date", "id")[:shown])
     done_later = list(due.filter(actual_date__gt=as_of).order_by("planned_date", "id")[:shown])
@@ -256,16 +264,17 @@ def _project_figures(qs, park_ids, as_of) -> dict:
     return figures
 
 
-def _report_figures(park, as_of, user) -> dict:
+def _report_figures(park, as_of, user, visible) -> dict:
     """The figures computed from the reports: the year's investment (stored sums) and the growth."""
-    stats_period = stats_default_period(as_of)  # the latest closed month, else the last full one
+    # The latest closed month, else the last full one, and whether it is closed.
+    stats_period, stats_closed = stats_default_period_closed(as_of)
     figures = industry_growth(period=stats_period)
     return {
-        **_investment_progress(user, park, as_of.year),
+        **_investment_progress(user, park, as_of.year, visible=visible),
         "chart": growth_chart(figures),
         "park_growth": _park_growth(figures, park or (user.park if user.is_park_admin else None)),
         "stats_period": stats_period,
-        "stats_closed": period_is_closed(stats_period),
+        "stats_closed": stats_closed,
     }
 
 
@@ -277,7 +286,7 @@ def _figures(qs, park, as_of, user, key: str, visible) -> dict:
         return _project_figures(qs, scope_park_ids(user, park, visible=visible), as_of)
 
     projects = dataversion.cached(f"{key}:projects", project_figures, tables=project_tables())
-    return {**projects, **_report_figures(park, as_of, user)}
+    return {**projects, **_report_figures(park, as_of, user, visible)}
 
 
 @login_required
@@ -285,8 +294,8 @@ def dashboard(request):
     """The figures come from the page cache while nothing was written (common.dataversion),
     per scope: the parks the user sees, the park selected, the day and the language."""
     as_of = today()
-    qs, park = scoped_by_park(request, projects_visible_to(request.user))
     visible = access.parks_visible_to(request.user)
+    qs, park = scoped_by_park(request, projects_visible_to(request.user, visible=visible))
     scope = "all" if visible is None else ",".join(map(str, sorted(visible)))
     own = request.user.park_id if request.user.is_park_admin else ""
     key = f"dashboard:{get_language()}:{as_of}:{request.user.role}:{scope}:{park.pk if park else ''}:{own}"

@@ -13,7 +13,8 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, F, Q, Sum, Window
+from django.db.models.functions import RowNumber
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.html import format_html_join
@@ -204,21 +205,18 @@ def project_map(request):
 
 def _longest_delays(qs, as_of, thresholds, n: int = 10) -> list:
     """The n projects with the longest delays: each project's oldest overdue node (one line per
-    project), oldest first. One statement: the overdue nodes of the first n × 5 projects by their
-    stored next node (web.views.dashboard.delayed_candidates: the next node of a delayed project
-    is its oldest overdue one), deduplicated here."""
+    project), oldest first. One statement: the oldest overdue node of each of the first n × 5
+    projects by their stored next node (web.views.dashboard.delayed_candidates: the next node of
+    a delayed project is its oldest overdue one), one row per project (a window in the query)."""
     first = delayed_candidates(qs, as_of).order_by("next_date", "id").values("id")[: n * 5]
     milestones = Milestone.objects.filter(project_id__in=first).select_related("project", "project__park")
     overdue = overdue_milestones(as_of=as_of, queryset=milestones, settings=thresholds)
-    seen, out = set(), []
-    for m in overdue.order_by("planned_date", "id"):
-        if m.project_id in seen:
-            continue
-        seen.add(m.project_id)
+    oldest = overdue.annotate(
+        place=Window(RowNumber(), partition_by=F("project_id"), order_by=[F("planned_date").asc(), F("id").asc()])
+    ).filter(place=1)
+    out = sorted(oldest, key=lambda m: (m.planned_date, m.id))[:n]
+    for m in out:
         m.cd = countdown_text(-m.days_overdue, m.display_name)
-        out.append(m)
-        if len(out) == n:
-            break
     return out
 
 
