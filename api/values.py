@@ -49,9 +49,11 @@ class Bound:
         self.bind = bind
 
 
-def _decimal(field) -> Callable:
-    """A value already at the field's scale and within its digits (what the database returns
-    for a column of that type) is printed as it is, which is what DRF's quantize gives."""
+def _decimal(field, column) -> Callable:
+    """A value already at the field's scale and within its digits is printed as it is, which is
+    what DRF's quantize gives: known from the column's type when it has the field's scale and
+    no more digits (PostgreSQL returns a numeric(p, s) at scale s, Django's SQLite converter
+    quantizes to it), else checked value by value."""
     exact = field.to_representation
     if (
         field.localize
@@ -62,6 +64,12 @@ def _decimal(field) -> Callable:
     ):
         return exact
     exponent, max_digits = -field.decimal_places, field.max_digits
+    if (
+        isinstance(column, models.DecimalField)
+        and column.decimal_places == field.decimal_places
+        and column.max_digits <= field.max_digits
+    ):
+        return _plain_decimal
 
     def fmt(value):
         if type(value) is Decimal:
@@ -71,6 +79,10 @@ def _decimal(field) -> Callable:
         return exact(value)
 
     return fmt
+
+
+def _plain_decimal(value) -> str:
+    return f"{value:f}"
 
 
 def _date(field) -> Callable:
@@ -158,7 +170,7 @@ def _column(model, field) -> tuple[str, Callable | Bound | None] | None:
         plain = isinstance(column, STRING_COLUMNS) and all(isinstance(key, str) for key in field.choices)
         return path, None if plain else field.to_representation
     if isinstance(field, serializers.DecimalField):
-        return path, _decimal(field)
+        return path, _decimal(field, column)
     if isinstance(field, serializers.DateTimeField):
         return path, _datetime(field)
     if isinstance(field, serializers.DateField):
@@ -185,17 +197,28 @@ class ValuesPlan:
     formatted: tuple[tuple[str, Callable | Bound], ...]  # the keys whose value needs formatting
 
     def rows(self, tuples) -> list[dict]:
-        names = self.names
-        formatted = [(name, fmt.bind() if isinstance(fmt, Bound) else fmt) for name, fmt in self.formatted]
-        out = []
-        for values in tuples:
-            item = dict(zip(names, values, strict=True))
-            for name, fmt in formatted:
-                value = item[name]
-                if value is not None:
-                    item[name] = fmt(value)
-            out.append(item)
-        return out
+        """One dict per tuple (its first len(names) values; any further ones are ignored)."""
+        formatters = [fmt.bind() if isinstance(fmt, Bound) else fmt for _name, fmt in self.formatted]
+        row = _row_builder(self.names, tuple(name for name, _fmt in self.formatted))(*formatters)
+        return [row(values) for values in tuples]
+
+
+@cache
+def _row_builder(names: tuple[str, ...], formatted: tuple[str, ...]) -> Callable:
+    """`make(*formatters)` → the function of one tuple to its dict, written out as one dict
+    display (`{"id": v[0], "total_investment": None if (x := v[10]) is None else f0(x), …}`):
+    about half the time of building the dict and formatting its keys in loops, 100 rows a page.
+    The code holds nothing but the serializer's field names, each written with repr() as a
+    string literal, and indexes."""
+    slot = {name: index for index, name in enumerate(formatted)}
+    items = ", ".join(
+        f"{name!r}: None if (x := v[{i}]) is None else f{slot[name]}(x)" if name in slot else f"{name!r}: v[{i}]"
+        for i, name in enumerate(names)
+    )
+    params = ", ".join(f"f{index}" for index in range(len(formatted)))
+    namespace: dict = {}
+    exec(f"def make({params}):\n    return lambda v: {{{items}}}\n", namespace)  # noqa: S102 (literals and indexes only)
+    return namespace["make"]
 
 
 @cache
@@ -268,7 +291,7 @@ class ValuesListMixin:
         if add_extra is None:
             return plan.rows(tuples)
         tuples, width = list(tuples), len(plan.paths)
-        items = plan.rows(t[:width] for t in tuples)
+        items = plan.rows(tuples)
         for item, values in zip(items, tuples, strict=True):
             add_extra(item, values[width:])
         return items
