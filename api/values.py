@@ -248,27 +248,47 @@ def values_plan(serializer_class) -> ValuesPlan | None:
 
 class _Rows:
     """What the paginator pages: the count from the model queryset (no joins needed, or the
-    view's faster exact count), the page's rows from the `.values_list()` one."""
+    view's faster exact count), the page's rows from the `.values_list()` one.
+
+    With `window` (the slice the request's page number and size ask for) the rows carry the
+    total as their last column (the view's `list_count_column`): asking for the count reads
+    that page, and the total comes with it, one statement instead of two; an empty page (past
+    the end, or nothing to list) asks the view's count as without a window. The paginator's
+    slice of that page (its stop clamped to the total on the last page) is then the page read."""
 
     ordered = True
 
-    def __init__(self, count: Callable[[], int], rows):
-        self._count, self.rows = count, rows
+    def __init__(self, count: Callable[[], int], rows, window: tuple[int, int] | None = None):
+        self._count, self.rows, self.window = count, rows, window
+        self.page: list | None = None
 
     def count(self) -> int:
+        if self.window is not None and self.page is None:
+            bottom, top = self.window
+            self.page = list(self.rows[bottom:top])
+            if self.page:
+                return self.page[0][-1]
         return self._count()
 
     def __getitem__(self, key):
+        if self.page and isinstance(key, slice) and key.start == self.window[0] and key.stop <= self.window[1]:
+            return self.page
         return self.rows[key]
 
 
 class ValuesListMixin:
     """A list view whose page is read with `.values_list()` when its serializer allows (see
     above); filters, ordering, pagination and the page shape are the view's own. A view can
-    give the total faster than COUNT(*) by overriding `list_count(queryset)`."""
+    give the total faster than COUNT(*) by overriding `list_count(queryset)`, and in the page's
+    own statement by `list_count_column(queryset)`."""
 
     def list_count(self, queryset) -> int:
         return queryset.count()
+
+    def list_count_column(self, queryset):
+        """An expression whose value in every row is `list_count(queryset)` (read in the same
+        statement as the page: an uncorrelated subquery), or None."""
+        return None
 
     def values_extra(self) -> tuple[tuple[str, ...], Callable | None]:
         """Columns a view adds to each row besides the serializer's: (ORM paths read after the
@@ -281,17 +301,34 @@ class ValuesListMixin:
             return super().list(request, *args, **kwargs)
         queryset = self.filter_queryset(self.get_queryset())
         extra_paths, add_extra = self.values_extra()
-        rows = queryset.values_list(*plan.paths, *extra_paths)
-        page = self.paginate_queryset(_Rows(lambda: self.list_count(queryset), rows))
-        data = self._values_rows(plan, rows if page is None else page, add_extra)
+        window = self._page_window(request)
+        total = None if window is None else self.list_count_column(queryset)
+        if total is None:
+            window, rows = None, queryset.values_list(*plan.paths, *extra_paths)
+        else:
+            rows = queryset.annotate(list_total=total).values_list(*plan.paths, *extra_paths, "list_total")
+        page = self.paginate_queryset(_Rows(lambda: self.list_count(queryset), rows, window))
+        data = self._values_rows(plan, rows if page is None else page, add_extra, len(extra_paths))
         return Response(data) if page is None else self.get_paginated_response(data)
 
+    def _page_window(self, request) -> tuple[int, int] | None:
+        """The rows [bottom, top) the request's page asks for, when its page number is a plain
+        positive integer (else, as for `last`, the paginator needs the count first)."""
+        paginator = self.paginator
+        if paginator is None or not hasattr(paginator, "page_query_param"):
+            return None
+        size = paginator.get_page_size(request)
+        number = request.query_params.get(paginator.page_query_param) or "1"
+        if not size or not (number.isascii() and number.isdigit()) or int(number) < 1:
+            return None
+        return (int(number) - 1) * size, int(number) * size
+
     @staticmethod
-    def _values_rows(plan: ValuesPlan, tuples, add_extra: Callable | None) -> list[dict]:
+    def _values_rows(plan: ValuesPlan, tuples, add_extra: Callable | None, extra: int = 0) -> list[dict]:
         if add_extra is None:
             return plan.rows(tuples)
         tuples, width = list(tuples), len(plan.paths)
         items = plan.rows(tuples)
         for item, values in zip(items, tuples, strict=True):
-            add_extra(item, values[width:])
+            add_extra(item, values[width : width + extra])
         return items
