@@ -58,10 +58,15 @@ from parks.models import Industry, Park
 from projects import services
 from projects.models import PROJECT_CODE_RE, AnnualPlan, InvestmentReport, Level, Project, Stage
 from projects.rules import counted_q
-from projects.selectors import can_write_park, projects_visible_to, visible_project_count
+from projects.selectors import (
+    can_write_park,
+    projects_visible_to,
+    visible_project_count,
+    visible_project_count_column,
+)
 from scheduling import rules
 from scheduling.models import Milestone, SchedulingSettings
-from scheduling.selectors import attach_countdowns, with_spend_ahead
+from scheduling.selectors import attach_countdowns, setting_column, with_spend_ahead
 
 from .filters import InvestmentReportFilter, ProjectFilter
 
@@ -393,9 +398,14 @@ class ProjectViewSet(ExportMixin, ValuesListMixin, viewsets.ModelViewSet):
         if getattr(self, "swagger_fake_view", False):  # the schema: no settings read, no database
             return qs
         # `spend_ahead` itself only when filtered by (the list reads the rule's inputs, the card
-        # computes it in Python).
+        # computes it in Python); without it the list reads the threshold with its rows
+        # (`spend_pp`, see values_extra) instead of loading the settings by a statement of its own.
         flag = self.action != "list" or "spend_ahead" in self.request.query_params
-        qs = with_spend_ahead(qs, as_of=_as_of(), settings=self._settings(), flag=flag)
+        if flag:
+            qs = with_spend_ahead(qs, as_of=_as_of(), settings=self._settings(), flag=True)
+        else:
+            qs = with_spend_ahead(qs, as_of=_as_of(), settings=None, flag=False)
+            qs = qs.annotate(spend_pp=setting_column("spend_ahead_pp"))
         if self.action == "retrieve":
             qs = with_investment(qs, as_of=_as_of()).prefetch_related(
                 Prefetch("milestones", queryset=Milestone.objects.order_by("planned_date", "sequence", "id"))
@@ -414,14 +424,28 @@ class ProjectViewSet(ExportMixin, ValuesListMixin, viewsets.ModelViewSet):
             return visible_project_count(self.request.user)
         return queryset.count()
 
+    def list_count_column(self, queryset):
+        if self.request.query_params.keys() <= self.UNFILTERED_PARAMS:
+            return visible_project_count_column(self.request.user)
+        return None
+
     def _settings(self) -> SchedulingSettings:
         if not hasattr(self, "_scheduling_settings"):
             self._scheduling_settings = SchedulingSettings.load()
         return self._scheduling_settings
 
     def values_extra(self):
-        settings = self._settings()
-        return self.SPEND_PATHS, lambda item, values: item.update(spend_ahead_fields(values, settings))
+        if hasattr(self, "_scheduling_settings"):  # loaded for the filter
+            settings = self._scheduling_settings
+            return self.SPEND_PATHS, lambda item, values: item.update(spend_ahead_fields(values, settings))
+        thresholds: dict = {}  # spend_pp → settings (one value per statement)
+
+        def add(item, values):
+            *inputs, pp = values
+            settings = thresholds.get(pp) or thresholds.setdefault(pp, SchedulingSettings(pk=1, spend_ahead_pp=pp))
+            item.update(spend_ahead_fields(inputs, settings))
+
+        return (*self.SPEND_PATHS, "spend_pp"), add
 
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "as_of": _as_of(), "settings": self._settings()}

@@ -85,7 +85,9 @@ def stats_default_period_closed(today: dt.date) -> tuple[dt.date, bool]:
     return (latest, True) if latest else (last_full_month(today), False)
 
 
-def sql_stored_sum(table: str, project_id: str, until: str, *, year_start: str | None = None, rows=()) -> str:
+def sql_stored_sum(
+    table: str, project_id: str, until: str, *, year_start: str | None = None, rows=(), zero: str = "0"
+) -> str:
     """SQL (PostgreSQL only): the sum of the amounts of the counted reports of project
     `project_id` of the periods on or before `until` (SQL date expressions) — only those on or
     after `year_start`, the 1st of January of `until`'s year, when given — read from the running
@@ -96,11 +98,12 @@ def sql_stored_sum(table: str, project_id: str, until: str, *, year_start: str |
     `rows`: aliases of reports already joined to the project (the month of `until` first, then
     the month before …), whose stored sum is taken when there is one, each being the latest
     report on or before `until` when it exists; the probe of the project's reports backwards
-    (one index lookup) then runs only for the projects without any of them."""
+    (one index lookup) then runs only for the projects without any of them. `zero`: the SQL of
+    the figure without a report (`0.00` keeps the amounts' scale)."""
     column = "ytd_amount" if year_start else "cum_amount"
     since = f" AND s.period >= {year_start}" if year_start else ""
     probe = (
         f"(SELECT s.{column} FROM {table} s WHERE s.project_id = {project_id} "  # noqa: S608 (a table name from the model)
         f"AND s.period <= {until}{since} ORDER BY s.period DESC LIMIT 1)"
     )
-    return f"COALESCE({', '.join(f'{alias}.{column}' for alias in rows)}{', ' if rows else ''}{probe}, 0)"
+    return f"COALESCE({', '.join(f'{alias}.{column}' for alias in rows)}{', ' if rows else ''}{probe}, {zero})"

@@ -17,6 +17,7 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     FilteredRelation,
+    IntegerField,
     Q,
     QuerySet,
     Sum,
@@ -24,6 +25,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Abs, Coalesce
 
+from common.sql import PlainSQL
 from parks import access
 from parks.models import Park
 
@@ -78,6 +80,23 @@ def visible_project_count(user) -> int:
             return 0
         counts = counts.filter(park_id__in=park_ids)
     return counts.aggregate(total=Sum("active"))["total"] or 0
+
+
+def visible_project_count_column(user):
+    """`visible_project_count(user)` as an uncorrelated scalar subquery over the same rows, for
+    a list to read its total in the statement of its page (api.values); None on SQLite, which
+    keeps no per-park counts."""
+    if connection.vendor != "postgresql":
+        return None
+    park_ids = access.parks_visible_to(user)
+    table = ParkProjectCount._meta.db_table
+    if park_ids is None:
+        return PlainSQL(f"SELECT COALESCE(SUM(active), 0) FROM {table}", (), output_field=IntegerField())  # noqa: S608
+    if not park_ids:
+        return None
+    marks = ", ".join(["%s"] * len(park_ids))
+    sql = f"SELECT COALESCE(SUM(active), 0) FROM {table} WHERE park_id IN ({marks})"  # noqa: S608 (a table name from the model)
+    return PlainSQL(sql, tuple(sorted(park_ids)), output_field=IntegerField())
 
 
 def projects_writable_by(user) -> QuerySet[Project]:

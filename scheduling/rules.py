@@ -37,7 +37,6 @@ from django.db import connection
 from django.db.models import (
     Case,
     CharField,
-    Count,
     DateField,
     DecimalField,
     Exists,
@@ -45,18 +44,15 @@ from django.db.models import (
     IntegerField,
     OuterRef,
     Q,
-    Subquery,
-    Sum,
     Value,
     When,
 )
 from django.db.models.expressions import ExpressionWrapper, Func
-from django.db.models.functions import Coalesce
 from django.db.models.lookups import LessThan
 from django.utils.translation import gettext as _
 
 from projects.models import InvestmentReport
-from projects.rules import counted_q
+from projects.rules import sql_counted, sql_stored_sum
 
 from .models import MILESTONE_RANK, Milestone, MilestoneKind, Severity, order_conflicts
 
@@ -369,25 +365,66 @@ def spend_ahead_of(project, settings) -> tuple[Decimal | None, bool]:
     return spend_ahead_gap(*args), is_spend_ahead(*args, settings)
 
 
+class ProjectSql(Func):
+    """A per-project SQL expression written as SQL of the project row's key (`sql(key, vendor)`
+    gives the SQL and its parameters): the query resolves and compiles one column instead of a
+    subquery's whole queryset (about 2 ms of ORM work per list page for the three spend-ahead
+    inputs), and the key is relabelled like any column when the queryset is nested. The values
+    are what the driver reads on PostgreSQL (numeric → Decimal, bigint → int): no per-row
+    converter there; SQLite's go through the output field's."""
+
+    def __init__(self, sql, *, output_field):
+        super().__init__(F("pk"), output_field=output_field)
+        self.sql = sql
+
+    def as_sql(self, compiler, connection, **extra_context):
+        key, key_params = compiler.compile(self.get_source_expressions()[0])
+        sql, params = self.sql(key, connection.vendor)
+        return f"({sql})", (*key_params, *params)
+
+    def get_db_converters(self, connection):
+        return [] if connection.vendor == "postgresql" else super().get_db_converters(connection)
+
+
+def _sql_reports_until(key: str, vendor: str) -> str:
+    """SQL: the counted reports' sum of project `key` up to the date parameter: the stored
+    running sum (one index probe, projects.rules.sql_stored_sum) on PostgreSQL, the sum over
+    the reports on SQLite (which keeps no running sums)."""
+    table = InvestmentReport._meta.db_table
+    if vendor == "postgresql":
+        return sql_stored_sum(table, key, "%s", zero="0.00")
+    return (
+        f"COALESCE((SELECT SUM(r.amount) FROM {table} r WHERE r.project_id = {key} "  # noqa: S608 (a table name from the model)
+        f"AND {sql_counted('r')} AND r.period <= %s), 0.00)"
+    )
+
+
+def _sql_standard_nodes(key: str, *, completed: bool) -> str:
+    """SQL: the standard nodes of project `key` (completed on the date parameter: actual date on
+    or before it, when `completed`)."""
+    kinds = ", ".join(f"'{kind}'" for kind in STANDARD_KINDS)
+    done = " AND m.actual_date <= %s" if completed else ""
+    return (
+        f"SELECT COUNT(*) FROM {Milestone._meta.db_table} m "  # noqa: S608 (a table name from the model)
+        f"WHERE m.project_id = {key} AND m.kind IN ({kinds}){done}"
+    )
+
+
 def spend_ahead_annotations(as_of: dt.date) -> dict:
     """The inputs of the spend-ahead rule for each project of a queryset, as correlated
-    subqueries (one statement whatever the number of projects): spend_cumulative (the reports
-    of periods up to `as_of`), spend_nodes (standard nodes), spend_done (of those, completed on
-    `as_of`)."""
-    reports = (
-        InvestmentReport.objects.filter(counted_q(), project=OuterRef("pk"), period__lte=as_of)
-        .order_by()
-        .values("project")
-    )
-    nodes = Milestone.objects.filter(project=OuterRef("pk"), kind__in=STANDARD_KINDS).order_by().values("project")
-    done = nodes.filter(actual_date__lte=as_of)
-    zero = Value(Decimal("0.00"), output_field=_MONEY)
+    subqueries (one statement whatever the number of projects): spend_cumulative (the counted
+    reports of periods up to `as_of`), spend_nodes (standard nodes), spend_done (of those,
+    completed on `as_of`)."""
     return {
-        "spend_cumulative": Coalesce(
-            Subquery(reports.annotate(s=Sum("amount")).values("s"), output_field=_MONEY), zero, output_field=_MONEY
+        "spend_cumulative": ProjectSql(
+            lambda key, vendor: (_sql_reports_until(key, vendor), [as_of]), output_field=_MONEY
         ),
-        "spend_nodes": Coalesce(Subquery(nodes.annotate(c=Count("id")).values("c")), Value(0)),
-        "spend_done": Coalesce(Subquery(done.annotate(c=Count("id")).values("c")), Value(0)),
+        "spend_nodes": ProjectSql(
+            lambda key, vendor: (_sql_standard_nodes(key, completed=False), []), output_field=IntegerField()
+        ),
+        "spend_done": ProjectSql(
+            lambda key, vendor: (_sql_standard_nodes(key, completed=True), [as_of]), output_field=IntegerField()
+        ),
     }
 
 

@@ -15,6 +15,7 @@ from django.utils import timezone
 from common import periods
 from common.dates import parse_date_param
 from common.money import CENT, growth_pct
+from common.sql import PlainSQL
 from parks.models import Industry, Park, descendants_of_each
 from projects.models import InvestmentReport, Level, Project, Stage
 from projects.rules import counted_q, sql_counted
@@ -113,15 +114,27 @@ def _spend_ahead_annotations(as_of: dt.date) -> tuple:
 
 
 def with_spend_ahead(
-    queryset: QuerySet[Project], *, as_of: dt.date, settings: SchedulingSettings, flag: bool = True
+    queryset: QuerySet[Project], *, as_of: dt.date, settings: SchedulingSettings | None, flag: bool = True
 ) -> QuerySet:
     """Annotate each project with the spend-ahead inputs (scheduling.rules) and `spend_ahead`
     (the rule's ORM form): one statement for a whole list, usable as a filter. `flag=False`
-    leaves `spend_ahead` out (a list that neither filters by it nor reads it)."""
+    leaves `spend_ahead` out (a list that neither filters by it nor reads it; `settings` is then
+    not read and may be None)."""
     queryset = queryset.annotate(**dict(_spend_ahead_annotations(as_of)))
     if not flag:
         return queryset
     return queryset.annotate(spend_ahead=ExpressionWrapper(rules.spend_ahead_q(settings), output_field=BooleanField()))
+
+
+def setting_column(name: str) -> PlainSQL:
+    """ORM: the threshold `name` as SchedulingSettings.load() gives it (the field's default
+    while the row does not exist yet), as an uncorrelated scalar subquery the database
+    evaluates once per statement: a list that applies a threshold in Python reads it with its
+    rows instead of by a statement of its own."""
+    field = SchedulingSettings._meta.get_field(name)
+    meta = SchedulingSettings._meta
+    sql = f"COALESCE((SELECT {field.column} FROM {meta.db_table} WHERE {meta.pk.column} = 1), %s)"  # noqa: S608 (names from the model)
+    return PlainSQL(sql, (field.get_default(),), output_field=field)
 
 
 def slip_days(milestone: Milestone) -> int:

@@ -206,3 +206,32 @@ def test_boolean_filters_refuse_an_unknown_word(varied, commission_user):
     assert client.get("/api/v1/projects/?is_special_bond=1").json()["count"] == 1
     assert client.get("/api/v1/projects/?is_special_bond=false").json()["count"] == 1
     assert client.get("/api/v1/projects/?delayed=").json()["count"] == 2
+
+
+def test_unfiltered_total_comes_with_the_page(city, commission_user, park_a_admin):
+    """On PostgreSQL an unfiltered project list reads its total (the per-park counts) and the
+    spend-ahead threshold in the statement of its page: the token and the page, two statements
+    for the commission;
+    the pages past the end, `last`, and a filtered list answer as before."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.conftest import require_postgres
+
+    require_postgres()
+    factories.ProjectFactory.create_batch(3, park=city.park_a, industry=city.bio)
+    factories.ProjectFactory.create_batch(2, park=city.park_b, industry=city.ei)
+    # (the park admin's park tree is one statement more, as before)
+    for user, total, in_b, statements in ((commission_user, 5, 2, 2), (park_a_admin, 3, 0, 3)):
+        client = token_client(user)
+        with CaptureQueriesContext(connection) as ctx:
+            body = client.get("/api/v1/projects/?page_size=2&page=2").json()
+        assert len(ctx.captured_queries) == statements
+        assert body["count"] == total and len(body["results"]) == min(2, total - 2)
+        assert (body["next"] is None) == (total <= 4) and body["previous"] is not None
+        last = client.get("/api/v1/projects/?page_size=2&page=last").json()
+        assert last["count"] == total and len(last["results"]) == 2 - total % 2
+        assert client.get("/api/v1/projects/?page_size=2&page=9").status_code == 404
+        assert client.get("/api/v1/projects/?page_size=2&page=0").status_code == 404
+        assert client.get("/api/v1/projects/?page_size=2&page=x").status_code == 404
+        assert client.get(f"/api/v1/projects/?park={city.park_b.code}").json()["count"] == in_b
