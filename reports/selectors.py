@@ -6,7 +6,8 @@
 3. milestones due in the next `due_soon_days` days (due_soon_milestones) with their countdown;
 4. projects whose year-to-date investment lags the annual plan pro rata (one annotated query);
 5. the park and industry trees (one query each) to roll sub-parks and sub-industries up;
-6. the completed nodes whose actual dates break the nodes' order (顺序异常, one query);
+6. the completed nodes whose actual dates break the nodes' order (顺序异常, one query of the
+   projects flagged by Project.order_conflict);
 7. the projects spending ahead of their schedule (投资与形象进度不匹配, one annotated query);
 8. who has not reported the month now due (projects.reporting: the per-park figures in three
    statements and the missing and returned projects in one).
@@ -671,15 +672,15 @@ def _lag_rows(*, as_of: dt.date, thresholds: SchedulingSettings) -> tuple[dt.dat
 def _order_rows(*, as_of: dt.date) -> list[OrderRow]:
     """The completed nodes (actual date on or before the Monday) of active projects whose
     actual dates break the nodes' order (scheduling.rules.order_warnings), in one query: the
-    nodes of the projects having such a node (rules.sql_order_conflict_projects, a window over
-    the completed nodes), checked in Python by the one order rule."""
+    nodes of the projects whose stored flag says their dated nodes break it on some day
+    (rules.order_conflict_stored_q, the few projects a partial index lists; a window over the
+    city's 840,000 completed nodes took 1.2 s), checked as of the Monday in Python by the one
+    order rule."""
     label = _labels()
-    t = _tables()
-    conflicting = _raw_ids(rules.sql_order_conflict_projects(t["m"], t["p"]), {"d": as_of})
     nodes = [
         SimpleNamespace(pk=r[0], project_id=r[1], kind=r[2], actual_date=r[3], row=r)
         for r in _active_milestones()
-        .filter(actual_date__lte=as_of, project_id__in=conflicting)
+        .filter(rules.order_conflict_stored_q("project__"), actual_date__lte=as_of)
         .order_by(
             "project__park__sort_order", "project__park__code", "project__name", "project_id", "actual_date", "pk"
         )

@@ -588,16 +588,28 @@ def sql_order_rank(alias: str = "m") -> str:
     return f"CASE {_col(alias, 'kind')} {whens} END"
 
 
-def sql_order_conflict_projects(milestone_table: str, project_table: str) -> str:
-    """The active projects having a completed node (actual date on or before %(d)s) whose actual
-    date breaks the nodes' order: an actual date earlier than that of a node of a lower rank
-    (the `early` case of order_conflicts; every `late` pair is the early pair of the other node,
-    so these are exactly the projects for which order_warnings finds anything)."""
+def sql_order_conflict_projects(milestone_table: str, only: str = "") -> str:
+    """The projects having nodes with actual dates (whatever the day) that break the nodes'
+    order: an actual date earlier than that of a node of a lower rank (the `early` case of
+    order_conflicts; every `late` pair is the early pair of the other node, so these are exactly
+    the projects for which order_warnings over all their dated nodes finds anything); `only` an
+    extra condition on the milestones (alias m). No day: a conflict among the nodes completed
+    on or before a day D is one among all of them, so these projects hold every project with a
+    warning on any D (the weekly report checks their nodes of D by order_warnings). Stored as
+    Project.order_conflict by the statement of the next node (order_conflict_stored_q)."""
     ranked = ", ".join(f"'{kind}'" for kind in MILESTONE_RANK)
+    where = f"m.actual_date IS NOT NULL AND m.kind IN ({ranked})" + (f" AND {only}" if only else "")
     return (
         "SELECT DISTINCT c.project_id FROM ("  # noqa: S608
         f"SELECT m.project_id, m.actual_date, MAX(m.actual_date) OVER (PARTITION BY m.project_id "
         f"ORDER BY {sql_order_rank('m')} RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS before "
-        f"FROM {milestone_table} m JOIN {project_table} p ON p.id = m.project_id AND p.archived_at IS NULL "
-        f"WHERE m.actual_date <= %(d)s AND m.kind IN ({ranked})) c WHERE c.actual_date < c.before"
+        f"FROM {milestone_table} m WHERE {where}) c WHERE c.actual_date < c.before"
     )
+
+
+def order_conflict_stored_q(prefix: str = "") -> Q:
+    """The projects (`prefix` the path to the project, e.g. "project__") whose stored
+    Project.order_conflict says sql_order_conflict_projects holds them, written in the
+    transaction of every milestone write (scheduling.services.refresh_next_milestones): the
+    only projects that can have an order warning (order_warnings) on any day."""
+    return Q(**{f"{prefix}order_conflict": True})
