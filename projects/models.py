@@ -190,6 +190,11 @@ class Project(models.Model):
     # (scheduling.rules.sql_order_conflict_projects), stored with the next node by the same
     # statement; the weekly report checks only these projects' nodes (order_conflict_stored_q).
     order_conflict = models.BooleanField(_("节点实际日期顺序异常"), default=False, db_default=False, editable=False)
+    # Its standard nodes (every kind but “other”) and, of those, the ones with an actual date
+    # whatever the day (scheduling.rules.sql_standard_counts), stored by the same statement: the
+    # spend-ahead rule's inputs without reading every milestone of the city.
+    standard_nodes = models.PositiveIntegerField(_("标准节点数"), default=0, db_default=0, editable=False)
+    standard_dated = models.PositiveIntegerField(_("已填实际日期的标准节点数"), default=0, db_default=0, editable=False)
     # Optimistic locking: every edit sends the version it started from; a stale one is refused.
     version = models.PositiveIntegerField(_("版本"), default=1, editable=False)
     archived_at = models.DateTimeField(_("归档时间"), null=True, blank=True, editable=False)
@@ -207,6 +212,8 @@ class Project(models.Model):
             "next_name",
             "finished",
             "order_conflict",
+            "standard_nodes",
+            "standard_dated",
         ]
     )
     objects = ProjectQuerySet.as_manager()
@@ -222,6 +229,8 @@ class Project(models.Model):
         "next_name",
         "finished",
         "order_conflict",
+        "standard_nodes",
+        "standard_dated",
     )
 
     def save(self, *args, **kwargs):

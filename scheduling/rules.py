@@ -391,6 +391,22 @@ def spend_ahead_annotations(as_of: dt.date) -> dict:
     }
 
 
+def spend_nodes_stored_annotations(as_of: dt.date) -> dict:
+    """spend_ahead_annotations' spend_nodes and spend_done from the project's stored counts
+    (Project.standard_nodes / standard_dated, sql_standard_counts) less its standard nodes dated
+    after `as_of` (a correlated count of the few): the same figures without counting every
+    node of each project."""
+    late = (
+        Milestone.objects.filter(project=OuterRef("pk"), kind__in=STANDARD_KINDS, actual_date__gt=as_of)
+        .order_by()
+        .values("project")
+        .annotate(c=Count("id"))
+        .values("c")
+    )
+    done = ExpressionWrapper(F("standard_dated") - Coalesce(Subquery(late), Value(0)), output_field=IntegerField())
+    return {"spend_nodes": F("standard_nodes"), "spend_done": done}
+
+
 def spend_ahead_q(settings) -> Q:
     """On a queryset annotated with `spend_ahead_annotations`: spending more than spend_ahead_pp
     points ahead of the schedule (the same comparison as `is_spend_ahead`)."""
@@ -579,6 +595,31 @@ def sql_spend_ahead(cumulative: str, total: str, done: str, nodes: str) -> str:
     return (
         f"({total} > 0 AND {nodes} > 0 AND "
         f"%(spend_pp)s * {total} * {nodes} < {cumulative} * 100 * {nodes} - {done} * 100 * {total})"
+    )
+
+
+def sql_standard_counts(milestone_table: str, only: str = "") -> str:
+    """(project_id, nodes, dated) of each project having a standard node (is_standard): its
+    standard nodes and, of those, the ones with an actual date whatever the day; `only` an extra
+    condition on the milestones (alias m). Stored as Project.standard_nodes / standard_dated by
+    the statement of the next node: the spend-ahead rule's nodes, and its nodes done on D once
+    the ones dated after D are taken off (sql_standard_dated_after)."""
+    standard = ", ".join(f"'{kind}'" for kind in STANDARD_KINDS)
+    where = f"m.kind IN ({standard})" + (f" AND {only}" if only else "")
+    return (
+        "SELECT m.project_id, COUNT(*) AS nodes, COUNT(m.actual_date) AS dated "  # noqa: S608
+        f"FROM {milestone_table} m WHERE {where} GROUP BY m.project_id"
+    )
+
+
+def sql_standard_dated_after(milestone_table: str) -> str:
+    """(project_id, late) of each project having standard nodes with an actual date after %(d)s
+    (few: the days since D, and dates typed ahead): Project.standard_dated less `late` is the
+    number of its standard nodes completed on D (spend_ahead_annotations' spend_done)."""
+    standard = ", ".join(f"'{kind}'" for kind in STANDARD_KINDS)
+    return (
+        "SELECT m.project_id, COUNT(*) AS late FROM "  # noqa: S608
+        f"{milestone_table} m WHERE m.actual_date > %(d)s AND m.kind IN ({standard}) GROUP BY m.project_id"
     )
 
 
