@@ -634,17 +634,6 @@ def _due_rows(*, as_of: dt.date, thresholds: SchedulingSettings) -> list[DueRow]
     return due_soon
 
 
-def _project_fields(project: Project) -> dict:
-    """The project columns of a project row of the report (park and industry selected)."""
-    return {
-        "project_id": project.pk,
-        "project": project.name,
-        "park_id": project.park_id,
-        "park": project.park.name,
-        "industry": project.industry.name,
-    }
-
-
 def _lag_rows(*, as_of: dt.date, thresholds: SchedulingSettings) -> tuple[dt.date, list[LagRow]]:
     """The projects whose investment lags, with expected figure, progress and severity (one query)."""
     month, lag = investment_lagging(as_of=as_of, settings=thresholds)
@@ -749,17 +738,21 @@ def _spend_rows(*, as_of: dt.date, thresholds: SchedulingSettings) -> list[Spend
         inputs["spend_cumulative"] = RawSQL(  # noqa: S611 - the rule's fragment, the value bound
             sql_stored_sum(t["r"], f'"{t["p"]}"."id"', "%s"), [as_of], output_field=_SUM_FIELD
         )
+    # Plain rows (no model instances: three per project with the park and the industry).
     projects = (
         Project.objects.active()
         .filter(pk__in=ahead_ids)
         .annotate(**inputs)
-        .select_related("park", "industry")
-        .only("id", "name", "park_id", "industry_id", "total_investment", "park__name", "industry__name")
         .order_by("park__sort_order", "park__code", "name", "pk")
+        .values_list("pk", "name", "park_id", "park__name", "industry__name", "total_investment", *inputs, named=True)
     )
     return [
         SpendRow(
-            **_project_fields(p),
+            project_id=p.pk,
+            project=p.name,
+            park_id=p.park_id,
+            park=p.park__name,
+            industry=p.industry__name,
             total=p.total_investment,
             cumulative=p.spend_cumulative,
             spend_pct=_pct(Decimal(p.spend_cumulative) * 100 / p.total_investment),
