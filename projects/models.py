@@ -186,6 +186,15 @@ class Project(models.Model):
     # 已完成: it has nodes and none is open (scheduling.rules.finished_q), stored with the next
     # node by the same statements (scheduling.rules.sql_finished); the wall chart reads it.
     finished = models.BooleanField(_("节点已全部完成"), default=False, db_default=False, editable=False)
+    # 顺序异常 possible: its nodes' actual dates (whatever the day) break the nodes' order
+    # (scheduling.rules.sql_order_conflict_projects), stored with the next node by the same
+    # statement; the weekly report checks only these projects' nodes (order_conflict_stored_q).
+    order_conflict = models.BooleanField(_("节点实际日期顺序异常"), default=False, db_default=False, editable=False)
+    # Its standard nodes (every kind but “other”) and, of those, the ones with an actual date
+    # whatever the day (scheduling.rules.sql_standard_counts), stored by the same statement: the
+    # spend-ahead rule's inputs without reading every milestone of the city.
+    standard_nodes = models.PositiveIntegerField(_("标准节点数"), default=0, db_default=0, editable=False)
+    standard_dated = models.PositiveIntegerField(_("已填实际日期的标准节点数"), default=0, db_default=0, editable=False)
     # Optimistic locking: every edit sends the version it started from; a stale one is refused.
     version = models.PositiveIntegerField(_("版本"), default=1, editable=False)
     archived_at = models.DateTimeField(_("归档时间"), null=True, blank=True, editable=False)
@@ -202,6 +211,9 @@ class Project(models.Model):
             "next_kind",
             "next_name",
             "finished",
+            "order_conflict",
+            "standard_nodes",
+            "standard_dated",
         ]
     )
     objects = ProjectQuerySet.as_manager()
@@ -209,7 +221,17 @@ class Project(models.Model):
     # The columns only set-based statements write (the nightly jobs and the milestone services:
     # the colour, the investment status, the next node, finished). An edit of a project loaded
     # before such a statement ran saves without them, so it cannot put back what it had read.
-    KEPT_BY_STATEMENTS = ("status", "investment_status", "next_date", "next_kind", "next_name", "finished")
+    KEPT_BY_STATEMENTS = (
+        "status",
+        "investment_status",
+        "next_date",
+        "next_kind",
+        "next_name",
+        "finished",
+        "order_conflict",
+        "standard_nodes",
+        "standard_dated",
+    )
 
     def save(self, *args, **kwargs):
         if not self._state.adding and kwargs.get("update_fields") is None and not kwargs.get("force_insert"):
@@ -255,6 +277,8 @@ class Project(models.Model):
                 include=["park"],
                 condition=Q(archived_at__isnull=True),
             ),
+            # The few projects the weekly report's 顺序异常 section reads the nodes of.
+            models.Index(fields=["id"], name="project_order_conflict", condition=Q(order_conflict=True)),
             # The monthly grid's and the review page's order within each park (their pages are one
             # LIMIT slice per park: no sort of the city's projects); covering the stage, it also
             # counts a park's expected projects by an index-only scan.

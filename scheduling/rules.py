@@ -37,6 +37,7 @@ from django.db import connection
 from django.db.models import (
     Case,
     CharField,
+    Count,
     DateField,
     DecimalField,
     Exists,
@@ -44,10 +45,12 @@ from django.db.models import (
     IntegerField,
     OuterRef,
     Q,
+    Subquery,
     Value,
     When,
 )
 from django.db.models.expressions import ExpressionWrapper, Func
+from django.db.models.functions import Coalesce
 from django.db.models.lookups import LessThan
 from django.utils.translation import gettext as _
 
@@ -428,6 +431,22 @@ def spend_ahead_annotations(as_of: dt.date) -> dict:
     }
 
 
+def spend_nodes_stored_annotations(as_of: dt.date) -> dict:
+    """spend_ahead_annotations' spend_nodes and spend_done from the project's stored counts
+    (Project.standard_nodes / standard_dated, sql_standard_counts) less its standard nodes dated
+    after `as_of` (a correlated count of the few): the same figures without counting every
+    node of each project."""
+    late = (
+        Milestone.objects.filter(project=OuterRef("pk"), kind__in=STANDARD_KINDS, actual_date__gt=as_of)
+        .order_by()
+        .values("project")
+        .annotate(c=Count("id"))
+        .values("c")
+    )
+    done = ExpressionWrapper(F("standard_dated") - Coalesce(Subquery(late), Value(0)), output_field=IntegerField())
+    return {"spend_nodes": F("standard_nodes"), "spend_done": done}
+
+
 def spend_ahead_q(settings) -> Q:
     """On a queryset annotated with `spend_ahead_annotations`: spending more than spend_ahead_pp
     points ahead of the schedule (the same comparison as `is_spend_ahead`)."""
@@ -619,22 +638,59 @@ def sql_spend_ahead(cumulative: str, total: str, done: str, nodes: str) -> str:
     )
 
 
+def sql_standard_counts(milestone_table: str, only: str = "") -> str:
+    """(project_id, nodes, dated) of each project having a standard node (is_standard): its
+    standard nodes and, of those, the ones with an actual date whatever the day; `only` an extra
+    condition on the milestones (alias m). Stored as Project.standard_nodes / standard_dated by
+    the statement of the next node: the spend-ahead rule's nodes, and its nodes done on D once
+    the ones dated after D are taken off (sql_standard_dated_after)."""
+    standard = ", ".join(f"'{kind}'" for kind in STANDARD_KINDS)
+    where = f"m.kind IN ({standard})" + (f" AND {only}" if only else "")
+    return (
+        "SELECT m.project_id, COUNT(*) AS nodes, COUNT(m.actual_date) AS dated "  # noqa: S608
+        f"FROM {milestone_table} m WHERE {where} GROUP BY m.project_id"
+    )
+
+
+def sql_standard_dated_after(milestone_table: str) -> str:
+    """(project_id, late) of each project having standard nodes with an actual date after %(d)s
+    (few: the days since D, and dates typed ahead): Project.standard_dated less `late` is the
+    number of its standard nodes completed on D (spend_ahead_annotations' spend_done)."""
+    standard = ", ".join(f"'{kind}'" for kind in STANDARD_KINDS)
+    return (
+        "SELECT m.project_id, COUNT(*) AS late FROM "  # noqa: S608
+        f"{milestone_table} m WHERE m.actual_date > %(d)s AND m.kind IN ({standard}) GROUP BY m.project_id"
+    )
+
+
 def sql_order_rank(alias: str = "m") -> str:
     """A node's place in MILESTONE_RANK (NULL for an “other” node)."""
     whens = " ".join(f"WHEN '{kind}' THEN {rank}" for kind, rank in MILESTONE_RANK.items())
     return f"CASE {_col(alias, 'kind')} {whens} END"
 
 
-def sql_order_conflict_projects(milestone_table: str, project_table: str) -> str:
-    """The active projects having a completed node (actual date on or before %(d)s) whose actual
-    date breaks the nodes' order: an actual date earlier than that of a node of a lower rank
-    (the `early` case of order_conflicts; every `late` pair is the early pair of the other node,
-    so these are exactly the projects for which order_warnings finds anything)."""
+def sql_order_conflict_projects(milestone_table: str, only: str = "") -> str:
+    """The projects having nodes with actual dates (whatever the day) that break the nodes'
+    order: an actual date earlier than that of a node of a lower rank (the `early` case of
+    order_conflicts; every `late` pair is the early pair of the other node, so these are exactly
+    the projects for which order_warnings over all their dated nodes finds anything); `only` an
+    extra condition on the milestones (alias m). No day: a conflict among the nodes completed
+    on or before a day D is one among all of them, so these projects hold every project with a
+    warning on any D (the weekly report checks their nodes of D by order_warnings). Stored as
+    Project.order_conflict by the statement of the next node (order_conflict_stored_q)."""
     ranked = ", ".join(f"'{kind}'" for kind in MILESTONE_RANK)
+    where = f"m.actual_date IS NOT NULL AND m.kind IN ({ranked})" + (f" AND {only}" if only else "")
     return (
         "SELECT DISTINCT c.project_id FROM ("  # noqa: S608
         f"SELECT m.project_id, m.actual_date, MAX(m.actual_date) OVER (PARTITION BY m.project_id "
         f"ORDER BY {sql_order_rank('m')} RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS before "
-        f"FROM {milestone_table} m JOIN {project_table} p ON p.id = m.project_id AND p.archived_at IS NULL "
-        f"WHERE m.actual_date <= %(d)s AND m.kind IN ({ranked})) c WHERE c.actual_date < c.before"
+        f"FROM {milestone_table} m WHERE {where}) c WHERE c.actual_date < c.before"
     )
+
+
+def order_conflict_stored_q(prefix: str = "") -> Q:
+    """The projects (`prefix` the path to the project, e.g. "project__") whose stored
+    Project.order_conflict says sql_order_conflict_projects holds them, written in the
+    transaction of every milestone write (scheduling.services.refresh_next_milestones): the
+    only projects that can have an order warning (order_warnings) on any day."""
+    return Q(**{f"{prefix}order_conflict": True})

@@ -402,7 +402,10 @@ def flag_delays(*, as_of: dt.date) -> dict[str, Any]:
 
 def _next_milestones_sql(project_ids: list[int] | None) -> str:
     """One set-based UPDATE storing each project's next node (rules.sql_next_milestones, the SQL
-    form of rules.next_milestones) in its summary columns; rows already right are not written."""
+    form of rules.next_milestones) in its summary columns, whether its dated nodes break the
+    nodes' order (rules.sql_order_conflict_projects, Project.order_conflict) and its standard
+    nodes, all and dated (rules.sql_standard_counts): these three have no day, so the nightly
+    job has nothing to follow there; rows already right are not written."""
     t = _tables()
     ids = ",".join(str(int(pk)) for pk in project_ids) if project_ids is not None else ""
     only_m = f"m.project_id IN ({ids})" if ids else ""
@@ -410,13 +413,19 @@ def _next_milestones_sql(project_ids: list[int] | None) -> str:
     differs = "IS DISTINCT FROM" if connection.vendor == "postgresql" else "IS NOT"
     return (
         f"UPDATE {t['p']} AS p SET next_date = c.planned_date, next_kind = c.kind, next_name = c.name, "  # noqa: S608
-        "finished = c.finished "
+        "finished = c.finished, order_conflict = c.order_conflict, "
+        "standard_nodes = c.standard_nodes, standard_dated = c.standard_dated "
         "FROM (SELECT p2.id, n.planned_date, COALESCE(n.kind, '') AS kind, COALESCE(n.name, '') AS name, "
-        f"{rules.sql_finished('p2', 'n.planned_date', t['m'])} AS finished "
+        f"{rules.sql_finished('p2', 'n.planned_date', t['m'])} AS finished, "
+        "(oc.project_id IS NOT NULL) AS order_conflict, "
+        "COALESCE(sc.nodes, 0) AS standard_nodes, COALESCE(sc.dated, 0) AS standard_dated "
         f"FROM {t['p']} p2 LEFT JOIN ({rules.sql_next_milestones(t['m'], only_m)}) n ON n.project_id = p2.id "
+        f"LEFT JOIN ({rules.sql_order_conflict_projects(t['m'], only_m)}) oc ON oc.project_id = p2.id "
+        f"LEFT JOIN ({rules.sql_standard_counts(t['m'], only_m)}) sc ON sc.project_id = p2.id "
         f"{only_p}) c "
         f"WHERE c.id = p.id AND (p.next_date {differs} c.planned_date OR p.next_kind <> c.kind "
-        "OR p.next_name <> c.name OR p.finished <> c.finished)"
+        "OR p.next_name <> c.name OR p.finished <> c.finished OR p.order_conflict <> c.order_conflict "
+        "OR p.standard_nodes <> c.standard_nodes OR p.standard_dated <> c.standard_dated)"
     )
 
 

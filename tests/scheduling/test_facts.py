@@ -252,3 +252,50 @@ def test_weekly_report_section_at_15_1(spender):
     ]
     html = render_html(data, generated_at=timezone.now(), compact=False)
     assert "七、投资与形象进度不匹配的项目（投资进度超过形象进度 15 个百分点以上，1个）" in html
+
+
+def test_the_stored_standard_counts_and_the_report_follow_a_milestone_edit(spender, commission_user):
+    """Project.standard_nodes / standard_dated (the weekly report's spend-ahead inputs, less the
+    nodes dated after its Monday) are the rule's counts after every milestone write, and the
+    report's 投资与形象进度不匹配 section follows an edit at once."""
+    from django.db.models import Count, Q
+
+    from projects.models import Project
+    from reports.selectors import weekly_report_data
+    from scheduling import services
+    from scheduling.models import Milestone
+
+    as_of = D(2024, 6, 3)  # a Monday
+
+    def counts() -> tuple[int, int]:
+        project = Project.objects.get(pk=spender.pk)
+        return project.standard_nodes, project.standard_dated
+
+    def rule() -> tuple[int, int]:
+        got = Milestone.objects.filter(project=spender, kind__in=rules.STANDARD_KINDS).aggregate(
+            n=Count("id"), dated=Count("id", filter=Q(actual_date__isnull=False))
+        )
+        return got["n"], got["dated"]
+
+    def ahead() -> list[tuple[int, Decimal]]:
+        return [(r.project_id, r.gap) for r in weekly_report_data(week="2024-W23", as_of=as_of).spend_ahead]
+
+    spend_two_more(spender)  # 401.00: 15.1 points ahead with one of four nodes done
+    assert counts() == rule() == (4, 1)
+    assert ahead() == [(spender.pk, Decimal("15.1"))]
+    land = Milestone.objects.get(project=spender, kind="land")
+    services.milestone_update(user=commission_user, milestone=land, data={"actual_date": D(2024, 5, 1)})
+    assert counts() == rule() == (4, 2)
+    assert ahead() == []  # 40.1 % spent, 50 % built
+    # Dated after the Monday: not done on it, so ahead again in that week's report.
+    services.milestone_update(user=commission_user, milestone=land, data={"actual_date": D(2024, 6, 10)})
+    assert counts() == rule() == (4, 2)
+    assert ahead() == [(spender.pk, Decimal("15.1"))]
+    # A fifth standard node, by a plain save, then deleted; an "other" node does not count.
+    extra = factories.MilestoneFactory(project=spender, kind="production_start", planned_date=D(2030, 6, 1))
+    assert counts() == rule() == (5, 2)
+    assert ahead() == [(spender.pk, Decimal("20.1"))]
+    services.milestone_delete(user=commission_user, milestone=extra)
+    factories.MilestoneFactory(project=spender, kind="other", name="验收", planned_date=D(2030, 6, 1))
+    assert counts() == rule() == (4, 2)
+    assert ahead() == [(spender.pk, Decimal("15.1"))]
