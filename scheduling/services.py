@@ -174,18 +174,20 @@ def _delay_record_parts(t: dict[str, str]) -> dict[str, str]:
         f"AND NOT {rules.sql_open('m')}"
     )
     archived = (
-        f"SELECT 1 FROM {t['m']} m WHERE m.id = {dr}.milestone_id "  # noqa: S608
-        f"AND (SELECT p.archived_at FROM {t['p']} p WHERE p.id = m.project_id) IS NOT NULL"
+        f"SELECT p.archived_at FROM {t['m']} m JOIN {t['p']} p ON p.id = m.project_id "  # noqa: S608
+        f"WHERE m.id = {dr}.milestone_id"
     )
     severity = rules.sql_severity(f"{dr}.planned_date")
     return {
         "open_to_d": f"{dr}.closed_on IS NULL AND {dr}.last_seen_on <= %(d)s",
-        # Closed on the completion date if the node was completed, else on `d`.
+        # Closed on the completion date if the node was completed, else on `d`. Scalar lookups
+        # by primary key (a completion date, an archiving time: never NULL when found), not
+        # EXISTS: the planner would hash every completed milestone for a few closed records.
         "close_set": (
             f"closed_on = COALESCE(({completed}), %(d)s), "
             f"close_reason = CASE WHEN {dr}.milestone_id IS NULL THEN 'deleted' "
-            f"WHEN EXISTS ({completed}) THEN 'completed' "
-            f"WHEN EXISTS ({archived}) THEN 'archived' ELSE 'replanned' END"
+            f"WHEN ({completed}) IS NOT NULL THEN 'completed' "
+            f"WHEN ({archived}) IS NOT NULL THEN 'archived' ELSE 'replanned' END"
         ),
         "update_set": (
             f"last_seen_on = %(d)s, days_overdue = {rules.sql_days_overdue(f'{dr}.planned_date')}, "
@@ -263,7 +265,8 @@ def _delay_record_ctes(t: dict[str, str]) -> str:
     PostgreSQL, from `ov` (the overdue milestones of the active projects, already read there):
     no second read of the milestones or the projects, the records matched to them by hash. All
     three see the records as they were before the statement (one snapshot), hence:
-    - the update takes the open records still overdue on the same plan (those 1 leaves open);
+    - the update takes the open records still overdue on the same plan (those 1 leaves open),
+      joined to ov (one row per milestone);
     - the insert counts an open record as the milestone's unless it is one closed by 1 (the ids
       `dclose` returns; reading them also has the close done before any insert, so a replanned
       milestone's new record does not meet its old one in the unique index)."""
@@ -273,8 +276,9 @@ def _delay_record_ctes(t: dict[str, str]) -> str:
     return (
         f"dclose AS (UPDATE {dr} SET {parts['close_set']} "  # noqa: S608
         f"WHERE {parts['open_to_d']} AND NOT EXISTS ({same_plan}) RETURNING {dr}.id), "
-        f"dupd AS (UPDATE {dr} SET {parts['update_set']} "
-        f"WHERE {parts['open_to_d']} AND {parts['update_changes']} AND EXISTS ({same_plan}) RETURNING 1), "
+        f"dupd AS (UPDATE {dr} SET {parts['update_set']} FROM ov "
+        f"WHERE ov.id = {dr}.milestone_id AND ov.planned_date = {dr}.planned_date "
+        f"AND {parts['open_to_d']} AND {parts['update_changes']} RETURNING 1), "
         f"dopen AS (INSERT INTO {dr} ({parts['insert_columns']}) "
         f"SELECT {_delay_record_values('ov')} FROM ov WHERE NOT {_recorded(t, 'ov', still_open)} "
         "ON CONFLICT DO NOTHING RETURNING 1), "
