@@ -550,14 +550,15 @@ def sql_next_milestones(milestone_table: str, only: str = "") -> str:
     return f"SELECT project_id, planned_date, kind, name FROM ({ranked}) ranked WHERE rn = 1"  # noqa: S608
 
 
-def sql_open_ranked(milestone_table: str, only: str = "") -> str:
-    """The milestones open on %(d)s (project_id, planned_date, actual_date, kind, name) with `rn`,
-    their place in the next-node order within their project (1: the next node); `only` an extra
-    condition (alias m). flag_delays reads it once for both the colours and the next node."""
+def sql_open_ranked(milestone_table: str, only: str = "", *, with_id: bool = False) -> str:
+    """The milestones open on %(d)s (project_id, planned_date, actual_date, kind, name; `with_id`
+    also id) with `rn`, their place in the next-node order within their project (1: the next
+    node); `only` an extra condition (alias m). flag_delays reads it once for the colours, the
+    next node and the delay records (with the ids)."""
     order = ", ".join(f"m.{column}" for column in NEXT_ORDER)
     where = sql_open("m") + (f" AND {only}" if only else "")
     return (
-        "SELECT m.project_id, m.planned_date, m.actual_date, m.kind, m.name, "  # noqa: S608 (a table name from the model)
+        f"SELECT {'m.id, ' if with_id else ''}m.project_id, m.planned_date, m.actual_date, m.kind, m.name, "  # noqa: S608 (a table name from the model)
         f"ROW_NUMBER() OVER (PARTITION BY m.project_id ORDER BY {order}) AS rn "
         f"FROM {milestone_table} m WHERE {where}"
     )

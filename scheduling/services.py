@@ -162,9 +162,72 @@ def _tables() -> dict[str, str]:
     }
 
 
-def _delay_record_sql(t: dict[str, str]) -> dict[str, str]:
-    """Statements 1–3: the delay records' lifecycle (close, update, open)."""
+def _delay_record_parts(t: dict[str, str]) -> dict[str, str]:
+    """The pieces of the delay records' lifecycle shared by the separate statements (SQLite) and
+    the data-modifying CTEs of the combined statement (PostgreSQL): what a closed record gets,
+    what an updated one gets, the columns of a new one, and which open records are left to `d`'s
+    run (one checked for a later day than `d` is left alone: a run for a past date never
+    rewrites newer knowledge)."""
     dr = t["dr"]
+    completed = (
+        f"SELECT m.actual_date FROM {t['m']} m WHERE m.id = {dr}.milestone_id "  # noqa: S608
+        f"AND NOT {rules.sql_open('m')}"
+    )
+    archived = (
+        f"SELECT p.archived_at FROM {t['m']} m JOIN {t['p']} p ON p.id = m.project_id "  # noqa: S608
+        f"WHERE m.id = {dr}.milestone_id"
+    )
+    severity = rules.sql_severity(f"{dr}.planned_date")
+    return {
+        "open_to_d": f"{dr}.closed_on IS NULL AND {dr}.last_seen_on <= %(d)s",
+        # Closed on the completion date if the node was completed, else on `d`. Scalar lookups
+        # by primary key (a completion date, an archiving time: never NULL when found), not
+        # EXISTS: the planner would hash every completed milestone for a few closed records.
+        "close_set": (
+            f"closed_on = COALESCE(({completed}), %(d)s), "
+            f"close_reason = CASE WHEN {dr}.milestone_id IS NULL THEN 'deleted' "
+            f"WHEN ({completed}) IS NOT NULL THEN 'completed' "
+            f"WHEN ({archived}) IS NOT NULL THEN 'archived' ELSE 'replanned' END"
+        ),
+        "update_set": (
+            f"last_seen_on = %(d)s, days_overdue = {rules.sql_days_overdue(f'{dr}.planned_date')}, "
+            f"severity = {severity}"
+        ),
+        # Guarded: only rows that would change.
+        "update_changes": f"({dr}.last_seen_on < %(d)s OR {dr}.severity <> {severity})",
+        "insert_columns": (
+            "milestone_id, planned_date, opened_on, last_seen_on, days_overdue, severity, "
+            "closed_on, close_reason, project_id, kind, name"
+        ),
+    }
+
+
+def _delay_record_values(m: str) -> str:
+    """A new record's values for the overdue milestone `m` (alias with id, planned_date,
+    project_id, kind, name). opened_on is the first day it was overdue (planned + 1), so a missed
+    run or a run for a past date gives the same record."""
+    return (
+        f"{m}.id, {m}.planned_date, {rules.sql_next_day(f'{m}.planned_date')}, %(d)s, "
+        f"{rules.sql_days_overdue(f'{m}.planned_date')}, {rules.sql_severity(f'{m}.planned_date')}, NULL, '', "
+        f"{m}.project_id, {m}.kind, {m}.name"
+    )
+
+
+def _recorded(t: dict[str, str], m: str, still_open: str) -> str:
+    """Whether overdue milestone `m` already has its record for `d`: one still open
+    (`still_open`, a condition on the record r), or one of the same planned date that `d` falls
+    within (opened on or before it, closed after it: a run for a past date)."""
+    return (
+        f"EXISTS (SELECT 1 FROM {t['dr']} r WHERE r.milestone_id = {m}.id AND ({still_open} "  # noqa: S608
+        f"OR (r.planned_date = {m}.planned_date AND r.opened_on <= %(d)s AND r.closed_on > %(d)s)))"
+    )
+
+
+def _delay_record_sql(t: dict[str, str]) -> dict[str, str]:
+    """Statements 1–3 on SQLite: the delay records' lifecycle (close, update, open). On
+    PostgreSQL the same three are data-modifying CTEs of the combined statement
+    (_status_totals_pg_sql); tests compare the two."""
+    dr, parts = t["dr"], _delay_record_parts(t)
     # Whether milestone m's project is archived, looked up by primary key for each milestone the
     # statement keeps (tens of thousands at most): a join would read the whole projects table.
     active = f"(SELECT p.archived_at FROM {t['p']} p WHERE p.id = m.project_id) IS NULL"  # noqa: S608
@@ -173,49 +236,53 @@ def _delay_record_sql(t: dict[str, str]) -> dict[str, str]:
         f"WHERE m.id = {dr}.milestone_id AND m.planned_date = {dr}.planned_date "
         f"AND {rules.sql_overdue('m')} AND {active}"
     )
-    completed = (
-        f"SELECT m.actual_date FROM {t['m']} m WHERE m.id = {dr}.milestone_id "  # noqa: S608
-        f"AND NOT {rules.sql_open('m')}"
-    )
-    archived = f"SELECT 1 FROM {t['m']} m WHERE m.id = {dr}.milestone_id AND NOT {active}"  # noqa: S608
-    severity = rules.sql_severity("planned_date")
     return {
         # 1. Close the open records whose milestone is no longer overdue on the same planned
         #    date: completed (closed on the completion date), project archived, or replanned.
-        #    A record already checked for a later day than `d` is left alone (a run for a past
-        #    date never rewrites newer knowledge).
         "close": (
-            f"UPDATE {dr} SET "  # noqa: S608
-            f"closed_on = COALESCE(({completed}), %(d)s), "
-            f"close_reason = CASE WHEN {dr}.milestone_id IS NULL THEN 'deleted' "
-            f"WHEN EXISTS ({completed}) THEN 'completed' "
-            f"WHEN EXISTS ({archived}) THEN 'archived' ELSE 'replanned' END "
-            f"WHERE closed_on IS NULL AND last_seen_on <= %(d)s AND NOT EXISTS ({overdue_same_plan})"
+            f"UPDATE {dr} SET {parts['close_set']} "  # noqa: S608
+            f"WHERE {parts['open_to_d']} AND NOT EXISTS ({overdue_same_plan})"
         ),
-        # 2. Bring the open records up to `d` (guarded: only rows that would change).
+        # 2. Bring the open records up to `d` (after 1, those still overdue on the same plan).
         "update": (
-            f"UPDATE {dr} SET last_seen_on = %(d)s, "  # noqa: S608
-            f"days_overdue = {rules.sql_days_overdue('planned_date')}, severity = {severity} "
-            "WHERE closed_on IS NULL AND last_seen_on <= %(d)s "
-            f"AND (last_seen_on < %(d)s OR severity <> {severity})"
+            f"UPDATE {dr} SET {parts['update_set']} "  # noqa: S608
+            f"WHERE {parts['open_to_d']} AND {parts['update_changes']}"
         ),
-        # 3. Open a record for each overdue milestone without one. opened_on is the first day
-        #    it was overdue (planned + 1), so a missed run or a run for a past date gives the
-        #    same record. ON CONFLICT DO NOTHING: the partial unique index (one open record per
-        #    milestone) settles a race with a concurrent run.
+        # 3. Open a record for each overdue milestone without one. ON CONFLICT DO NOTHING: the
+        #    partial unique index (one open record per milestone) settles a race with a
+        #    concurrent run.
         "open": (
-            f"INSERT INTO {dr} (milestone_id, planned_date, opened_on, last_seen_on, days_overdue, severity, "  # noqa: S608
-            "closed_on, close_reason, project_id, kind, name) "
-            f"SELECT m.id, m.planned_date, {rules.sql_next_day('m.planned_date')}, %(d)s, "
-            f"{rules.sql_days_overdue('m.planned_date')}, {rules.sql_severity('m.planned_date')}, NULL, '', "
-            "m.project_id, m.kind, m.name "
-            f"FROM {t['m']} m "
-            f"WHERE {rules.sql_overdue('m')} AND {active} "
-            f"AND NOT EXISTS (SELECT 1 FROM {dr} r WHERE r.milestone_id = m.id AND (r.closed_on IS NULL "
-            "OR (r.planned_date = m.planned_date AND r.opened_on <= %(d)s AND r.closed_on > %(d)s))) "
+            f"INSERT INTO {dr} ({parts['insert_columns']}) "  # noqa: S608
+            f"SELECT {_delay_record_values('m')} FROM {t['m']} m "
+            f"WHERE {rules.sql_overdue('m')} AND {active} AND NOT {_recorded(t, 'm', 'r.closed_on IS NULL')} "
             "ON CONFLICT DO NOTHING"
         ),
     }
+
+
+def _delay_record_ctes(t: dict[str, str]) -> str:
+    """The delay records' statements 1–3 as data-modifying CTEs of the combined statement on
+    PostgreSQL, from `ov` (the overdue milestones of the active projects, already read there):
+    no second read of the milestones or the projects, the records matched to them by hash. All
+    three see the records as they were before the statement (one snapshot), hence:
+    - the update takes the open records still overdue on the same plan (those 1 leaves open),
+      joined to ov (one row per milestone);
+    - the insert counts an open record as the milestone's unless it is one closed by 1 (the ids
+      `dclose` returns; reading them also has the close done before any insert, so a replanned
+      milestone's new record does not meet its old one in the unique index)."""
+    dr, parts = t["dr"], _delay_record_parts(t)
+    same_plan = f"SELECT 1 FROM ov WHERE ov.id = {dr}.milestone_id AND ov.planned_date = {dr}.planned_date"  # noqa: S608
+    still_open = "(r.closed_on IS NULL AND r.id <> ALL(ARRAY(SELECT id FROM dclose)))"
+    return (
+        f"dclose AS (UPDATE {dr} SET {parts['close_set']} "  # noqa: S608
+        f"WHERE {parts['open_to_d']} AND NOT EXISTS ({same_plan}) RETURNING {dr}.id), "
+        f"dupd AS (UPDATE {dr} SET {parts['update_set']} FROM ov "
+        f"WHERE ov.id = {dr}.milestone_id AND ov.planned_date = {dr}.planned_date "
+        f"AND {parts['open_to_d']} AND {parts['update_changes']} RETURNING 1), "
+        f"dopen AS (INSERT INTO {dr} ({parts['insert_columns']}) "
+        f"SELECT {_delay_record_values('ov')} FROM ov WHERE NOT {_recorded(t, 'ov', still_open)} "
+        "ON CONFLICT DO NOTHING RETURNING 1), "
+    )
 
 
 def _ytd_sql(t: dict[str, str], only: str = "") -> str:
@@ -268,12 +335,13 @@ def _project_status_sql(t: dict[str, str], ids: str) -> dict[str, str]:
 
 
 def _status_totals_pg_sql(t: dict[str, str]) -> str:
-    """Statements 4–6, the next-node refresh and the stored finished flag in one on PostgreSQL (a
-    data-modifying CTE): projects and reports are each read once, both statuses, the stored next
-    node (rules.sql_next_milestones, as refresh_next_milestones) and the finished flag
-    (rules.sql_finished_of, from that next node) written in one pass, only to the rows that
-    change, the totals counted on the way. Same rules as "status", "investment" and
-    _next_milestones_sql (tests run both vendors)."""
+    """Statements 1–6, the next-node refresh and the stored finished flag in one on PostgreSQL
+    (data-modifying CTEs): milestones, projects and reports are each read once, both statuses,
+    the stored next node (rules.sql_next_milestones, as refresh_next_milestones) and the finished
+    flag (rules.sql_finished_of, from that next node) written in one pass, only to the rows that
+    change, the delay records kept from the same overdue milestones (_delay_record_ctes), the
+    totals counted on the way. Same rules as "close", "update", "open", "status", "investment"
+    and _next_milestones_sql (tests run both vendors and compare the forms)."""
     extra_ranks = rules.sql_extra_ranks()
     # Whether the project has no milestone and its registered rank, computed once per project in
     # `base` (OFFSET 0 keeps the subquery from being pulled up and its subplan repeated in each
@@ -281,7 +349,7 @@ def _status_totals_pg_sql(t: dict[str, str]) -> str:
     extra_col = "COALESCE(xr.rank, 0)" if extra_ranks else "0"
     extra_join = f"LEFT JOIN ({extra_ranks}) xr ON xr.project_id = p2.id " if extra_ranks else ""
     return (
-        f"WITH om AS ({rules.sql_open_ranked(t['m'])}), "  # noqa: S608
+        f"WITH om AS ({rules.sql_open_ranked(t['m'], with_id=True)}), "  # noqa: S608
         f"ms AS (SELECT m.project_id, MAX({rules.sql_status_rank()}) AS worst, "
         f"COUNT(*) FILTER (WHERE {rules.sql_red()}) AS n_red, "
         f"COUNT(*) FILTER (WHERE {rules.sql_yellow()}) AS n_yellow, "
@@ -312,11 +380,19 @@ def _status_totals_pg_sql(t: dict[str, str]) -> str:
         "AND (p.status <> c.new_status OR p.investment_status <> c.new_inv "
         "OR p.next_date IS DISTINCT FROM c.next_date OR p.next_kind <> c.next_kind OR p.next_name <> c.next_name "
         "OR p.finished <> c.new_finished) "
-        "RETURNING c.old_status <> c.new_status AS status_changed, c.old_inv <> c.new_inv AS inv_changed) "
-        "SELECT COALESCE(SUM(n_red), 0), COALESCE(SUM(n_yellow), 0), COALESCE(SUM(n_soon), 0), "
+        "RETURNING c.old_status <> c.new_status AS status_changed, c.old_inv <> c.new_inv AS inv_changed), "
+        # The overdue milestones of the active projects (rules.sql_overdue: om holds the open
+        # ones), for the delay records; the archived projects (few) hashed, not the active ones.
+        "ov AS (SELECT o.id, o.project_id, o.planned_date, o.kind, o.name FROM om o WHERE o.planned_date < %(d)s "
+        "AND NOT EXISTS (SELECT 1 FROM calc a WHERE a.id = o.project_id AND a.archived_at IS NOT NULL)), "
+        f"{_delay_record_ctes(t)}"
+        "tot AS (SELECT COALESCE(SUM(n_red), 0) AS n_red, COALESCE(SUM(n_yellow), 0) AS n_yellow, "
+        "COALESCE(SUM(n_soon), 0) AS n_soon FROM calc WHERE archived_at IS NULL) "
+        "SELECT n_red, n_yellow, n_soon, "
         "(SELECT COUNT(*) FILTER (WHERE status_changed) FROM upd), "
-        "(SELECT COUNT(*) FILTER (WHERE inv_changed) FROM upd) "
-        "FROM calc WHERE archived_at IS NULL"
+        "(SELECT COUNT(*) FILTER (WHERE inv_changed) FROM upd), "
+        "(SELECT COUNT(*) FROM dclose), (SELECT COUNT(*) FROM dupd), (SELECT COUNT(*) FROM dopen) "
+        "FROM tot"
     )
 
 
@@ -348,7 +424,7 @@ def flag_delays(*, as_of: dt.date) -> dict[str, Any]:
     4. Project status = worst open milestone; 5. investment status for the last full month.
     6. Count overdue (red, yellow) and due-soon milestones for the summary.
     Also the projects' stored next node and finished flag (refresh_next_milestones), not in the
-    summary. (4–6, the next node and the flag are one statement on PostgreSQL, four on SQLite.)
+    summary. (1–6, the next node and the flag are one statement on PostgreSQL, seven on SQLite.)
 
     A constant number of SQL statements whatever the number of milestones; one transaction;
     safe to run twice (the second run changes nothing) or concurrently. Investment status uses
@@ -360,20 +436,19 @@ def flag_delays(*, as_of: dt.date) -> dict[str, Any]:
     with transaction.atomic():
         advisory_lock(FLAG_DELAYS_LOCK)
         job_session_settings()
-        with connection.cursor() as cursor:
-            for name in ("close", "update", "open"):
-                cursor.execute(statements[name], params)
-                counts[name] = max(cursor.rowcount, 0)
         # The projects' stored next node and finished flag follow the day too (a node completed
         # on a future actual date closes when that day comes): changed rows only, in the
         # statement of the statuses on PostgreSQL, one statement of its own on SQLite.
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
                 cursor.execute(statements["status_investment_totals_pg"], params)
-                red, yellow, due_soon, counts["status"], counts["investment"] = (
-                    int(value) for value in cursor.fetchone()
-                )
+                row = [int(value) for value in cursor.fetchone()]
+                red, yellow, due_soon = row[:3]
+                counts.update(zip(("status", "investment", "close", "update", "open"), row[3:], strict=True))
             else:
+                for name in ("close", "update", "open"):
+                    cursor.execute(statements[name], params)
+                    counts[name] = max(cursor.rowcount, 0)
                 refresh_next_milestones(as_of=as_of)
                 for name in ("status", "investment"):
                     cursor.execute(statements[name], params)

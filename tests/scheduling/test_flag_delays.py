@@ -6,7 +6,7 @@ import random
 from decimal import Decimal
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -374,3 +374,75 @@ def test_flag_delays_stores_the_next_node_and_statuses_as_the_separate_statement
         for name in ("status", "investment"):
             cursor.execute(_flag_delays_sql()[name], params)
             assert cursor.rowcount == 0, name
+
+
+class _Rollback(Exception):
+    pass
+
+
+def _records():
+    """The delay records without their ids (a rolled-back insert still uses up sequence values)."""
+    return sorted(
+        DelayRecord.objects.values_list(
+            "milestone_id", "project_id", "kind", "name", "planned_date", "opened_on", "last_seen_on",
+            "days_overdue", "severity", "closed_on", "close_reason",
+        ),
+        key=repr,
+    )  # fmt: skip
+
+
+def _separate_delay_statements(as_of):
+    """The delay records after the separate close / update / open statements (SQLite's form) for
+    `as_of`, with their row counts; rolled back."""
+    params = flag_delays_params(as_of=as_of, settings=SchedulingSettings.load())
+    counts = {}
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            for name, key in (("close", "closed"), ("update", "updated"), ("open", "opened")):
+                cursor.execute(_flag_delays_sql()[name], params)
+                counts[key] = cursor.rowcount
+            rows = _records()
+            raise _Rollback
+    except _Rollback:
+        pass
+    return rows, counts
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the CTE form is PostgreSQL's")
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(seed=st.integers(min_value=0, max_value=10**6))
+def test_the_combined_statement_keeps_the_delay_records_as_the_separate_statements(city, seed):
+    """Property: on PostgreSQL the delay records are kept by data-modifying CTEs of the one
+    combined statement; over days of edits (completed, replanned, deleted nodes, archived
+    projects, runs for past dates) they end as the separate close / update / open statements
+    leave them, with the same counts in the summary."""
+    rng = random.Random(seed)
+    projects = [factories.ProjectFactory(park=city.park_a, industry=city.bio_drug) for _ in range(4)]
+    for p in projects:
+        for _ in range(rng.randint(0, 5)):
+            factories.MilestoneFactory(
+                project=p, kind="other", name=f"节点{rng.randint(0, 2)}",
+                planned_date=AS_OF + dt.timedelta(days=rng.randint(-60, 20)), actual_date=None,
+            )  # fmt: skip
+    day = AS_OF
+    for _ in range(5):
+        day += dt.timedelta(days=rng.choice([-10, -1, 1, 1, 3, 20]))
+        expected, counts = _separate_delay_statements(day)
+        summary = flag_delays(as_of=day)
+        assert _records() == expected, (seed, day)
+        assert {key: summary[key] for key in counts} == counts, (seed, day)
+        milestones = list(Milestone.objects.filter(project__in=projects))
+        for m in rng.sample(milestones, k=min(len(milestones), 3)):
+            change = rng.choice(["replan", "complete", "complete_later", "delete", "nothing"])
+            if change == "replan":
+                Milestone.objects.filter(pk=m.pk).update(planned_date=m.planned_date + dt.timedelta(rng.randint(-9, 9)))
+            elif change == "complete":
+                Milestone.objects.filter(pk=m.pk).update(actual_date=day - dt.timedelta(days=rng.randint(0, 5)))
+            elif change == "complete_later":
+                Milestone.objects.filter(pk=m.pk).update(actual_date=day + dt.timedelta(days=rng.randint(1, 5)))
+            elif change == "delete":
+                m.delete()
+        if rng.random() < 0.2:
+            Project.objects.filter(pk=rng.choice(projects).pk).update(
+                archived_at=dt.datetime(2026, 5, 1, tzinfo=dt.UTC)
+            )
