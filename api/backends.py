@@ -1,8 +1,9 @@
-"""The API's django-filter backend."""
+"""The API's filter backends: django-filter's, and DRF's ordering with a tie-break."""
 
 from __future__ import annotations
 
 from django_filters.rest_framework import DjangoFilterBackend
+from rest_framework import filters
 
 
 class FilterBackend(DjangoFilterBackend):
@@ -19,3 +20,17 @@ class FilterBackend(DjangoFilterBackend):
             if not any(key.startswith(names) for key in request.query_params):
                 return queryset
         return super().filter_queryset(request, queryset, view)
+
+
+class OrderingFilter(filters.OrderingFilter):
+    """DRF's OrderingFilter with the row id as the last key wherever the view lets clients
+    order by it: `?ordering=-year` alone leaves the order of the projects of one year to the
+    database, so a system paging through the list could get a row twice and miss another."""
+
+    def get_ordering(self, request, queryset, view):
+        ordering = super().get_ordering(request, queryset, view)
+        if not ordering or "id" not in (getattr(view, "ordering_fields", None) or ()):
+            return ordering
+        if any(term.lstrip("-") in {"id", "pk"} for term in ordering):
+            return ordering
+        return [*ordering, "id"]

@@ -6,6 +6,8 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from projects.models import Project
@@ -204,3 +206,26 @@ def test_archived_project_leaves_lists_and_detail(clients, data):
     assert clients.commission.delete(f"{URL}{data.project_a.pk}/").status_code == 204
     assert clients.commission.get(f"{URL}{data.project_a.pk}/").status_code == 404
     assert data.project_a.pk not in {r["id"] for r in clients.commission.get(URL).json()["results"]}
+
+
+def test_an_ordering_with_ties_pages_through_every_row_once(clients, data, city):
+    """`?ordering=-year` with many projects of one year: the id breaks the tie, so paging
+    returns each project once, in id order within the year (api.backends.OrderingFilter)."""
+    extra = [
+        factories.ProjectFactory(park=data.project_a.park, industry=data.project_a.industry, year=2025)
+        for _ in range(7)
+    ]
+    seen = []
+    for page in (1, 2, 3, 4, 5):
+        body = clients.commission.get(f"{URL}?ordering=-year&page_size=2&page={page}").json()
+        seen += [(r["year"], r["id"]) for r in body["results"]]
+        if not body["next"]:
+            break
+    ids = [pk for _year, pk in seen]
+    assert len(ids) == len(set(ids)) == 2 + len(extra)
+    assert seen == sorted(seen, key=lambda row: (-row[0], row[1]))
+    # The tie-break is in the statement, not left to the plan of the day.
+    with CaptureQueriesContext(connection) as queries:
+        clients.commission.get(f"{URL}?ordering=-year&page_size=2")
+    page = [q["sql"] for q in queries.captured_queries if "LIMIT" in q["sql"] and "projects_project" in q["sql"]]
+    assert page and all(sql.rsplit("ORDER BY", 1)[1].split("LIMIT")[0].count(",") == 1 for sql in page)  # year, id
