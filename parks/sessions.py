@@ -37,3 +37,13 @@ class SessionStore(cached_db.SessionStore):
         except Exception:  # noqa: BLE001 (the database has it)
             logger.warning("session cache unavailable, session served from the database", exc_info=True)
         return data
+
+    def delete(self, session_key=None):
+        if session_key is None:
+            if self.session_key is None:
+                return
+            session_key = self.session_key
+        key = self.cache_key_prefix + session_key
+        self._cache.delete(key)
+        DBStore.delete(self, session_key)
+        self._cache.delete(key)

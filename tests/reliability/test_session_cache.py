@@ -77,3 +77,34 @@ def test_pages_keep_working_while_redis_is_away(caplog):
             assert office.get("/").status_code == 200
         assert _session_reads(queries.captured_queries) == 1
         assert "session cache unavailable" in caplog.text
+
+
+def test_a_logout_whose_cache_delete_fails_leaves_the_session_whole(monkeypatch):
+    """Never a session gone from the database but alive in the cache: the cached copy goes first,
+    so a Redis failure there fails the logout and the session stays valid everywhere."""
+    broker = require_redis()
+    user = User.objects.create_user("clerk_u", password="x-Secret-123", role=Role.COMMISSION)
+    with override_settings(**_sessions_on(broker)):
+        from django.contrib.sessions.models import Session
+        from django.core.cache import caches
+
+        office = Client(raise_request_exception=True)
+        office.force_login(user)
+        assert office.get("/").status_code == 200  # cached now
+        cache = caches["sessions"]
+
+        def down(*args, **kwargs):
+            raise ConnectionError("redis away")
+
+        monkeypatch.setattr(cache, "delete", down)
+        with pytest.raises(ConnectionError):
+            office.post("/accounts/logout/")
+        monkeypatch.undo()
+        key = office.cookies["sessionid"].value
+        assert Session.objects.filter(session_key=key).exists()
+        assert office.get("/").status_code == 200  # still signed in: nothing half-done
+        assert office.post("/accounts/logout/").status_code in (200, 302)
+        assert not Session.objects.filter(session_key=key).exists()
+        other = Client()
+        other.cookies["sessionid"] = key
+        assert other.get("/").status_code == 302
