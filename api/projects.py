@@ -401,10 +401,8 @@ class ProjectViewSet(ExportMixin, ValuesListMixin, viewsets.ModelViewSet):
         # computes it in Python); without it the list reads the threshold with its rows
         # (`spend_pp`, see values_extra) instead of loading the settings by a statement of its own.
         flag = self.action != "list" or "spend_ahead" in self.request.query_params
-        if flag:
-            qs = with_spend_ahead(qs, as_of=_as_of(), settings=self._settings(), flag=True)
-        else:
-            qs = with_spend_ahead(qs, as_of=_as_of(), settings=None, flag=False)
+        qs = with_spend_ahead(qs, as_of=_as_of(), settings=self._settings() if flag else None, flag=flag)
+        if not flag:
             qs = qs.annotate(spend_pp=setting_column("spend_ahead_pp"))
         if self.action == "retrieve":
             qs = with_investment(qs, as_of=_as_of()).prefetch_related(

@@ -56,13 +56,9 @@ __all__ = [
 ]
 
 
-_UNREAD = object()
-
-
-def projects_visible_to(user, *, include_archived: bool = False, visible=_UNREAD) -> QuerySet[Project]:
-    """`visible`: access.parks_visible_to(user) when the caller has already read it."""
+def projects_visible_to(user, *, include_archived: bool = False) -> QuerySet[Project]:
     qs = Project.objects.all() if include_archived else Project.objects.active()
-    park_ids = access.parks_visible_to(user) if visible is _UNREAD else visible
+    park_ids = access.parks_visible_to(user)
     if park_ids is None:
         return qs
     return qs.filter(park_id__in=park_ids) if park_ids else qs.none()
@@ -110,6 +106,9 @@ def can_write_park(user, park_id: int | None) -> bool:
     return access.can_write_park(user, park_id)
 
 
+_UNREAD = object()
+
+
 def scope_park_ids(user, park=None, *, visible=_UNREAD) -> set[int] | None:
     """The parks whose projects `projects_visible_to(user)` narrowed to `park` and its sub-parks
     holds (the dashboard's ?park=, already checked by the page): None for every park.
@@ -142,12 +141,12 @@ def stage_status_counts(park_ids: set[int] | None) -> dict[tuple[str, str], int]
     return {(stage, status): n for stage, status, n in rows if n}
 
 
-def completed_investment(*, user, year: int, park=None, visible=_UNREAD) -> Decimal:
+def completed_investment(*, user, year: int, park=None) -> Decimal:
     """本年累计完成投资: the sum of the counted reports (submitted, approved) of `year` of the
     active projects in the scope of scope_park_ids. On PostgreSQL from the stored ReviewCount
     rows (a few rows per park and month, kept by the database with every write) instead of the
     year's reports; elsewhere one aggregate over them. One statement either way."""
-    park_ids = scope_park_ids(user, park, visible=visible)
+    park_ids = scope_park_ids(user, park)
     if connection.vendor == "postgresql":
         rows = ReviewCount.objects.filter(period__year=year, status__in=COUNTED_STATUSES)
         if park_ids is not None:
@@ -159,12 +158,12 @@ def completed_investment(*, user, year: int, park=None, visible=_UNREAD) -> Deci
     return reports.aggregate(s=Sum("amount"))["s"] or Decimal(0)
 
 
-def planned_investment(*, user, year: int, park=None, visible=_UNREAD) -> Decimal:
+def planned_investment(*, user, year: int, park=None) -> Decimal:
     """年度计划投资: the sum of the annual plans of `year` of the active projects in the scope of
     scope_park_ids. On PostgreSQL from the stored ParkPlanTotal rows (one per park and year,
     kept by the database with every write) instead of every project's plan; elsewhere one
     aggregate over the plans. One statement either way."""
-    park_ids = scope_park_ids(user, park, visible=visible)
+    park_ids = scope_park_ids(user, park)
     if connection.vendor == "postgresql":
         rows = ParkPlanTotal.objects.filter(year=year)
         if park_ids is not None:

@@ -733,11 +733,9 @@ def _spend_rows(*, as_of: dt.date, thresholds: SchedulingSettings) -> list[Spend
         f"{rules.sql_spend_ahead(cumulative, 'p.total_investment', '(p.standard_dated - COALESCE(lt.late, 0))', 'p.standard_nodes')}",
         params,
     )
+    # The rule's inputs: the cumulative spend as the rule reads it (the stored running sum on
+    # PostgreSQL), the nodes from the stored counts.
     inputs = {**rules.spend_ahead_annotations(as_of), **rules.spend_nodes_stored_annotations(as_of)}
-    if connection.vendor == "postgresql":  # the stored running sum, not a sum of the reports per row
-        inputs["spend_cumulative"] = RawSQL(  # noqa: S611 - the rule's fragment, the value bound
-            sql_stored_sum(t["r"], f'"{t["p"]}"."id"', "%s"), [as_of], output_field=_SUM_FIELD
-        )
     # Plain rows (no model instances: three per project with the park and the industry).
     projects = (
         Project.objects.active()

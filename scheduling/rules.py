@@ -54,6 +54,7 @@ from django.db.models.functions import Coalesce
 from django.db.models.lookups import LessThan
 from django.utils.translation import gettext as _
 
+from common.sql import DriverValues
 from projects.models import InvestmentReport
 from projects.rules import sql_counted, sql_stored_sum
 
@@ -178,6 +179,8 @@ def set_order_warnings(milestones) -> list:
 
 
 STANDARD_KINDS = tuple(MILESTONE_RANK)
+# The same kinds as an SQL list of literals (the set statements' `kind IN (…)`).
+SQL_STANDARD_KINDS = ", ".join(f"'{kind}'" for kind in STANDARD_KINDS)
 
 
 def is_standard(kind: str) -> bool:
@@ -368,7 +371,7 @@ def spend_ahead_of(project, settings) -> tuple[Decimal | None, bool]:
     return spend_ahead_gap(*args), is_spend_ahead(*args, settings)
 
 
-class ProjectSql(Func):
+class ProjectSql(DriverValues, Func):
     """A per-project SQL expression written as SQL of the project row's key (`sql(key, vendor)`
     gives the SQL and its parameters): the query resolves and compiles one column instead of a
     subquery's whole queryset (about 2 ms of ORM work per list page for the three spend-ahead
@@ -384,9 +387,6 @@ class ProjectSql(Func):
         key, key_params = compiler.compile(self.get_source_expressions()[0])
         sql, params = self.sql(key, connection.vendor)
         return f"({sql})", (*key_params, *params)
-
-    def get_db_converters(self, connection):
-        return [] if connection.vendor == "postgresql" else super().get_db_converters(connection)
 
 
 def _sql_reports_until(key: str, vendor: str) -> str:
@@ -405,11 +405,10 @@ def _sql_reports_until(key: str, vendor: str) -> str:
 def _sql_standard_nodes(key: str, *, completed: bool) -> str:
     """SQL: the standard nodes of project `key` (completed on the date parameter: actual date on
     or before it, when `completed`)."""
-    kinds = ", ".join(f"'{kind}'" for kind in STANDARD_KINDS)
     done = " AND m.actual_date <= %s" if completed else ""
     return (
         f"SELECT COUNT(*) FROM {Milestone._meta.db_table} m "  # noqa: S608 (a table name from the model)
-        f"WHERE m.project_id = {key} AND m.kind IN ({kinds}){done}"
+        f"WHERE m.project_id = {key} AND m.kind IN ({SQL_STANDARD_KINDS}){done}"
     )
 
 
@@ -645,8 +644,7 @@ def sql_standard_counts(milestone_table: str, only: str = "") -> str:
     condition on the milestones (alias m). Stored as Project.standard_nodes / standard_dated by
     the statement of the next node: the spend-ahead rule's nodes, and its nodes done on D once
     the ones dated after D are taken off (sql_standard_dated_after)."""
-    standard = ", ".join(f"'{kind}'" for kind in STANDARD_KINDS)
-    where = f"m.kind IN ({standard})" + (f" AND {only}" if only else "")
+    where = f"m.kind IN ({SQL_STANDARD_KINDS})" + (f" AND {only}" if only else "")
     return (
         "SELECT m.project_id, COUNT(*) AS nodes, COUNT(m.actual_date) AS dated "  # noqa: S608
         f"FROM {milestone_table} m WHERE {where} GROUP BY m.project_id"
@@ -657,10 +655,9 @@ def sql_standard_dated_after(milestone_table: str) -> str:
     """(project_id, late) of each project having standard nodes with an actual date after %(d)s
     (few: the days since D, and dates typed ahead): Project.standard_dated less `late` is the
     number of its standard nodes completed on D (spend_ahead_annotations' spend_done)."""
-    standard = ", ".join(f"'{kind}'" for kind in STANDARD_KINDS)
     return (
         "SELECT m.project_id, COUNT(*) AS late FROM "  # noqa: S608
-        f"{milestone_table} m WHERE m.actual_date > %(d)s AND m.kind IN ({standard}) GROUP BY m.project_id"
+        f"{milestone_table} m WHERE m.actual_date > %(d)s AND m.kind IN ({SQL_STANDARD_KINDS}) GROUP BY m.project_id"
     )
 
 
@@ -679,8 +676,7 @@ def sql_order_conflict_projects(milestone_table: str, only: str = "") -> str:
     on or before a day D is one among all of them, so these projects hold every project with a
     warning on any D (the weekly report checks their nodes of D by order_warnings). Stored as
     Project.order_conflict by the statement of the next node (order_conflict_stored_q)."""
-    ranked = ", ".join(f"'{kind}'" for kind in MILESTONE_RANK)
-    where = f"m.actual_date IS NOT NULL AND m.kind IN ({ranked})" + (f" AND {only}" if only else "")
+    where = f"m.actual_date IS NOT NULL AND m.kind IN ({SQL_STANDARD_KINDS})" + (f" AND {only}" if only else "")
     return (
         "SELECT DISTINCT c.project_id FROM ("  # noqa: S608
         f"SELECT m.project_id, m.actual_date, MAX(m.actual_date) OVER (PARTITION BY m.project_id "

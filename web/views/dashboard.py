@@ -58,12 +58,11 @@ def _stage_status_grid(park_ids) -> tuple[list[dict], list[dict]]:
     return stage_rows, status_totals
 
 
-def _investment_progress(user, park, year: int, **visible) -> dict:
+def _investment_progress(user, park, year: int) -> dict:
     """This year's completed investment against the annual plans, of the user's scope narrowed
-    to `park` (the stored per-park sums: projects.selectors); `visible`: the user's parks when
-    already read (access.parks_visible_to)."""
-    done = completed_investment(user=user, year=year, park=park, **visible)
-    plan = planned_investment(user=user, year=year, park=park, **visible)
+    to `park` (the stored per-park sums: projects.selectors)."""
+    done = completed_investment(user=user, year=year, park=park)
+    plan = planned_investment(user=user, year=year, park=park)
     pct = (done / plan * 100).quantize(Decimal("0.1")) if plan else None
     return {"year": year, "done": done, "plan": plan, "pct": pct, "bar_pct": min(float(pct or 0), 100)}
 
@@ -264,13 +263,13 @@ def _project_figures(qs, park_ids, as_of) -> dict:
     return figures
 
 
-def _report_figures(park, as_of, user, visible) -> dict:
+def _report_figures(park, as_of, user) -> dict:
     """The figures computed from the reports: the year's investment (stored sums) and the growth."""
     # The latest closed month, else the last full one, and whether it is closed.
     stats_period, stats_closed = stats_default_period_closed(as_of)
     figures = industry_growth(period=stats_period)
     return {
-        **_investment_progress(user, park, as_of.year, visible=visible),
+        **_investment_progress(user, park, as_of.year),
         "chart": growth_chart(figures),
         "park_growth": _park_growth(figures, park or (user.park if user.is_park_admin else None)),
         "stats_period": stats_period,
@@ -286,7 +285,7 @@ def _figures(qs, park, as_of, user, key: str, visible) -> dict:
         return _project_figures(qs, scope_park_ids(user, park, visible=visible), as_of)
 
     projects = dataversion.cached(f"{key}:projects", project_figures, tables=project_tables())
-    return {**projects, **_report_figures(park, as_of, user, visible)}
+    return {**projects, **_report_figures(park, as_of, user)}
 
 
 @login_required
@@ -295,7 +294,7 @@ def dashboard(request):
     per scope: the parks the user sees, the park selected, the day and the language."""
     as_of = today()
     visible = access.parks_visible_to(request.user)
-    qs, park = scoped_by_park(request, projects_visible_to(request.user, visible=visible))
+    qs, park = scoped_by_park(request, projects_visible_to(request.user))
     scope = "all" if visible is None else ",".join(map(str, sorted(visible)))
     own = request.user.park_id if request.user.is_park_admin else ""
     key = f"dashboard:{get_language()}:{as_of}:{request.user.role}:{scope}:{park.pk if park else ''}:{own}"
