@@ -111,12 +111,23 @@ def bump(tables=EVERY) -> None:
 
 def _current(keys: list[str]) -> str:
     cache = caches[CACHE]
-    found = cache.get_many(keys)
+    found = _counters(cache, keys)
     for key in keys:
         if found.get(key) is None:
             cache.add(key, time.time_ns() // 1000, timeout=None)
             found[key] = cache.get(key)
     return "-".join(str(found[k]) for k in keys)
+
+
+def _counters(cache, keys: list[str]) -> dict:
+    """The counters of `keys` that are set. With Redis one MGET of the full keys, the values
+    read as the integers they are (Django's get_many validates and unpickles key by key: 1.7 ms
+    for the ~100 tables of an entry computed from every table but a few)."""
+    client = redis_client(cache)
+    if client is None:
+        return cache.get_many(keys)
+    values = client.mget([cache.make_key(key) for key in keys])
+    return {key: int(value) for key, value in zip(keys, values, strict=True) if value is not None}
 
 
 @functools.cache

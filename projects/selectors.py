@@ -141,34 +141,63 @@ def stage_status_counts(park_ids: set[int] | None) -> dict[tuple[str, str], int]
     return {(stage, status): n for stage, status, n in rows if n}
 
 
-def completed_investment(*, user, year: int, park=None) -> Decimal:
+def year_investment(*, user, year: int, park=None) -> tuple[Decimal, Decimal]:
+    """(completed_investment, planned_investment) of one scope and year. On PostgreSQL both
+    sums in one statement over the same stored rows (the dashboard's investment tile, read again
+    after every filed report); elsewhere the two aggregates."""
+    park_ids = scope_park_ids(user, park)
+    if connection.vendor != "postgresql":
+        return (
+            completed_investment(user=user, year=year, park=park, park_ids=park_ids),
+            planned_investment(user=user, year=year, park=park, park_ids=park_ids),
+        )
+    if park_ids is not None and not park_ids:  # no park in scope (the ORM's empty IN compiles to no SQL)
+        return Decimal(0), Decimal(0)
+    done_sql, done_params = _stored_done_rows(year, park_ids).values("amount").query.sql_with_params()
+    plan_sql, plan_params = _stored_plan_rows(year, park_ids).values("amount").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT (SELECT SUM(amount) FROM ({done_sql}) done), (SELECT SUM(amount) FROM ({plan_sql}) plan)",  # noqa: S608 (the ORM's SQL)
+            (*done_params, *plan_params),
+        )
+        done, plan = cursor.fetchone()
+    return done or Decimal(0), plan or Decimal(0)
+
+
+def _stored_done_rows(year: int, park_ids):
+    rows = ReviewCount.objects.filter(period__year=year, status__in=COUNTED_STATUSES)
+    return rows if park_ids is None else rows.filter(park_id__in=park_ids)
+
+
+def _stored_plan_rows(year: int, park_ids):
+    rows = ParkPlanTotal.objects.filter(year=year)
+    return rows if park_ids is None else rows.filter(park_id__in=park_ids)
+
+
+def completed_investment(*, user, year: int, park=None, park_ids=_UNREAD) -> Decimal:
     """本年累计完成投资: the sum of the counted reports (submitted, approved) of `year` of the
     active projects in the scope of scope_park_ids. On PostgreSQL from the stored ReviewCount
     rows (a few rows per park and month, kept by the database with every write) instead of the
     year's reports; elsewhere one aggregate over them. One statement either way."""
-    park_ids = scope_park_ids(user, park)
+    if park_ids is _UNREAD:
+        park_ids = scope_park_ids(user, park)
     if connection.vendor == "postgresql":
-        rows = ReviewCount.objects.filter(period__year=year, status__in=COUNTED_STATUSES)
-        if park_ids is not None:
-            rows = rows.filter(park_id__in=park_ids)
-        return rows.aggregate(s=Sum("amount"))["s"] or Decimal(0)
+        return _stored_done_rows(year, park_ids).aggregate(s=Sum("amount"))["s"] or Decimal(0)
     reports = InvestmentReport.objects.filter(counted_q(), project__archived_at__isnull=True, period__year=year)
     if park_ids is not None:
         reports = reports.filter(project__park_id__in=park_ids)
     return reports.aggregate(s=Sum("amount"))["s"] or Decimal(0)
 
 
-def planned_investment(*, user, year: int, park=None) -> Decimal:
+def planned_investment(*, user, year: int, park=None, park_ids=_UNREAD) -> Decimal:
     """年度计划投资: the sum of the annual plans of `year` of the active projects in the scope of
     scope_park_ids. On PostgreSQL from the stored ParkPlanTotal rows (one per park and year,
     kept by the database with every write) instead of every project's plan; elsewhere one
     aggregate over the plans. One statement either way."""
-    park_ids = scope_park_ids(user, park)
+    if park_ids is _UNREAD:
+        park_ids = scope_park_ids(user, park)
     if connection.vendor == "postgresql":
-        rows = ParkPlanTotal.objects.filter(year=year)
-        if park_ids is not None:
-            rows = rows.filter(park_id__in=park_ids)
-        return rows.aggregate(s=Sum("amount"))["s"] or Decimal(0)
+        return _stored_plan_rows(year, park_ids).aggregate(s=Sum("amount"))["s"] or Decimal(0)
     plans = AnnualPlan.objects.filter(project__archived_at__isnull=True, year=year)
     if park_ids is not None:
         plans = plans.filter(project__park_id__in=park_ids)

@@ -70,6 +70,37 @@ def test_bump_moves_every_counter_in_one_round_trip(monkeypatch):
         cache.delete_many([*keys, missing, dataversion._key(None)])
 
 
+def test_current_reads_every_counter_in_one_round_trip(monkeypatch):
+    """The version of an entry computed from many tables: one MGET, the same counters as
+    Django's get_many (a table never written starts a counter, as before)."""
+    import redis.connection
+
+    broker = require_redis()
+    with override_settings(CACHES=_caches(broker, f"t-{uuid.uuid4().hex[:8]}")):
+        cache = caches["pages"]
+        tables = tuple(f"table_{i}" for i in range(60))
+        dataversion.bump(set(tables[:30]))  # half of them set, half never written
+        first = dataversion.current(tables)  # sets the missing ones
+        keys = [dataversion._key(None), *(dataversion._key(t) for t in tables)]
+        assert set(dataversion._counters(cache, keys).values()) and dataversion._counters(
+            cache, keys
+        ) == cache.get_many(keys)
+        sent: list[int] = []
+        original = redis.connection.Connection.send_packed_command
+
+        def counting(self, command, *args, **kwargs):
+            sent.append(1)
+            return original(self, command, *args, **kwargs)
+
+        with monkeypatch.context() as patched:
+            patched.setattr(redis.connection.Connection, "send_packed_command", counting)
+            assert dataversion.current(tables) == first
+        assert len(sent) == 1
+        dataversion.bump({"table_59"})  # one that was never written before the first read
+        assert dataversion.current(tables) != first
+        cache.delete_many(keys + [dataversion._key()])
+
+
 def test_bump_with_redis_down_warns_and_does_not_fail(caplog):
     with override_settings(CACHES=_caches("redis://127.0.0.1:1/0", "down")):
         dataversion.bump({"projects_project"})

@@ -7,10 +7,14 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 
 from projects.rules import stats_default_period
+from scheduling.selectors import industry_growth
+from scheduling.services import compute_industry_growth
 from tests import factories
 from tests.web.test_map import cold_and_warm
+from tests.web.test_queries import Statements
 
 pytestmark = pytest.mark.django_db
 
@@ -116,3 +120,44 @@ def test_due_soon_merges_both_arms_by_planned_date(client_commission, city, toda
     )
     due = client_commission.get("/").context["due"]
     assert [(m.pk, m.days_left) for m in due] == [(later.pk, 1), (open_one.pk, 3)]
+
+
+def growth_statements(client):
+    """The page and the statements that read the growth (the snapshot or the live figures)."""
+    counted = Statements()
+    with connection.execute_wrapper(counted):
+        page = client.get("/")
+    return page, [sql for sql in counted.sql if "growth" in sql]
+
+
+def test_the_growth_section_follows_reports_live_and_the_snapshot_once_stored(client_a, city, today, park_a_admin):
+    """Without a snapshot the growth is computed from the reports on every write (a report
+    shows at once); once the snapshot is stored the page shows it and a filed report does not
+    read or draw the growth again (the snapshot is what the page shows until it is recomputed)."""
+    period = stats_default_period(today)
+    prior = period.replace(year=period.year - 1)
+    mine = factories.ProjectFactory(name="本园区项目", park=city.park_a, industry=city.bio_drug)
+    factories.ReportFactory(project=mine, period=prior, amount=Decimal("100.00"))
+    factories.ReportFactory(project=mine, period=period, amount=Decimal("150.00"))
+    page, _sql = growth_statements(client_a)
+    assert page.context["park_growth"]["growth"] == Decimal("50.0")
+    other = factories.ProjectFactory(name="别的园区项目", park=city.park_b, industry=city.bio_drug)
+    factories.ReportFactory(project=other, period=prior, amount=Decimal("100.00"))
+    factories.ReportFactory(project=other, period=period, amount=Decimal("100.00"))
+    page, sql = growth_statements(client_a)  # live: read again after the write
+    assert sql and page.context["park_growth"]["city"] == Decimal("25.0")
+    assert f"{city.park_a.name}增速 50.0%，全市 25.0%，相差 +25.0 个百分点" in page.content.decode()
+
+    third = factories.ProjectFactory(name="第三个项目", park=city.park_b, industry=city.bio_drug)
+    compute_industry_growth(period=period)
+    page, sql = growth_statements(client_a)
+    assert sql and page.context["park_growth"]["city"] == Decimal("25.0")
+    factories.ReportFactory(project=third, period=prior, amount=Decimal("100.00"))
+    factories.ReportFactory(project=third, period=period, amount=Decimal("400.00"))
+    page, sql = growth_statements(client_a)
+    assert sql == []  # the snapshot's section from the cache: not read again
+    assert industry_growth(period=period)["city"]["growth_pct"] == Decimal("25.0")  # what the snapshot says
+    assert page.context["park_growth"]["city"] == Decimal("25.0")
+    compute_industry_growth(period=period)  # recomputed (the nightly job): shown at once
+    page, sql = growth_statements(client_a)
+    assert sql and page.context["park_growth"]["city"] == Decimal("116.7")  # (650 − 300) / 300

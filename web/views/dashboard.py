@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from decimal import Decimal
+from types import SimpleNamespace
 
 from django.contrib.auth.decorators import login_required
 from django.db import connections
@@ -21,13 +22,7 @@ from parks import access
 from parks.models import Park
 from projects.models import AnnualPlan, InvestmentReport, ParkPlanTotal, ReviewCount, Stage, Status
 from projects.rules import stats_default_period_closed
-from projects.selectors import (
-    completed_investment,
-    planned_investment,
-    projects_visible_to,
-    scope_park_ids,
-    stage_status_counts,
-)
+from projects.selectors import projects_visible_to, scope_park_ids, stage_status_counts, year_investment
 from scheduling.models import Milestone, SchedulingSettings
 from scheduling.selectors import diff_pp, due_soon_milestones, industry_growth, overdue_milestones
 from web.charts import growth_chart
@@ -61,8 +56,7 @@ def _stage_status_grid(park_ids) -> tuple[list[dict], list[dict]]:
 def _investment_progress(user, park, year: int) -> dict:
     """This year's completed investment against the annual plans, of the user's scope narrowed
     to `park` (the stored per-park sums: projects.selectors)."""
-    done = completed_investment(user=user, year=year, park=park)
-    plan = planned_investment(user=user, year=year, park=park)
+    done, plan = year_investment(user=user, year=year, park=park)
     pct = (done / plan * 100).quantize(Decimal("0.1")) if plan else None
     return {"year": year, "done": done, "plan": plan, "pct": pct, "bar_pct": min(float(pct or 0), 100)}
 
@@ -260,21 +254,56 @@ def _project_figures(qs, park_ids, as_of) -> dict:
     }
     context = {**figures, "status_order": STATUS_ORDER, "status_labels": {k: str(v) for k, v in Status.choices}}
     figures["fragments"] = {name: render_to_string(template, context) for name, template in PROJECT_FRAGMENTS.items()}
+    figures["overdue"] = [_node_line(m) for m in figures["overdue"]]
+    figures["due"] = [_node_line(m) for m in figures["due"]]
     return figures
 
 
-def _report_figures(park, as_of, user) -> dict:
+def _growth_section(park, as_of, user, key: str) -> dict:
+    """The growth by industry (the chart, the park's growth beside the city's, the month shown)
+    and its section of the body rendered as HTML. Served from the nightly snapshot (an on-demand
+    run's too), which a filed report does not change: cached on the project tables (the snapshot
+    and the closed months among them), so the page after a report does not read and draw it
+    again. Without a snapshot the figures are live, computed from the reports: then on every
+    write."""
+
+    def compute() -> dict:
+        # The latest closed month, else the last full one, and whether it is closed.
+        stats_period, stats_closed = stats_default_period_closed(as_of)
+        figures = industry_growth(period=stats_period)
+        section = {
+            "chart": growth_chart(figures),
+            "park_growth": _park_growth(figures, park or (user.park if user.is_park_admin else None)),
+            "stats_period": stats_period,
+            "stats_closed": stats_closed,
+        }
+        html = render_to_string("projects/_dashboard_growth.html", section)
+        return {**section, "growth_html": html, "live": figures.get("source") != "snapshot"}
+
+    entry = dataversion.cached(f"{key}:growth", compute, tables=project_tables())
+    if entry["live"]:
+        entry = dataversion.cached(f"{key}:growth:live", compute)
+    return {name: value for name, value in entry.items() if name != "live"}
+
+
+def _report_figures(park, as_of, user, key: str) -> dict:
     """The figures computed from the reports: the year's investment (stored sums) and the growth."""
-    # The latest closed month, else the last full one, and whether it is closed.
-    stats_period, stats_closed = stats_default_period_closed(as_of)
-    figures = industry_growth(period=stats_period)
-    return {
-        **_investment_progress(user, park, as_of.year),
-        "chart": growth_chart(figures),
-        "park_growth": _park_growth(figures, park or (user.park if user.is_park_admin else None)),
-        "stats_period": stats_period,
-        "stats_closed": stats_closed,
-    }
+    return {**_investment_progress(user, park, as_of.year), **_growth_section(park, as_of, user, key)}
+
+
+NODE_LINE_FIELDS = ("pk", "project_id", "kind", "name", "display_name", "planned_date", "actual_date", "cd")
+
+
+def _node_line(m) -> SimpleNamespace:
+    """A delayed or due-soon line as plain values for the page cache (the page reads it as HTML
+    already rendered; pickling the milestone models with their project and park was most of
+    the cost of storing the page again after every filed report)."""
+    line = SimpleNamespace(**{name: getattr(m, name) for name in NODE_LINE_FIELDS})
+    for name in ("more", "days_overdue", "days_left", "severity"):
+        if hasattr(m, name):
+            setattr(line, name, getattr(m, name))
+    line.project_name, line.park_name = m.project.name, m.project.park.name
+    return line
 
 
 def _figures(qs, park, as_of, user, key: str, visible) -> dict:
@@ -285,7 +314,7 @@ def _figures(qs, park, as_of, user, key: str, visible) -> dict:
         return _project_figures(qs, scope_park_ids(user, park, visible=visible), as_of)
 
     projects = dataversion.cached(f"{key}:projects", project_figures, tables=project_tables())
-    return {**projects, **_report_figures(park, as_of, user)}
+    return {**projects, **_report_figures(park, as_of, user, key)}
 
 
 @login_required
