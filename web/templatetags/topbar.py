@@ -16,19 +16,20 @@ from django.utils.translation import get_language, get_language_info, gettext, p
 
 register = template.Library()
 
-# (URL name, the url_names that mark it "on", its label (context "nav"), who sees it).
+# (URL name, the url_names that mark it "on", its label (context "nav"), the user's property
+# (parks.access's decision, as base.html read it) that shows it; None: everyone signed in).
 NAV = (
     ("web:dashboard", ("dashboard",), "总览", None),
     ("web:project_list", ("project_list", "detail", "edit", "create"), "项目清单", None),
     ("web:board", ("board",), "挂图", None),
     ("web:map", ("map",), "项目分布图", None),
     ("web:grid", ("grid",), "月度填报", None),
-    ("web:review", ("review",), "审核", "commission"),
-    ("web:comparable", ("comparable",), "可比口径", "commission"),
+    ("web:review", ("review",), "审核", "is_commission"),
+    ("web:comparable", ("comparable",), "可比口径", "is_commission"),
     ("web:problems", ("problems",), "督办", None),
     ("web:reporting_status", ("reporting_status",), "填报进度", None),
     ("web:weekly_list", ("weekly_list", "weekly_detail"), "每周通报", None),
-    ("web:import", ("import", "import_job"), "Excel导入", "write"),
+    ("web:import", ("import", "import_job"), "Excel导入", "can_write_anything"),
 )
 _urls: dict[tuple, str] = {}
 
@@ -63,7 +64,7 @@ def mainnav(context) -> SafeString:
     out = ['\n    <nav class="mainnav">\n      ']
     for name, marks, label, who in NAV:
         link = ""
-        if who is None or (who == "commission" and user.is_commission) or (who == "write" and user.can_write_anything):
+        if who is None or getattr(user, who):
             on = ' class="on"' if current in marks else ""
             link = f'<a href="{esc(_url(name))}"{on}>{esc(pgettext("nav", label))}</a>'
         out.append(f"\n      {link}")
