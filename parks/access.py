@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
-from .models import Park, Role, User
+from .models import Park, Role, User, descendants
 
 # --- who the user is ------------------------------------------------------------------------
 
@@ -64,6 +64,15 @@ def remember_parks(user) -> None:
     whose scope checks (the scoped queryset, the service's park check, the list's total) would
     each read the same tree."""
     user._administered_parks = {}
+
+
+def remember_park_tree(user, parks) -> None:
+    """Fill `remember_parks`' memo from `parks` (every park, read already: the pages cache's
+    copy, parks.selectors), so `administered_park_ids` reads no tree of its own."""
+    memo = getattr(user, "_administered_parks", None)
+    if memo is None or not is_park_admin(user) or user.park_id is None or user.park_id in memo:
+        return
+    memo[user.park_id] = frozenset(descendants(((park.pk, park.parent_id) for park in parks), [user.park_id]))
 
 
 def parks_writable_by(user) -> set[int] | None:

@@ -15,9 +15,9 @@ from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from parks.access import can_write_anything, visible_parks_among
+from parks.access import can_write_anything, remember_park_tree, visible_parks_among
 from parks.models import Industry
-from parks.selectors import park_and_industry_lists
+from parks.selectors import give_user_park, park_and_industry_lists
 from projects.models import Level, ReportStatus, Stage, Status
 from projects.rules import counts as report_counts
 from projects.selectors import (
@@ -88,9 +88,11 @@ def filtered_projects(request, as_of: dt.date, *, with_unfiltered: bool = False,
     says whether no filter narrows the user's visible projects (the pager may then take the
     count the database keeps, projects.selectors.visible_project_count). `settings`: the
     page's SchedulingSettings when it has loaded them already (one statement fewer)."""
+    all_parks, industries = park_and_industry_lists()
+    remember_park_tree(request.user, all_parks)  # the user's scope without a tree statement
+    give_user_park(request.user, all_parks)
     qs, park = scoped_by_park(request, projects_visible_to(request.user))
     qs = with_spend_ahead(qs, as_of=as_of, settings=settings or SchedulingSettings.load())
-    all_parks, industries = park_and_industry_lists()
     data = request.GET.copy()
     if park is None:  # a refused ?park= (said on the page) must not drop the other filters
         data.pop("park", None)
