@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
-from .models import Park, Role, User
+from .models import Park, Role, User, descendants
 
 # --- who the user is ------------------------------------------------------------------------
 
@@ -66,6 +66,15 @@ def remember_parks(user) -> None:
     user._administered_parks = {}
 
 
+def remember_park_tree(user, parks) -> None:
+    """Fill `remember_parks`' memo from `parks` (every park, read already: the pages cache's
+    copy, parks.selectors), so `administered_park_ids` reads no tree of its own."""
+    memo = getattr(user, "_administered_parks", None)
+    if memo is None or not is_park_admin(user) or user.park_id is None or user.park_id in memo:
+        return
+    memo[user.park_id] = frozenset(descendants(((park.pk, park.parent_id) for park in parks), [user.park_id]))
+
+
 def parks_writable_by(user) -> set[int] | None:
     """Park ids whose projects (and their milestones and reports) the user may write; None means
     every park (the commission)."""
@@ -98,6 +107,12 @@ def _parks(park_ids: set[int] | None) -> QuerySet[Park]:
 def visible_parks(user) -> QuerySet[Park]:
     """The parks a user may pick to look at (list filters)."""
     return _parks(parks_visible_to(user))
+
+
+def visible_parks_among(user, parks) -> list[Park]:
+    """`visible_parks(user)` out of `parks`, every park as read already (in its order)."""
+    park_ids = parks_visible_to(user)
+    return list(parks) if park_ids is None else [park for park in parks if park.pk in park_ids]
 
 
 def writable_parks(user) -> QuerySet[Park]:

@@ -9,8 +9,8 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.forms import BaseInlineFormSet, inlineformset_factory
-from django.utils.html import format_html
-from django.utils.safestring import mark_safe
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -20,6 +20,7 @@ from common.periods import PeriodError, parse_period
 from common.text import LONG_TEXT, TextFormField, clean_text
 from parks.access import writable_parks
 from parks.models import Industry, Park
+from parks.selectors import park_and_industry_lists
 from projects.imports import KIND_LABELS, ImportRefused, check_upload
 from projects.models import AnnualPlan, Level, Project, Stage, Status
 from scheduling.models import Milestone, MilestoneKind, ScheduleTemplate, milestone_order_errors
@@ -166,41 +167,57 @@ AnnualPlanFormSet = inlineformset_factory(
 )
 
 
-class FetchedChoiceIterator(forms.models.ModelChoiceIterator):
-    """The options read in one plain fetch. Django's iterator reads them with `.iterator()`,
-    which on PostgreSQL is a server-side cursor (DECLARE, FETCH, CLOSE: three round trips) for
-    a dozen rows, on every list page."""
+class ListedChoiceIterator(forms.models.ModelChoiceIterator):
+    """The options of a ListedModelChoiceField: its list of instances, no statement."""
 
     def __iter__(self):
         if self.field.empty_label is not None:
             yield ("", self.field.empty_label)
-        for obj in self.queryset.all():
+        for obj in self.field.objects:
             yield self.choice(obj)
 
+    def __len__(self):
+        return len(self.field.objects) + (1 if self.field.empty_label is not None else 0)
 
-class FetchedModelChoiceField(forms.ModelChoiceField):
-    iterator = FetchedChoiceIterator
+    def __bool__(self):
+        return self.field.empty_label is not None or bool(self.field.objects)
 
 
-class ProjectFilterForm(forms.Form):
-    q = forms.CharField(required=False, label=gettext_lazy("搜索"))
-    park = FetchedModelChoiceField(Park.objects.all(), required=False, label=gettext_lazy("园区"))
-    industry = FetchedModelChoiceField(Industry.objects.all(), required=False, label=gettext_lazy("产业"))
-    level = forms.ChoiceField(choices=[("", "—")] + Level.choices, required=False, label=gettext_lazy("级别"))
-    stage = forms.ChoiceField(choices=[("", "—")] + Stage.choices, required=False, label=gettext_lazy("阶段"))
-    status = forms.ChoiceField(choices=[("", "—")] + Status.choices, required=False, label=gettext_lazy("状态"))
-    spend_ahead = forms.BooleanField(required=False, label=gettext_lazy("投资与形象进度不匹配"))
+class ListedModelChoiceField(forms.ModelChoiceField):
+    """A ModelChoiceField over a list of instances read already (`objects`, in the order shown):
+    its options and its validation come from that list, as Django's come from the queryset
+    (`queryset.get(pk=value)`: the same conversion of the value, the same errors)."""
 
-    def __init__(self, *args, parks=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        for name in ("park", "industry", "level", "stage", "status"):
-            self.fields[name].widget = FastSelect(
-                attrs=dict(self.fields[name].widget.attrs), choices=self.fields[name].choices
-            )
-        if parks is not None:
-            self.fields["park"].queryset = parks
-        self.fields["park"].empty_label = "—"
-        self.fields["industry"].empty_label = "—"
+    iterator = ListedChoiceIterator
+
+    def __init__(self, model, **kwargs):
+        super().__init__(model._default_manager.none(), **kwargs)
+        self.objects: list = []
+
+    def __deepcopy__(self, memo):
+        result = super().__deepcopy__(memo)
+        result.objects = list(self.objects)
+        return result
+
+    def set_objects(self, objects) -> None:
+        self.objects = list(objects)
+        self.widget.choices = self.choices
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        self.validate_no_null_characters(value)
+        model = self.queryset.model
+        try:
+            if isinstance(value, model):
+                value = value.pk
+            pk = model._meta.pk.get_prep_value(value)
+        except (ValueError, TypeError):
+            pk = None
+        found = next((obj for obj in self.objects if obj.pk == pk), None) if pk is not None else None
+        if found is None:
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice", params={"value": value})
+        return found
 
 
 def parse_period_param(value: str | None, default: dt.date, *, request=None, name: str = "period") -> dt.date:
@@ -235,19 +252,31 @@ def _flat_attrs(attrs: dict) -> str:
     )
 
 
+def _input_html(widget: dict) -> SafeString:
+    """Django's input.html of a widget's context."""
+    shown = "" if widget["value"] is None else format_html(' value="{}"', widget["value"])
+    return mark_safe(  # noqa: S308 (every part escaped by format_html above)
+        format_html('<input type="{}" name="{}"', widget["type"], widget["name"])
+        + shown
+        + _flat_attrs(widget["attrs"])
+        + ">"
+    )
+
+
 class GridTextInput(forms.TextInput):
     """The same HTML as Django's input.html, written in Python: the grid draws 100 rows × 3
     widgets, and the template path per widget was three quarters of the page's time."""
 
     def render(self, name, value, attrs=None, renderer=None):
-        widget = self.get_context(name, value, attrs)["widget"]
-        shown = "" if widget["value"] is None else format_html(' value="{}"', widget["value"])
-        return mark_safe(  # noqa: S308 (every part escaped by format_html above)
-            format_html('<input type="{}" name="{}"', widget["type"], widget["name"])
-            + shown
-            + _flat_attrs(widget["attrs"])
-            + ">"
-        )
+        return _input_html(self.get_context(name, value, attrs)["widget"])
+
+
+class FastCheckboxInput(forms.CheckboxInput):
+    """The same HTML as Django's checkbox.html (input.html, `checked` from the check test),
+    written in Python (the list's filter form)."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        return _input_html(self.get_context(name, value, attrs)["widget"])
 
 
 class GridTextarea(forms.Textarea):
@@ -274,6 +303,7 @@ class FastSelect(forms.Select):
             return self._render_context(name, value, attrs, renderer)
         # Django's get_context/optgroups/create_option, without their per-option dicts and
         # attribute copies (a select's options carry no attribute but `selected`).
+        esc = conditional_escape  # format_html's escaping, without its call per option
         selected_values = self.format_value(value)
         out = [format_html('<select name="{}"', name), _flat_attrs(self.build_attrs(self.attrs, attrs)), ">"]
         has_selected = False
@@ -284,16 +314,11 @@ class FastSelect(forms.Select):
                 option_value = ""
             selected = not has_selected and str(option_value) in selected_values
             has_selected |= selected
-            out.append(
-                format_html(
-                    '\n  <option value="{}"{}>{}</option>\n',  # the option template's newline
-                    option_value,
-                    mark_safe(" selected" if selected else ""),  # noqa: S308 (a constant)
-                    option_label,
-                )
+            out.append(  # the option template's newline at the end
+                f'\n  <option value="{esc(option_value)}"{" selected" if selected else ""}>{esc(option_label)}</option>\n'
             )
         out.append("\n</select>")
-        return mark_safe("".join(out))  # noqa: S308 (every part escaped by format_html above)
+        return mark_safe("".join(out))  # noqa: S308 (every part escaped above)
 
     def _render_context(self, name, value, attrs=None, renderer=None):
         """The same HTML through Django's context (kept for a multiple select, and as the
@@ -309,6 +334,50 @@ class FastSelect(forms.Select):
                 out.append(format_html(">{}</option>\n", option["label"]))  # the option template's newline
         out.append("\n</select>")
         return mark_safe("".join(out))  # noqa: S308 (every part escaped by format_html above)
+
+
+class ProjectFilterForm(forms.Form):
+    """The list's filters (also the board's and the map's). Its widgets write Django's HTML in
+    Python, and `fields_html` the template's loop over them (cProfile of /projects/: the form
+    drawn through templates was a third of the page's rendering)."""
+
+    q = forms.CharField(required=False, label=gettext_lazy("搜索"), widget=GridTextInput)
+    park = ListedModelChoiceField(Park, required=False, label=gettext_lazy("园区"), widget=FastSelect)
+    industry = ListedModelChoiceField(Industry, required=False, label=gettext_lazy("产业"), widget=FastSelect)
+    level = forms.ChoiceField(
+        choices=[("", "—")] + Level.choices, required=False, label=gettext_lazy("级别"), widget=FastSelect
+    )
+    stage = forms.ChoiceField(
+        choices=[("", "—")] + Stage.choices, required=False, label=gettext_lazy("阶段"), widget=FastSelect
+    )
+    status = forms.ChoiceField(
+        choices=[("", "—")] + Status.choices, required=False, label=gettext_lazy("状态"), widget=FastSelect
+    )
+    spend_ahead = forms.BooleanField(
+        required=False, label=gettext_lazy("投资与形象进度不匹配"), widget=FastCheckboxInput
+    )
+
+    def __init__(self, *args, parks=None, industries=None, **kwargs):
+        """`parks`, `industries`: the options, in order (any iterable of instances; every park
+        and every industry by default, parks.selectors.park_and_industry_lists)."""
+        super().__init__(*args, **kwargs)
+        if parks is None or industries is None:
+            all_parks, all_industries = park_and_industry_lists()
+            parks = all_parks if parks is None else parks
+            industries = all_industries if industries is None else industries
+        self.fields["park"].empty_label = "—"
+        self.fields["industry"].empty_label = "—"
+        self.fields["park"].set_objects(parks)
+        self.fields["industry"].set_objects(industries)
+
+    def fields_html(self) -> SafeString:
+        """projects/_filters.html's `{% for field in form %}<label>{{ field.label }} {{ field }}</label>{% endfor %}`,
+        in Python (tests/web/test_list_rows.py compares both)."""
+        return mark_safe(  # noqa: S308 (the label escaped here, the widget's HTML escaped by it)
+            "".join(
+                f"<label>{conditional_escape(field.label)} {conditional_escape(str(field))}</label>" for field in self
+            )
+        )
 
 
 class GridRowForm(forms.Form):

@@ -15,11 +15,17 @@ from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from parks.access import can_write_anything, visible_parks
+from parks.access import can_write_anything, remember_park_tree, visible_parks_among
 from parks.models import Industry
+from parks.selectors import give_user_park, park_and_industry_lists
 from projects.models import Level, ReportStatus, Stage, Status
 from projects.rules import counts as report_counts
-from projects.selectors import can_write_park, projects_visible_to, visible_project_count
+from projects.selectors import (
+    can_write_park,
+    projects_visible_to,
+    visible_project_count,
+    visible_project_count_column,
+)
 from scheduling import rules
 from scheduling.models import SchedulingSettings
 from scheduling.selectors import with_spend_ahead
@@ -82,13 +88,15 @@ def filtered_projects(request, as_of: dt.date, *, with_unfiltered: bool = False,
     says whether no filter narrows the user's visible projects (the pager may then take the
     count the database keeps, projects.selectors.visible_project_count). `settings`: the
     page's SchedulingSettings when it has loaded them already (one statement fewer)."""
+    all_parks, industries = park_and_industry_lists()
+    remember_park_tree(request.user, all_parks)  # the user's scope without a tree statement
+    give_user_park(request.user, all_parks)
     qs, park = scoped_by_park(request, projects_visible_to(request.user))
     qs = with_spend_ahead(qs, as_of=as_of, settings=settings or SchedulingSettings.load())
-    parks = visible_parks(request.user)
     data = request.GET.copy()
     if park is None:  # a refused ?park= (said on the page) must not drop the other filters
         data.pop("park", None)
-    form = ProjectFilterForm(data or None, parks=parks)
+    form = ProjectFilterForm(data or None, parks=visible_parks_among(request.user, all_parks), industries=industries)
     unfiltered = park is None
     if form.is_valid():
         d = form.cleaned_data
@@ -115,6 +123,45 @@ def filtered_projects(request, as_of: dt.date, *, with_unfiltered: bool = False,
     return qs, form, sort
 
 
+PER_PAGE = 50
+
+
+def _page_window(number: str | None, size: int) -> tuple[int, int] | None:
+    """The rows [bottom, top) that ?page= asks for when it is a plain positive integer (or
+    missing: the first page); else None (the paginator then needs the count first)."""
+    number = number or "1"
+    if not (number.isascii() and number.isdigit()) or int(number) < 1:
+        return None
+    return (int(number) - 1) * size, int(number) * size
+
+
+class _CountedRows:
+    """What the list's paginator pages when the total comes as the rows' `list_total` column
+    (as api.values' pages): asking for the count reads the asked page, whose rows carry the
+    total, one statement instead of two; an empty page (past the end, or nothing to list)
+    asks `count` as without the column. The paginator's slice of that page is then the page
+    read (its stop clamped to the total on the last page)."""
+
+    ordered = True
+
+    def __init__(self, count, rows, window: tuple[int, int]):
+        self._count, self.rows, self.window = count, rows, window
+        self.page: list | None = None
+
+    def count(self) -> int:
+        if self.page is None:
+            bottom, top = self.window
+            self.page = list(self.rows[bottom:top])
+            if self.page:
+                return self.page[0]["list_total"]
+        return self._count()
+
+    def __getitem__(self, key):
+        if self.page and isinstance(key, slice) and key.start == self.window[0] and key.stop <= self.window[1]:
+            return self.page
+        return self.rows[key]
+
+
 @login_required
 def project_list(request):
     as_of = today()
@@ -122,18 +169,32 @@ def project_list(request):
     qs, form, sort, unfiltered = filtered_projects(request, as_of, with_unfiltered=True, settings=thresholds)
     if request.GET.get("export") == "xlsx":
         return project_export(qs, as_of)
-    paginator = Paginator(qs.values(*ROW_FIELDS), 50)
-    if unfiltered:
-        # Every visible project: counted from the per-park rows the database keeps, not COUNT(*).
-        paginator.count = visible_project_count(request.user)
+    # Every visible project: counted from the per-park rows the database keeps, not COUNT(*),
+    # and on PostgreSQL read as a column of the page's own statement.
+    total = visible_project_count_column(request.user) if unfiltered else None
+    window = _page_window(request.GET.get("page"), PER_PAGE)
+    if total is not None and window is not None:
+        rows_qs = qs.annotate(list_total=total).values(*ROW_FIELDS, "list_total")
+        paginator = Paginator(_CountedRows(lambda: visible_project_count(request.user), rows_qs, window), PER_PAGE)
+    else:
+        paginator = Paginator(qs.values(*ROW_FIELDS), PER_PAGE)
+        if unfiltered:
+            paginator.count = visible_project_count(request.user)
     page = paginator.get_page(request.GET.get("page"))
     rows = page.object_list = [ListRow(r) for r in page.object_list]
+    labels: dict[tuple, str] = {}  # a page repeats a few node kinds and day counts
+    texts: dict[tuple, str] = {}
     for p in rows:
         if p.next_date:
-            label = kind_label(p.next_kind, p.next_name)
-            p.next_label = label
+            key = (p.next_kind, p.next_name)
+            if key not in labels:
+                labels[key] = kind_label(*key)
+            label = p.next_label = labels[key]
             p.cd_days = (p.next_date - as_of).days
-            p.cd = countdown_text(p.cd_days, label)
+            key = (p.cd_days, label)
+            if key not in texts:
+                texts[key] = countdown_text(*key)
+            p.cd = texts[key]
     params = request.GET.copy()
     params.pop("page", None)
     params.pop("sort", None)
