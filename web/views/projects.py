@@ -28,7 +28,7 @@ from web.exports import projects_stream
 from web.forms import (
     ProjectFilterForm,
 )
-from web.history import history_entries
+from web.history import history_entries, history_rows_html
 from web.rows import around_pk, report_status_html, ymd
 from web.templatetags.board import STATUS_CSS, countdown_class, countdown_text, kind_label, pct, wan
 from web.views.base import XLSX, scoped_by_park, today
@@ -358,6 +358,7 @@ def project_detail(request, pk: int):
     total_done = sum((r.amount for r in reports if r.counts), Decimal(0))
     standard = [m for m in milestones if rules.is_standard(m.kind)]
     spent = sum((r.amount for r in reports if r.counts and r.period <= as_of), Decimal(0))  # as the ORM form
+    history = history_entries(project)
     spend = (spent, project.total_investment, sum(rules.is_done(m, as_of) for m in standard), len(standard))
     return render(
         request,
@@ -373,7 +374,8 @@ def project_detail(request, pk: int):
             "total_done": total_done,
             "spend_ahead_pp": rules.spend_ahead_gap(*spend),
             "spend_ahead": rules.is_spend_ahead(*spend, thresholds),
-            "history": history_entries(project),
+            "history": history,
+            "history_rows": history_rows_html(history),
             "as_of": as_of,
             "thresholds": thresholds,
             "can_edit": can_edit,
