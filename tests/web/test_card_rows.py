@@ -191,3 +191,68 @@ def test_card_statements_constant(client_a, city, today):
 
     assert count(2) == count(30)
     assert Project.objects.count() == 2
+
+
+# The 督办 section's loops before they were drawn in Python (web.views.problems.card_rows_html,
+# raise_forms_html, category_select_html).
+OLD_PROBLEMS = "{% load i18n %}" + (
+    r"""{% for p in problems %}
+      <tr data-problem="{{ p.pk }}"><td>{{ p.dispatch_no|default:"—" }}</td><td>{{ p.get_category_display }}</td><td class="pre">{{ p.description }}</td><td>{{ p.department.name|default:"—" }}</td>
+      <td>{{ p.deadline|date:"Y-m-d"|default:"—" }}{% if p.cd %} <span class="cd st-{{ p.level }}" data-testid="problem-countdown">{{ p.cd }}</span>{% endif %}</td>
+      <td><span class="badge ps-{{ p.status }}">{{ p.get_status_display }}</span></td></tr>
+    {% empty %}<tr><td colspan="6" class="muted">{% translate "暂无督办问题。" %}</td></tr>{% endfor %}"""
+)
+OLD_RAISE_FORMS = "{% load i18n %}" + (
+    r"""{% for r in problem_reports %}
+  <form method="post" action="{% url 'web:problem_raise' project.pk %}" class="inline raise-form">{% csrf_token %}
+    <b>{{ r.period|date:"Y-m" }} {% translate "存在问题" %}</b>
+    <textarea name="description" rows="2" cols="50" aria-label="{% translate '问题描述' %}">{{ r.problems }}</textarea>
+    <select name="category" aria-label="{% translate '问题类别' %}"><option value="">{% translate "问题类别" %}</option>{% for v, l in categories %}<option value="{{ v }}">{{ l }}</option>{% endfor %}</select>
+    <button type="submit" class="btn" data-testid="raise-problem">{% translate "转为督办" %}</button>
+  </form>
+  {% endfor %}"""
+)
+OLD_SELECT = (
+    "{% load i18n %}"
+    r"""<select name="category" aria-label="{% translate '问题类别' %}"><option value="">{% translate "问题类别" %}</option>{% for v, l in categories %}<option value="{{ v }}">{{ l }}</option>{% endfor %}</select>"""
+)
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_problem_blocks_in_python_are_the_template_loops(client_a, hostile_card, today, language):
+    from escalation.models import Department, Problem
+    from web.views.problems import card_rows_html, category_select_html, raise_forms_html
+
+    day = dt.timedelta(days=1)
+    dept = Department.objects.create(name=f"住建局{HOSTILE}")
+    Problem.objects.create(
+        project=hostile_card, category="land", description=f"描述{HOSTILE}", raised_on=today - 5 * day,
+        deadline=today + 3 * day, status="assigned", department=dept,
+    )  # fmt: skip
+    Problem.objects.create(project=hostile_card, category="funding", description="b", raised_on=today - 5 * day)
+    Problem.objects.create(
+        project=hostile_card, category="other", description="c", raised_on=today - 9 * day, deadline=today - day
+    )
+    response = client_a.get(f"/projects/{hostile_card.pk}/", HTTP_ACCEPT_LANGUAGE=language)
+    ctx = response.context
+    problems, reports, token = ctx["problems"], ctx["problem_reports"], ctx["csrf_token"]
+    assert len(problems) == 3 and any(p.cd for p in problems) and any(not p.cd for p in problems)
+    assert len(reports) == 2 and ctx["can_raise"]
+    html = response.content.decode()
+    with translation.override(language):
+        context = {"problems": problems, "problem_reports": reports, "project": hostile_card}
+        context.update(categories=ctx["categories"], csrf_token=token)
+        select = category_select_html(ctx["categories"])
+        pairs = [
+            (card_rows_html(problems), old(OLD_PROBLEMS, context)),
+            (raise_forms_html(hostile_card.pk, reports, select, token), old(OLD_RAISE_FORMS, context)),
+            (select, old(OLD_SELECT, context)),
+        ]
+        assert card_rows_html([]) == old(OLD_PROBLEMS, {"problems": []})
+        assert raise_forms_html(hostile_card.pk, [], select, token) == ""
+    for new, was in pairs:
+        assert new == was
+        assert new in html
+        assert "<script>" not in new
+    assert "&lt;script&gt;" in pairs[0][0] and "&lt;script&gt;" in pairs[1][0]
+    assert html.count(f'name="csrfmiddlewaretoken" value="{token}"') == 5  # one token, every form of the page

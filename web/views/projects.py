@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import StreamingHttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, render
 from django.utils import translation
 from django.utils.html import conditional_escape
@@ -332,6 +333,8 @@ def report_rows_html(reports) -> SafeString:
 @login_required
 def project_detail(request, pk: int):
     project = get_object_or_404(projects_visible_to(request.user).select_related("park", "industry"), pk=pk)
+    if request.user.park_id is not None and request.user.park_id == project.park_id:
+        request.user.park = project.park  # the header names the user's park: the one read with the project
     as_of = today()
     thresholds = SchedulingSettings.load()
     milestones = rules.set_order_warnings(project.milestones.order_by("planned_date", "sequence", "id"))
@@ -379,6 +382,8 @@ def project_detail(request, pk: int):
             "as_of": as_of,
             "thresholds": thresholds,
             "can_edit": can_edit,
-            **problem_card(project, as_of, settings=thresholds, reports=reports, can_raise=can_edit),
+            **problem_card(
+                project, as_of, settings=thresholds, reports=reports, can_raise=can_edit, csrf_token=get_token(request)
+            ),
         },
     )
