@@ -256,3 +256,54 @@ def test_problem_blocks_in_python_are_the_template_loops(client_a, hostile_card,
         assert "<script>" not in new
     assert "&lt;script&gt;" in pairs[0][0] and "&lt;script&gt;" in pairs[1][0]
     assert html.count(f'name="csrfmiddlewaretoken" value="{token}"') == 5  # one token, every form of the page
+
+
+# The 项目卡片 facts before they were drawn in Python (web.views.projects.facts_html).
+OLD_FACTS = "{% load i18n amounts %}" + (
+    r"""
+    <dt>{% translate "项目代码" %}</dt><dd>{{ project.code|default:"—" }}</dd>
+    <dt>{% translate "建设单位" %}</dt><dd>{{ project.owner }}</dd>
+    <dt>{% translate "所在园区" %}</dt><dd>{{ project.park.name }}</dd>
+    <dt>{% translate "所属产业" %}</dt><dd>{{ project.industry.name }}</dd>
+    <dt>{% translate "项目级别" %}</dt><dd>{{ project.get_level_display }}</dd>
+    <dt>{% translate "列入年度" %}</dt><dd>{{ project.year }}</dd>
+    <dt>{% translate "建设阶段" %}</dt><dd>{{ project.get_stage_display }}{% if project.phase %} · {{ project.phase }}{% endif %}</dd>
+    <dt>{% translate "总投资" %}</dt><dd>{% blocktranslate with wan=project.total_investment|amount_wan yi=project.total_investment|amount_yi %}{{ wan }}（{{ yi }}）{% endblocktranslate %}</dd>
+    <dt>{% translate "累计完成投资" %}</dt><dd>{{ total_done|amount_wan }}</dd>
+    <dt>{% translate "投资进度减形象进度" %}</dt><dd class="spend-gap">{% if spend_ahead_pp is None %}—{% else %}{{ spend_ahead_pp }} {% translate "个百分点" %}{% endif %}</dd>
+    <dt>{% translate "目标日期" %}</dt><dd>{{ project.target_date|date:"Y-m-d"|default:"—" }}</dd>
+    <dt>{% translate "包联领导" %}</dt><dd>{{ project.leader|default:"—" }}</dd>
+    <dt>{% translate "联系人" %}</dt><dd>{{ project.contact_person|default:"—" }} {{ project.contact_phone }}</dd>
+    {% if project.is_special_bond %}<dt>{% translate "申请专项债" %}</dt><dd>{{ project.special_bond_amount|amount_wan }}</dd>{% endif %}
+    <dt>{% translate "建设内容" %}</dt><dd class="pre">{{ project.construction_content|default:"—" }}</dd>
+  """
+)
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_facts_in_python_are_the_template_block(client_commission, hostile_card, city, today, language):
+    from web.views.projects import facts_html
+
+    Project.objects.filter(pk=hostile_card.pk).update(
+        code=f"C{HOSTILE}", phase=f"一期{HOSTILE}", leader=f"领导{HOSTILE}", contact_person="", contact_phone="0311<1>",
+        is_special_bond=True, special_bond_amount=Decimal("1234567.89"), target_date=today,
+        construction_content=f"内容\n{HOSTILE}", total_investment=Decimal("123456789.01"),
+    )  # fmt: skip
+    response = client_commission.get(f"/projects/{hostile_card.pk}/", HTTP_ACCEPT_LANGUAGE=language)
+    ctx = response.context
+    html = response.content.decode()
+    plain = factories.ProjectFactory(park=city.park_a, industry=city.bio_drug, code=None, leader="", phase="")
+    with translation.override(language):
+        cases = [
+            (ctx["project"], ctx["total_done"], ctx["spend_ahead_pp"]),
+            (ctx["project"], Decimal("0.01"), Decimal("-12.5")),
+            (plain, Decimal(0), None),
+            (plain, Decimal("99999.99"), Decimal("1234.56")),
+        ]
+        for project, done, pp in cases:
+            new = facts_html(project, done, pp)
+            assert new == old(OLD_FACTS, {"project": project, "total_done": done, "spend_ahead_pp": pp})
+            assert "<script>" not in new
+    with translation.override(language):
+        first = facts_html(ctx["project"], ctx["total_done"], ctx["spend_ahead_pp"])
+    assert first in html and "&lt;script&gt;" in first and "一期" in first
