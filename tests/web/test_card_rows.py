@@ -285,7 +285,7 @@ def test_facts_in_python_are_the_template_block(client_commission, hostile_card,
     from web.views.projects import facts_html
 
     Project.objects.filter(pk=hostile_card.pk).update(
-        code=f"C{HOSTILE}", phase=f"一期{HOSTILE}", leader=f"领导{HOSTILE}", contact_person="", contact_phone="0311<1>",
+        code="C<b>&\"x'", phase="一期<b>&\"x'", leader=f"领导{HOSTILE}", contact_person="", contact_phone="0311<1>",
         is_special_bond=True, special_bond_amount=Decimal("1234567.89"), target_date=today,
         construction_content=f"内容\n{HOSTILE}", total_investment=Decimal("123456789.01"),
     )  # fmt: skip
