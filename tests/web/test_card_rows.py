@@ -191,3 +191,119 @@ def test_card_statements_constant(client_a, city, today):
 
     assert count(2) == count(30)
     assert Project.objects.count() == 2
+
+
+# The 督办 section's loops before they were drawn in Python (web.views.problems.card_rows_html,
+# raise_forms_html, category_select_html).
+OLD_PROBLEMS = "{% load i18n %}" + (
+    r"""{% for p in problems %}
+      <tr data-problem="{{ p.pk }}"><td>{{ p.dispatch_no|default:"—" }}</td><td>{{ p.get_category_display }}</td><td class="pre">{{ p.description }}</td><td>{{ p.department.name|default:"—" }}</td>
+      <td>{{ p.deadline|date:"Y-m-d"|default:"—" }}{% if p.cd %} <span class="cd st-{{ p.level }}" data-testid="problem-countdown">{{ p.cd }}</span>{% endif %}</td>
+      <td><span class="badge ps-{{ p.status }}">{{ p.get_status_display }}</span></td></tr>
+    {% empty %}<tr><td colspan="6" class="muted">{% translate "暂无督办问题。" %}</td></tr>{% endfor %}"""
+)
+OLD_RAISE_FORMS = "{% load i18n %}" + (
+    r"""{% for r in problem_reports %}
+  <form method="post" action="{% url 'web:problem_raise' project.pk %}" class="inline raise-form">{% csrf_token %}
+    <b>{{ r.period|date:"Y-m" }} {% translate "存在问题" %}</b>
+    <textarea name="description" rows="2" cols="50" aria-label="{% translate '问题描述' %}">{{ r.problems }}</textarea>
+    <select name="category" aria-label="{% translate '问题类别' %}"><option value="">{% translate "问题类别" %}</option>{% for v, l in categories %}<option value="{{ v }}">{{ l }}</option>{% endfor %}</select>
+    <button type="submit" class="btn" data-testid="raise-problem">{% translate "转为督办" %}</button>
+  </form>
+  {% endfor %}"""
+)
+OLD_SELECT = (
+    "{% load i18n %}"
+    r"""<select name="category" aria-label="{% translate '问题类别' %}"><option value="">{% translate "问题类别" %}</option>{% for v, l in categories %}<option value="{{ v }}">{{ l }}</option>{% endfor %}</select>"""
+)
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_problem_blocks_in_python_are_the_template_loops(client_a, hostile_card, today, language):
+    from escalation.models import Department, Problem
+    from web.views.problems import card_rows_html, category_select_html, raise_forms_html
+
+    day = dt.timedelta(days=1)
+    dept = Department.objects.create(name=f"住建局{HOSTILE}")
+    Problem.objects.create(
+        project=hostile_card, category="land", description=f"描述{HOSTILE}", raised_on=today - 5 * day,
+        deadline=today + 3 * day, status="assigned", department=dept,
+    )  # fmt: skip
+    Problem.objects.create(project=hostile_card, category="funding", description="b", raised_on=today - 5 * day)
+    Problem.objects.create(
+        project=hostile_card, category="other", description="c", raised_on=today - 9 * day, deadline=today - day
+    )
+    response = client_a.get(f"/projects/{hostile_card.pk}/", HTTP_ACCEPT_LANGUAGE=language)
+    ctx = response.context
+    problems, reports, token = ctx["problems"], ctx["problem_reports"], ctx["csrf_token"]
+    assert len(problems) == 3 and any(p.cd for p in problems) and any(not p.cd for p in problems)
+    assert len(reports) == 2 and ctx["can_raise"]
+    html = response.content.decode()
+    with translation.override(language):
+        context = {"problems": problems, "problem_reports": reports, "project": hostile_card}
+        context.update(categories=ctx["categories"], csrf_token=token)
+        select = category_select_html(ctx["categories"])
+        pairs = [
+            (card_rows_html(problems), old(OLD_PROBLEMS, context)),
+            (raise_forms_html(hostile_card.pk, reports, select, token), old(OLD_RAISE_FORMS, context)),
+            (select, old(OLD_SELECT, context)),
+        ]
+        assert card_rows_html([]) == old(OLD_PROBLEMS, {"problems": []})
+        assert raise_forms_html(hostile_card.pk, [], select, token) == ""
+    for new, was in pairs:
+        assert new == was
+        assert new in html
+        assert "<script>" not in new
+    assert "&lt;script&gt;" in pairs[0][0] and "&lt;script&gt;" in pairs[1][0]
+    assert html.count(f'name="csrfmiddlewaretoken" value="{token}"') == 5  # one token, every form of the page
+
+
+# The 项目卡片 facts before they were drawn in Python (web.views.projects.facts_html).
+OLD_FACTS = "{% load i18n amounts %}" + (
+    r"""
+    <dt>{% translate "项目代码" %}</dt><dd>{{ project.code|default:"—" }}</dd>
+    <dt>{% translate "建设单位" %}</dt><dd>{{ project.owner }}</dd>
+    <dt>{% translate "所在园区" %}</dt><dd>{{ project.park.name }}</dd>
+    <dt>{% translate "所属产业" %}</dt><dd>{{ project.industry.name }}</dd>
+    <dt>{% translate "项目级别" %}</dt><dd>{{ project.get_level_display }}</dd>
+    <dt>{% translate "列入年度" %}</dt><dd>{{ project.year }}</dd>
+    <dt>{% translate "建设阶段" %}</dt><dd>{{ project.get_stage_display }}{% if project.phase %} · {{ project.phase }}{% endif %}</dd>
+    <dt>{% translate "总投资" %}</dt><dd>{% blocktranslate with wan=project.total_investment|amount_wan yi=project.total_investment|amount_yi %}{{ wan }}（{{ yi }}）{% endblocktranslate %}</dd>
+    <dt>{% translate "累计完成投资" %}</dt><dd>{{ total_done|amount_wan }}</dd>
+    <dt>{% translate "投资进度减形象进度" %}</dt><dd class="spend-gap">{% if spend_ahead_pp is None %}—{% else %}{{ spend_ahead_pp }} {% translate "个百分点" %}{% endif %}</dd>
+    <dt>{% translate "目标日期" %}</dt><dd>{{ project.target_date|date:"Y-m-d"|default:"—" }}</dd>
+    <dt>{% translate "包联领导" %}</dt><dd>{{ project.leader|default:"—" }}</dd>
+    <dt>{% translate "联系人" %}</dt><dd>{{ project.contact_person|default:"—" }} {{ project.contact_phone }}</dd>
+    {% if project.is_special_bond %}<dt>{% translate "申请专项债" %}</dt><dd>{{ project.special_bond_amount|amount_wan }}</dd>{% endif %}
+    <dt>{% translate "建设内容" %}</dt><dd class="pre">{{ project.construction_content|default:"—" }}</dd>
+  """
+)
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_facts_in_python_are_the_template_block(client_commission, hostile_card, city, today, language):
+    from web.views.projects import facts_html
+
+    Project.objects.filter(pk=hostile_card.pk).update(
+        code="C<b>&\"x'", phase="一期<b>&\"x'", leader=f"领导{HOSTILE}", contact_person="", contact_phone="0311<1>",
+        is_special_bond=True, special_bond_amount=Decimal("1234567.89"), target_date=today,
+        construction_content=f"内容\n{HOSTILE}", total_investment=Decimal("123456789.01"),
+    )  # fmt: skip
+    response = client_commission.get(f"/projects/{hostile_card.pk}/", HTTP_ACCEPT_LANGUAGE=language)
+    ctx = response.context
+    html = response.content.decode()
+    plain = factories.ProjectFactory(park=city.park_a, industry=city.bio_drug, code=None, leader="", phase="")
+    with translation.override(language):
+        cases = [
+            (ctx["project"], ctx["total_done"], ctx["spend_ahead_pp"]),
+            (ctx["project"], Decimal("0.01"), Decimal("-12.5")),
+            (plain, Decimal(0), None),
+            (plain, Decimal("99999.99"), Decimal("1234.56")),
+        ]
+        for project, done, pp in cases:
+            new = facts_html(project, done, pp)
+            assert new == old(OLD_FACTS, {"project": project, "total_done": done, "spend_ahead_pp": pp})
+            assert "<script>" not in new
+    with translation.override(language):
+        first = facts_html(ctx["project"], ctx["total_done"], ctx["spend_ahead_pp"])
+    assert first in html and "&lt;script&gt;" in first and "一期" in first

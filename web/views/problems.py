@@ -15,7 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.html import escape, format_html
+from django.utils.html import conditional_escape, escape, format_html
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
@@ -263,19 +263,80 @@ def problem_raise(request, pk: int):
     return redirect(reverse("web:detail", args=[project.pk]) + "#problems")
 
 
-def card_context(project, as_of, *, settings, reports, can_raise: bool) -> dict:
+def card_context(project, as_of, *, settings, reports, can_raise: bool, csrf_token: str) -> dict:
     """The project card's 督办 section: its problems with their countdown (one statement), from
     what the card has read already: its `settings`, all the project's `reports` (one per
-    period) and whether the user may write to the project's park (`can_raise`)."""
+    period), whether the user may write to the project's park (`can_raise`) and the page's
+    `csrf_token` (one for every form of the page, as the template's tag gives)."""
     problems = decorate(
         Problem.objects.filter(project=project).select_related("department").order_by("deadline", "pk"),
         as_of,
         settings,
     )
     problem_reports = [r for r in sorted(reports, key=lambda r: r.period, reverse=True) if r.problems != ""][:12]
+    select = category_select_html(ProblemCategory.choices)
     return {
         "problems": problems,
+        "problem_rows": card_rows_html(problems),
         "problem_reports": problem_reports,
+        "raise_forms": raise_forms_html(project.pk, problem_reports, select, csrf_token) if can_raise else "",
+        "category_select": select,
         "categories": ProblemCategory.choices,
         "can_raise": can_raise,
+        "csrf_token": csrf_token,
     }
+
+
+def card_rows_html(problems) -> SafeString:
+    """The card's 督办 rows (decorated problems), built in Python: exactly the HTML of the
+    template loop they replaced (tests/web/test_card_rows.py compares them)."""
+    esc = conditional_escape
+    out = []
+    for p in problems:
+        cd = f' <span class="cd st-{esc(p.level)}" data-testid="problem-countdown">{esc(p.cd)}</span>' if p.cd else ""
+        dept = p.department.name if p.department else ""
+        out.append(
+            f'\n      <tr data-problem="{esc(p.pk)}"><td>{esc(p.dispatch_no or "—")}</td>'
+            f'<td>{esc(p.category_label)}</td><td class="pre">{esc(p.description)}</td><td>{esc(dept or "—")}</td>\n'
+            f"      <td>{_date(p.deadline) or '—'}{cd}</td>\n"
+            f'      <td><span class="badge ps-{esc(p.status)}">{esc(p.status_label)}</span></td></tr>\n    '
+        )
+    if not out:
+        out.append(f'<tr><td colspan="6" class="muted">{esc(_("暂无督办问题。"))}</td></tr>')
+    return mark_safe("".join(out))  # noqa: S308 - every value above is escaped
+
+
+def category_select_html(categories) -> SafeString:
+    """The raise forms' category <select> (the same in every form of the card)."""
+    esc = conditional_escape
+    options = "".join(f'<option value="{esc(v)}">{esc(label)}</option>' for v, label in categories)
+    return mark_safe(  # noqa: S308 - every value above is escaped
+        f'<select name="category" aria-label="{esc(_("问题类别"))}"><option value="">{esc(_("问题类别"))}</option>'
+        f"{options}</select>"
+    )
+
+
+def raise_forms_html(project_pk: int, problem_reports, select: str, csrf_token: str) -> SafeString:
+    """One 转为督办 form per report with 存在问题 (the card's loop), built in Python: exactly the
+    template loop's HTML, the {% csrf_token %} tag's input included."""
+    esc = conditional_escape
+    csrf = format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">', csrf_token)
+    if not csrf_token or csrf_token == "NOTPROVIDED":
+        csrf = ""
+    action = esc(reverse("web:problem_raise", args=[project_pk]))
+    head = f'\n  <form method="post" action="{action}" class="inline raise-form">{csrf}\n'
+    label, textarea = (
+        esc(_("存在问题")),
+        f'<textarea name="description" rows="2" cols="50" aria-label="{esc(_("问题描述"))}">',
+    )
+    button = f'<button type="submit" class="btn" data-testid="raise-problem">{esc(_("转为督办"))}</button>'
+    out = []
+    for r in problem_reports:
+        out.append(
+            f"{head}    <b>{r.period.year:04d}-{r.period.month:02d} {label}</b>\n"
+            f"    {textarea}{esc(r.problems)}</textarea>\n"
+            f"    {select}\n"
+            f"    {button}\n"
+            "  </form>\n  "
+        )
+    return mark_safe("".join(out))  # noqa: S308 - every value above is escaped

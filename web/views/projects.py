@@ -9,8 +9,10 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import StreamingHttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, render
 from django.utils import translation
+from django.utils.formats import localize
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
@@ -34,8 +36,9 @@ from web.exports import projects_stream
 from web.forms import (
     ProjectFilterForm,
 )
-from web.history import history_entries
+from web.history import history_entries, history_rows_html
 from web.rows import around_pk, report_status_html, ymd
+from web.templatetags.amounts import amount_wan, amount_yi
 from web.templatetags.board import STATUS_CSS, countdown_class, countdown_text, kind_label, pct, wan
 from web.views.base import XLSX, scoped_by_park, today
 from web.views.problems import card_context as problem_card
@@ -390,9 +393,56 @@ def report_rows_html(reports) -> SafeString:
     return mark_safe("".join(out))  # noqa: S308 — every value above is escaped
 
 
+def facts_html(project, total_done, spend_ahead_pp) -> SafeString:
+    """The card's 项目卡片 facts (the <dl>'s rows), built in Python: exactly the HTML of the
+    template block they replaced (tests/web/test_card_rows.py compares them); values shown as
+    the template shows them (localize, amount_wan / amount_yi, '—' for none), every one escaped."""
+    esc = conditional_escape
+
+    def show(value) -> str:  # {{ value }}: localized, escaped
+        return esc(localize(value))
+
+    def row(label: str, value: str, css: str = "") -> str:
+        return f"\n    <dt>{esc(label)}</dt><dd{css}>{value}</dd>"
+
+    p = project
+    stage = show(p.get_stage_display()) + (f" · {show(p.phase)}" if p.phase else "")
+    total = _("%(wan)s（%(yi)s）") % {
+        "wan": show(amount_wan(p.total_investment)),
+        "yi": show(amount_yi(p.total_investment)),
+    }
+    gap = "—" if spend_ahead_pp is None else f"{show(spend_ahead_pp)} {esc(_('个百分点'))}"
+    bond = (
+        f"<dt>{esc(_('申请专项债'))}</dt><dd>{show(amount_wan(p.special_bond_amount))}</dd>"
+        if p.is_special_bond
+        else ""
+    )
+    out = [
+        row(_("项目代码"), show(p.code or "—")),
+        row(_("建设单位"), show(p.owner)),
+        row(_("所在园区"), show(p.park.name if p.park else "")),
+        row(_("所属产业"), show(p.industry.name if p.industry else "")),
+        row(_("项目级别"), show(p.get_level_display())),
+        row(_("列入年度"), show(p.year)),
+        row(_("建设阶段"), stage),
+        row(_("总投资"), total),
+        row(_("累计完成投资"), show(amount_wan(total_done))),
+        row(_("投资进度减形象进度"), gap, ' class="spend-gap"'),
+        row(_("目标日期"), ymd(p.target_date) or "—"),
+        row(_("包联领导"), show(p.leader or "—")),
+        row(_("联系人"), f"{show(p.contact_person or '—')} {show(p.contact_phone)}"),
+        f"\n    {bond}",
+        row(_("建设内容"), show(p.construction_content or "—"), ' class="pre"'),
+        "\n  ",
+    ]
+    return mark_safe("".join(out))  # noqa: S308 — every value above is escaped
+
+
 @login_required
 def project_detail(request, pk: int):
     project = get_object_or_404(projects_visible_to(request.user).select_related("park", "industry"), pk=pk)
+    if request.user.park_id is not None and request.user.park_id == project.park_id:
+        request.user.park = project.park  # the header names the user's park: the one read with the project
     as_of = today()
     thresholds = SchedulingSettings.load()
     milestones = rules.set_order_warnings(project.milestones.order_by("planned_date", "sequence", "id"))
@@ -419,12 +469,15 @@ def project_detail(request, pk: int):
     total_done = sum((r.amount for r in reports if r.counts), Decimal(0))
     standard = [m for m in milestones if rules.is_standard(m.kind)]
     spent = sum((r.amount for r in reports if r.counts and r.period <= as_of), Decimal(0))  # as the ORM form
+    history = history_entries(project)
     spend = (spent, project.total_investment, sum(rules.is_done(m, as_of) for m in standard), len(standard))
+    spend_ahead_pp = rules.spend_ahead_gap(*spend)
     return render(
         request,
         "projects/project_detail.html",
         {
             "project": project,
+            "facts": facts_html(project, total_done, spend_ahead_pp),
             "milestones": milestones,
             "milestone_rows": milestone_rows_html(milestones, thresholds=thresholds),
             "timeline": timeline_html(timeline(milestones, as_of, thresholds)),
@@ -432,12 +485,15 @@ def project_detail(request, pk: int):
             "report_rows": report_rows_html(shown_reports),
             "plans": sorted(plans.items()),
             "total_done": total_done,
-            "spend_ahead_pp": rules.spend_ahead_gap(*spend),
+            "spend_ahead_pp": spend_ahead_pp,
             "spend_ahead": rules.is_spend_ahead(*spend, thresholds),
-            "history": history_entries(project),
+            "history": history,
+            "history_rows": history_rows_html(history),
             "as_of": as_of,
             "thresholds": thresholds,
             "can_edit": can_edit,
-            **problem_card(project, as_of, settings=thresholds, reports=reports, can_raise=can_edit),
+            **problem_card(
+                project, as_of, settings=thresholds, reports=reports, can_raise=can_edit, csrf_token=get_token(request)
+            ),
         },
     )
