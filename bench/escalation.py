@@ -151,7 +151,24 @@ def _page(ctx, problems: int) -> None:
     )
 
 
+def _remove_sample() -> None:
+    """Take the sample's problems (and the episodes and mails the job made of them) out of the
+    bench city again: two per project would otherwise stay on every project card and in every
+    later module's figures (the load run's cards among them), a city no one has."""
+    from django.db import connection
+
+    from escalation.models import Problem, ProblemMail, ProblemOverdue
+
+    sample = f"SELECT id FROM {Problem._meta.db_table} WHERE description = 'bench problem'"  # noqa: S608
+    with connection.cursor() as cursor:
+        for model in (ProblemMail, ProblemOverdue):
+            cursor.execute(f"DELETE FROM {model._meta.db_table} WHERE problem_id IN ({sample})")  # noqa: S608
+        cursor.execute(f"DELETE FROM {Problem._meta.db_table} WHERE description = 'bench problem'")  # noqa: S608
+        cursor.execute(f"VACUUM (ANALYZE) {Problem._meta.db_table}, {ProblemOverdue._meta.db_table}")  # noqa: S608
+
+
 def run(ctx) -> None:
     problems = _sample()
     _flag(ctx, problems)
     _page(ctx, problems)
+    _remove_sample()
