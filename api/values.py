@@ -39,6 +39,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
 from api.fields import PeriodField
+from common.pagination import CountedRows, page_window
 
 
 class Bound:
@@ -246,36 +247,6 @@ def values_plan(serializer_class) -> ValuesPlan | None:
     return ValuesPlan(names=tuple(names), paths=tuple(paths), formatted=tuple(formatted))
 
 
-class _Rows:
-    """What the paginator pages: the count from the model queryset (no joins needed, or the
-    view's faster exact count), the page's rows from the `.values_list()` one.
-
-    With `window` (the slice the request's page number and size ask for) the rows carry the
-    total as their last column (the view's `list_count_column`): asking for the count reads
-    that page, and the total comes with it, one statement instead of two; an empty page (past
-    the end, or nothing to list) asks the view's count as without a window. The paginator's
-    slice of that page (its stop clamped to the total on the last page) is then the page read."""
-
-    ordered = True
-
-    def __init__(self, count: Callable[[], int], rows, window: tuple[int, int] | None = None):
-        self._count, self.rows, self.window = count, rows, window
-        self.page: list | None = None
-
-    def count(self) -> int:
-        if self.window is not None and self.page is None:
-            bottom, top = self.window
-            self.page = list(self.rows[bottom:top])
-            if self.page:
-                return self.page[0][-1]
-        return self._count()
-
-    def __getitem__(self, key):
-        if self.page and isinstance(key, slice) and key.start == self.window[0] and key.stop <= self.window[1]:
-            return self.page
-        return self.rows[key]
-
-
 class ValuesListMixin:
     """A list view whose page is read with `.values_list()` when its serializer allows (see
     above); filters, ordering, pagination and the page shape are the view's own. A view can
@@ -307,7 +278,7 @@ class ValuesListMixin:
             window, rows = None, queryset.values_list(*plan.paths, *extra_paths)
         else:
             rows = queryset.annotate(list_total=total).values_list(*plan.paths, *extra_paths, "list_total")
-        page = self.paginate_queryset(_Rows(lambda: self.list_count(queryset), rows, window))
+        page = self.paginate_queryset(CountedRows(lambda: self.list_count(queryset), rows, window))
         data = self._values_rows(plan, rows if page is None else page, add_extra, len(extra_paths))
         return Response(data) if page is None else self.get_paginated_response(data)
 
@@ -317,11 +288,7 @@ class ValuesListMixin:
         paginator = self.paginator
         if paginator is None or not hasattr(paginator, "page_query_param"):
             return None
-        size = paginator.get_page_size(request)
-        number = request.query_params.get(paginator.page_query_param) or "1"
-        if not size or not (number.isascii() and number.isdigit()) or int(number) < 1:
-            return None
-        return (int(number) - 1) * size, int(number) * size
+        return page_window(request.query_params.get(paginator.page_query_param), paginator.get_page_size(request))
 
     @staticmethod
     def _values_rows(plan: ValuesPlan, tuples, add_extra: Callable | None, extra: int = 0) -> list[dict]:

@@ -19,6 +19,13 @@ def around_pk(name: str) -> tuple[str, str]:
     return conditional_escape(head), conditional_escape(tail)
 
 
+def csrf_input(token) -> str:
+    """What `{% csrf_token %}` renders for the context's `csrf_token` ('' without one)."""
+    if not token or token == "NOTPROVIDED":
+        return ""
+    return f'<input type="hidden" name="csrfmiddlewaretoken" value="{conditional_escape(token)}">'
+
+
 def ymd(day) -> str:
     """`{{ day|date:"Y-m-d" }}` ('' for none)."""
     return day.isoformat() if day else ""

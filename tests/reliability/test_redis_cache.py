@@ -3,6 +3,7 @@ moved in one round trip (common.dataversion.bump), on the broker's Redis."""
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 
 from django.core.cache import caches
@@ -18,6 +19,23 @@ def _caches(url: str, prefix: str) -> dict:
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
         "pages": {"BACKEND": "common.cache.RedisCache", "LOCATION": url, "KEY_PREFIX": prefix},
     }
+
+
+@contextlib.contextmanager
+def round_trips(monkeypatch):
+    """The list that gets one item per command packet sent to Redis while the block runs."""
+    import redis.connection
+
+    sent: list[int] = []
+    original = redis.connection.Connection.send_packed_command
+
+    def counting(self, command, *args, **kwargs):
+        sent.append(1)
+        return original(self, command, *args, **kwargs)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(redis.connection.Connection, "send_packed_command", counting)
+        yield sent
 
 
 def test_one_client_per_pool_and_django_behaviour_otherwise():
@@ -36,7 +54,6 @@ def test_one_client_per_pool_and_django_behaviour_otherwise():
 
 
 def test_bump_moves_every_counter_in_one_round_trip(monkeypatch):
-    import redis.connection
 
     broker = require_redis()
     with override_settings(CACHES=_caches(broker, f"t-{uuid.uuid4().hex[:8]}")):
@@ -45,15 +62,7 @@ def test_bump_moves_every_counter_in_one_round_trip(monkeypatch):
         before = dataversion.current(tables), dataversion.current(("projects_project",)), dataversion.current()
         keys = [dataversion._key(), *(dataversion._key(t) for t in tables)]
         values = cache.get_many(keys)
-        sent: list[int] = []
-        original = redis.connection.Connection.send_packed_command
-
-        def counting(self, command, *args, **kwargs):
-            sent.append(1)
-            return original(self, command, *args, **kwargs)
-
-        with monkeypatch.context() as patched:
-            patched.setattr(redis.connection.Connection, "send_packed_command", counting)
+        with round_trips(monkeypatch) as sent:
             dataversion.bump(set(tables))
         assert len(sent) == 1
         assert {k: v + 1 for k, v in values.items()} == cache.get_many(keys)  # each moved by one
@@ -73,7 +82,6 @@ def test_bump_moves_every_counter_in_one_round_trip(monkeypatch):
 def test_current_reads_every_counter_in_one_round_trip(monkeypatch):
     """The version of an entry computed from many tables: one MGET, the same counters as
     Django's get_many (a table never written starts a counter, as before)."""
-    import redis.connection
 
     broker = require_redis()
     with override_settings(CACHES=_caches(broker, f"t-{uuid.uuid4().hex[:8]}")):
@@ -85,15 +93,7 @@ def test_current_reads_every_counter_in_one_round_trip(monkeypatch):
         assert set(dataversion._counters(cache, keys).values()) and dataversion._counters(
             cache, keys
         ) == cache.get_many(keys)
-        sent: list[int] = []
-        original = redis.connection.Connection.send_packed_command
-
-        def counting(self, command, *args, **kwargs):
-            sent.append(1)
-            return original(self, command, *args, **kwargs)
-
-        with monkeypatch.context() as patched:
-            patched.setattr(redis.connection.Connection, "send_packed_command", counting)
+        with round_trips(monkeypatch) as sent:
             assert dataversion.current(tables) == first
         assert len(sent) == 1
         dataversion.bump({"table_59"})  # one that was never written before the first read

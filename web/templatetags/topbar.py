@@ -14,6 +14,8 @@ from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, get_language_info, gettext, pgettext
 
+from web.rows import csrf_input
+
 register = template.Library()
 
 # (URL name, the url_names that mark it "on", its label (context "nav"), the user's property
@@ -40,15 +42,6 @@ def _url(name: str) -> str:
     if url is None:
         url = _urls[key] = reverse(name)
     return url
-
-
-def _csrf(context) -> str:
-    token = context.get("csrf_token")
-    if not token:
-        return ""
-    if token == "NOTPROVIDED":
-        return ""
-    return f'<input type="hidden" name="csrfmiddlewaretoken" value="{conditional_escape(token)}">'
 
 
 @register.simple_tag(takes_context=True)
@@ -79,7 +72,7 @@ def userbox(context) -> SafeString:
     esc = conditional_escape
     request = context.get("request")
     current = get_language()
-    csrf = _csrf(context)
+    csrf = csrf_input(context.get("csrf_token"))
     buttons = []
     for code, _name in settings.LANGUAGES:
         if code != current:

@@ -15,7 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.html import conditional_escape, escape, format_html
+from django.utils.html import conditional_escape, escape
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
@@ -28,6 +28,7 @@ from parks import access
 from parks.models import Park
 from projects.selectors import can_write_park, projects_visible_to
 from scheduling.models import SchedulingSettings
+from web.rows import csrf_input
 from web.views.base import today
 
 PAGE_SIZE = 100
@@ -87,9 +88,7 @@ def render_rows(problems, *, is_commission: bool, csrf_token: str) -> SafeString
     """The table's rows (decorated problems) as the template's loop wrote them, byte for byte,
     built in Python: every value escaped (escape / format_html), the per-row forms' strings
     translated once. tests/web/test_problems.py compares it with the former template loop."""
-    csrf = format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">', csrf_token)
-    if not csrf_token or csrf_token == "NOTPROVIDED":
-        csrf = ""
+    csrf = csrf_input(csrf_token)
     handle = (
         f'<form method="post" class="inline">{csrf}<input type="hidden" name="action" value="handle">'
         '<input type="hidden" name="problem" value="{pk}">\n'
@@ -320,9 +319,7 @@ def raise_forms_html(project_pk: int, problem_reports, select: str, csrf_token: 
     """One 转为督办 form per report with 存在问题 (the card's loop), built in Python: exactly the
     template loop's HTML, the {% csrf_token %} tag's input included."""
     esc = conditional_escape
-    csrf = format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">', csrf_token)
-    if not csrf_token or csrf_token == "NOTPROVIDED":
-        csrf = ""
+    csrf = csrf_input(csrf_token)
     action = esc(reverse("web:problem_raise", args=[project_pk]))
     head = f'\n  <form method="post" action="{action}" class="inline raise-form">{csrf}\n'
     label, textarea = (

@@ -17,6 +17,7 @@ from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from common.pagination import CountedRows, page_window
 from parks.access import can_write_anything, remember_park_tree, visible_parks_among
 from parks.models import Industry
 from parks.selectors import give_user_park, park_and_industry_lists
@@ -129,42 +130,6 @@ def filtered_projects(request, as_of: dt.date, *, with_unfiltered: bool = False,
 PER_PAGE = 50
 
 
-def _page_window(number: str | None, size: int) -> tuple[int, int] | None:
-    """The rows [bottom, top) that ?page= asks for when it is a plain positive integer (or
-    missing: the first page); else None (the paginator then needs the count first)."""
-    number = number or "1"
-    if not (number.isascii() and number.isdigit()) or int(number) < 1:
-        return None
-    return (int(number) - 1) * size, int(number) * size
-
-
-class _CountedRows:
-    """What the list's paginator pages when the total comes as the rows' `list_total` column
-    (as api.values' pages): asking for the count reads the asked page, whose rows carry the
-    total, one statement instead of two; an empty page (past the end, or nothing to list)
-    asks `count` as without the column. The paginator's slice of that page is then the page
-    read (its stop clamped to the total on the last page)."""
-
-    ordered = True
-
-    def __init__(self, count, rows, window: tuple[int, int]):
-        self._count, self.rows, self.window = count, rows, window
-        self.page: list | None = None
-
-    def count(self) -> int:
-        if self.page is None:
-            bottom, top = self.window
-            self.page = list(self.rows[bottom:top])
-            if self.page:
-                return self.page[0]["list_total"]
-        return self._count()
-
-    def __getitem__(self, key):
-        if self.page and isinstance(key, slice) and key.start == self.window[0] and key.stop <= self.window[1]:
-            return self.page
-        return self.rows[key]
-
-
 @login_required
 def project_list(request):
     as_of = today()
@@ -175,10 +140,13 @@ def project_list(request):
     # Every visible project: counted from the per-park rows the database keeps, not COUNT(*),
     # and on PostgreSQL read as a column of the page's own statement.
     total = visible_project_count_column(request.user) if unfiltered else None
-    window = _page_window(request.GET.get("page"), PER_PAGE)
+    window = page_window(request.GET.get("page"), PER_PAGE)
     if total is not None and window is not None:
         rows_qs = qs.annotate(list_total=total).values(*ROW_FIELDS, "list_total")
-        paginator = Paginator(_CountedRows(lambda: visible_project_count(request.user), rows_qs, window), PER_PAGE)
+        counted = CountedRows(
+            lambda: visible_project_count(request.user), rows_qs, window, total=lambda row: row["list_total"]
+        )
+        paginator = Paginator(counted, PER_PAGE)
     else:
         paginator = Paginator(qs.values(*ROW_FIELDS), PER_PAGE)
         if unfiltered:
