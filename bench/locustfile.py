@@ -15,7 +15,8 @@ import os
 import random
 import threading
 
-from locust import HttpUser, between, events, task
+from locust import FastHttpUser, between, events, task
+from requests.cookies import create_cookie
 
 CONFIG = json.loads(open(os.environ["LOAD_CONFIG"], encoding="utf-8").read())  # noqa: SIM115
 _next_user = itertools.count()
@@ -31,7 +32,7 @@ def _record_5xx(request_type, name, response=None, **kwargs) -> None:
         _ACK.flush()
 
 
-class Office(HttpUser):
+class Office(FastHttpUser):
     """One logged-in person (park administrator or commission officer) with an API token."""
 
     wait_time = between(0.1, 0.5)
@@ -42,7 +43,7 @@ class Office(HttpUser):
         account = CONFIG["users"][self.index % len(CONFIG["users"])]
         # The session was created ahead of time (bench/load.py), so the run measures the pages,
         # not 50 password hashes. Plain-HTTP loopback: the cookie is sent without the Secure flag.
-        self.client.cookies.set("sessionid", account["session"], domain="127.0.0.1", path="/")
+        self.client.cookiejar.set_cookie(create_cookie("sessionid", account["session"], domain="127.0.0.1", path="/"))
         self.api_headers = {"Authorization": f"Token {account['token']}", "Accept": "application/json"}
         self.projects = account["projects"]
         # This user's private (project, period) pairs for submissions.
@@ -91,7 +92,7 @@ class Office(HttpUser):
                 _ACK.flush()
 
 
-class Bare(HttpUser):
+class Bare(FastHttpUser):
     """The ceiling of bench/load.py: the same people (sessions, think times), every request the
     bare `.values()` view of bench/api.py through the same middleware, gunicorn and database."""
 
@@ -101,7 +102,7 @@ class Bare(HttpUser):
         with _lock:
             self.index = next(_next_user)
         account = CONFIG["users"][self.index % len(CONFIG["users"])]
-        self.client.cookies.set("sessionid", account["session"], domain="127.0.0.1", path="/")
+        self.client.cookiejar.set_cookie(create_cookie("sessionid", account["session"], domain="127.0.0.1", path="/"))
 
     @task
     def values(self) -> None:

@@ -15,6 +15,7 @@ from django.utils.timezone import template_localtime
 from django.utils.translation import gettext as _
 
 from common.money import AmountModelField, format_wan
+from common.prepared import Prepared
 from parks.models import Industry, Park
 from projects.models import Project
 from scheduling.models import Milestone
@@ -102,11 +103,7 @@ def _project_entries(project) -> list[dict]:
     """One query: the newest records as plain rows (only the compared columns and the person's
     names), each compared with the record before it."""
     fields = _diffed_fields()
-    records = list(
-        project.history.order_by("-history_date", "-history_id").values(
-            "history_date", "history_type", *WHO, *(column for _n, column, _f in fields)
-        )[: RECORDS_READ + 1]
-    )
+    records = _PROJECT_RECORDS(project.pk)
     diffs = []
     for newer, older in zip(records[:RECORDS_READ], records[1:] + [None], strict=False):
         changes = []
@@ -148,20 +145,7 @@ def _milestone_entries(project) -> list[dict]:
     """One query: each record with its milestone's previous record's values (LAG over the
     milestone's own history), so a change shows old → new even when the previous record is
     older than the ones read."""
-    order = [F("history_date").asc(), F("history_id").asc()]
-
-    def before(field):
-        return Window(Lag(field), partition_by=[F("id")], order_by=order)
-
-    olds = {f"old_{f}": before(f) for f in MILESTONE_FIELDS}
-    records = (
-        Milestone.history.filter(project_id=project.pk)
-        .annotate(**olds, old_type=before("history_type"))
-        .order_by("-history_date", "-history_id")
-        .values("history_date", "history_type", "kind", "name", *MILESTONE_FIELDS, *olds, "old_type", *WHO)[
-            :RECORDS_READ
-        ]
-    )
+    records = _MILESTONE_RECORDS(project.pk)
     meta = [(name, Milestone._meta.get_field(name)) for name in MILESTONE_FIELDS]
     entries = []
     for h in records:
@@ -195,6 +179,40 @@ def _milestone_entries(project) -> list[dict]:
             }
         )
     return entries
+
+
+def _project_records(pk):
+    """The newest records of project `pk` as plain rows: the compared columns and the person's names."""
+    columns = (column for _n, column, _f in _diffed_fields())
+    return (
+        Project.history.filter(id=pk)
+        .order_by("-history_date", "-history_id")
+        .values("history_date", "history_type", *WHO, *columns)[: RECORDS_READ + 1]
+    )
+
+
+def _milestone_records(pk):
+    """The newest records of the milestones of project `pk`, each with its milestone's previous
+    record's values (LAG over the milestone's own history)."""
+    order = [F("history_date").asc(), F("history_id").asc()]
+
+    def before(field):
+        return Window(Lag(field), partition_by=[F("id")], order_by=order)
+
+    olds = {f"old_{f}": before(f) for f in MILESTONE_FIELDS}
+    return (
+        Milestone.history.filter(project_id=pk)
+        .annotate(**olds, old_type=before("history_type"))
+        .order_by("-history_date", "-history_id")
+        .values("history_date", "history_type", "kind", "name", *MILESTONE_FIELDS, *olds, "old_type", *WHO)[
+            :RECORDS_READ
+        ]
+    )
+
+
+# Compiled once (common.prepared): the card shows them on every view.
+_PROJECT_RECORDS = Prepared(_project_records)
+_MILESTONE_RECORDS = Prepared(_milestone_records)
 
 
 def history_entries(project) -> list[dict]:

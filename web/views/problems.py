@@ -22,6 +22,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from common.prepared import Prepared, related_to
 from escalation import rules, services
 from escalation.models import Department, Problem, ProblemCategory, ProblemStatus
 from parks import access
@@ -262,16 +263,18 @@ def problem_raise(request, pk: int):
     return redirect(reverse("web:detail", args=[project.pk]) + "#problems")
 
 
+# Compiled once (common.prepared): the card shows them on every view.
+_CARD_PROBLEMS = Prepared(
+    lambda pk: Problem.objects.filter(project_id=pk).select_related("department").order_by("deadline", "pk")
+)
+
+
 def card_context(project, as_of, *, settings, reports, can_raise: bool, csrf_token: str) -> dict:
     """The project card's 督办 section: its problems with their countdown (one statement), from
     what the card has read already: its `settings`, all the project's `reports` (one per
     period), whether the user may write to the project's park (`can_raise`) and the page's
     `csrf_token` (one for every form of the page, as the template's tag gives)."""
-    problems = decorate(
-        Problem.objects.filter(project=project).select_related("department").order_by("deadline", "pk"),
-        as_of,
-        settings,
-    )
+    problems = decorate(related_to(project, "project", _CARD_PROBLEMS(project.pk)), as_of, settings)
     problem_reports = [r for r in sorted(reports, key=lambda r: r.period, reverse=True) if r.problems != ""][:12]
     select = category_select_html(ProblemCategory.choices)
     return {

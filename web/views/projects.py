@@ -18,10 +18,11 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from common.pagination import CountedRows, page_window
+from common.prepared import Prepared, related_to
 from parks.access import can_write_anything, remember_park_tree, visible_parks_among
 from parks.models import Industry
 from parks.selectors import give_user_park, park_and_industry_lists
-from projects.models import Level, ReportStatus, Stage, Status
+from projects.models import AnnualPlan, InvestmentReport, Level, ReportStatus, Stage, Status
 from projects.rules import counts as report_counts
 from projects.selectors import (
     can_write_park,
@@ -30,7 +31,7 @@ from projects.selectors import (
     visible_project_count_column,
 )
 from scheduling import rules
-from scheduling.models import SchedulingSettings
+from scheduling.models import Milestone, SchedulingSettings
 from scheduling.selectors import with_spend_ahead
 from web.charts import timeline
 from web.exports import projects_stream
@@ -406,6 +407,15 @@ def facts_html(project, total_done, spend_ahead_pp) -> SafeString:
     return mark_safe("".join(out))  # noqa: S308 — every value above is escaped
 
 
+# The card's reads of the project's rows, compiled once (common.prepared): a fifth of the page's
+# time was Django building and compiling the same SQL on every view.
+_CARD_MILESTONES = Prepared(
+    lambda pk: Milestone.objects.filter(project_id=pk).order_by("planned_date", "sequence", "id")
+)
+_CARD_PLANS = Prepared(lambda pk: AnnualPlan.objects.filter(project_id=pk).values("year", "planned_investment"))
+_CARD_REPORTS = Prepared(lambda pk: InvestmentReport.objects.filter(project_id=pk).order_by("period"))
+
+
 @login_required
 def project_detail(request, pk: int):
     project = get_object_or_404(projects_visible_to(request.user).select_related("park", "industry"), pk=pk)
@@ -413,14 +423,14 @@ def project_detail(request, pk: int):
         request.user.park = project.park  # the header names the user's park: the one read with the project
     as_of = today()
     thresholds = SchedulingSettings.load()
-    milestones = rules.set_order_warnings(project.milestones.order_by("planned_date", "sequence", "id"))
+    milestones = rules.set_order_warnings(related_to(project, "project", _CARD_MILESTONES(project.pk)))
     for m in milestones:
         if rules.is_open(m, as_of):
             m.cd = countdown_text((m.planned_date - as_of).days, m.display_name)
             m.days = (m.planned_date - as_of).days
         m.slip = (m.planned_date - m.baseline_date).days if m.baseline_date else 0
-    plans = {p.year: p.planned_investment for p in project.annual_plans.all()}
-    reports = list(project.reports.order_by("period"))  # who filed and reviewed: not on the card
+    plans = {row["year"]: row["planned_investment"] for row in _CARD_PLANS(project.pk)}
+    reports = related_to(project, "project", _CARD_REPORTS(project.pk))  # who filed and reviewed: not on the card
     cumulative: dict[int, Decimal] = {}
     for r in reports:
         # Only submitted and approved reports count (projects.rules); a draft or a returned one
