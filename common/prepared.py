@@ -34,6 +34,8 @@ class Prepared:
         self._lock = threading.Lock()
 
     def _compile(self, nargs: int, alias: str | None) -> tuple[str, tuple]:
+        """(alias, entry): the SQL of `build(*stand_ins)` on `alias` (routed by the build's
+        queryset the first time), where each argument goes, and how rows become results."""
         stand_ins = tuple(_STAND_IN - i for i in range(nargs))
         queryset = self._build(*stand_ins)
         alias = alias or queryset.db
@@ -47,14 +49,14 @@ class Prepared:
                 raise ValueError(f"Prepared: argument {i} is {len(where)} parameters of the SQL, not one")
             slots.append((where[0], i))
         if queryset._iterable_class is ModelIterable:
-            names = None
+            shape = _InstanceShape(compiler, alias)
         elif queryset._iterable_class is ValuesIterable:
             query = queryset.query
-            names = list(query.selected or [*query.extra_select, *query.values_select, *query.annotation_select])
+            shape = list(query.selected or [*query.extra_select, *query.values_select, *query.annotation_select])
         else:
             raise ValueError("Prepared: only model instances or .values() rows")
         fields = [s[0] for s in compiler.select[: compiler.col_count]]
-        entry = (sql, tuple(params), slots, compiler, compiler.get_converters(fields), names)
+        entry = (sql, tuple(params), slots, compiler, compiler.get_converters(fields), shape)
         with self._lock:
             self._model = queryset.model
             self._compiled[alias] = entry
@@ -66,7 +68,7 @@ class Prepared:
         entry = self._compiled.get(alias) if alias is not None else None
         if entry is None:
             alias, entry = self._compile(len(args), alias)
-        sql, template, slots, compiler, converters, names = entry
+        sql, template, slots, compiler, converters, shape = entry
         params = list(template)
         for pos, i in slots:
             params[pos] = type(template[pos])(args[i])
@@ -77,29 +79,34 @@ class Prepared:
             rows = [row[: compiler.col_count] for row in rows]
         if converters:
             rows = list(compiler.apply_converters(rows, converters))
-        if names is not None:
-            return [dict(zip(names, row, strict=True)) for row in rows]
-        return _instances(compiler, rows, alias)
+        if isinstance(shape, list):
+            return [dict(zip(shape, row, strict=True)) for row in rows]
+        return shape.instances(rows, alias)
 
 
-def _instances(compiler, rows, alias) -> list:
-    """ModelIterable's construction of the instances from converted rows."""
-    select, klass_info, annotation_col_map = compiler.select, compiler.klass_info, compiler.annotation_col_map
-    model_cls = klass_info["model"]
-    select_fields = klass_info["select_fields"]
-    start, end = select_fields[0], select_fields[-1] + 1
-    init_list = [f[0].target.attname for f in select[start:end]]
-    populators = get_related_populators(klass_info, select, alias)
-    out = []
-    for row in rows:
-        obj = model_cls.from_db(alias, init_list, row[start:end])
-        for populator in populators:
-            populator.populate(row, obj)
-        if annotation_col_map:
-            for attr_name, col_pos in annotation_col_map.items():
+class _InstanceShape:
+    """ModelIterable's construction of model instances from converted rows, its column
+    positions and related-object populators worked out once from the compiler."""
+
+    def __init__(self, compiler, alias: str) -> None:
+        select, klass_info = compiler.select, compiler.klass_info
+        self.model = klass_info["model"]
+        select_fields = klass_info["select_fields"]
+        self.start, self.end = select_fields[0], select_fields[-1] + 1
+        self.init_list = [f[0].target.attname for f in select[self.start : self.end]]
+        self.populators = get_related_populators(klass_info, select, alias)
+        self.annotations = compiler.annotation_col_map
+
+    def instances(self, rows, alias: str) -> list:
+        out = []
+        for row in rows:
+            obj = self.model.from_db(alias, self.init_list, row[self.start : self.end])
+            for populator in self.populators:
+                populator.populate(row, obj)
+            for attr_name, col_pos in (self.annotations or {}).items():
                 setattr(obj, attr_name, row[col_pos])
-        out.append(obj)
-    return out
+            out.append(obj)
+        return out
 
 
 def related_to(instance, field_name: str, objs: list) -> list:

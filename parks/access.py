@@ -17,8 +17,6 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
-from common.prepared import Prepared
-
 from .models import Park, Role, User, descendants
 
 # --- who the user is ------------------------------------------------------------------------
@@ -54,19 +52,10 @@ def administered_park_ids(user) -> set[int]:
         return set()
     memo = getattr(user, "_administered_parks", None)
     if memo is None:
-        return _park_descendants(user.park_id)
+        return Park.objects.descendant_ids([user.park_id])
     if user.park_id not in memo:
-        memo[user.park_id] = frozenset(_park_descendants(user.park_id))
+        memo[user.park_id] = frozenset(Park.objects.descendant_ids([user.park_id]))
     return set(memo[user.park_id])
-
-
-# Every park's (id, parent) pair, compiled once (common.prepared): read on most requests of a
-# park admin, whose scope is the park and its sub-parks.
-_PARK_PAIRS = Prepared(lambda: Park.objects.order_by().values("id", "parent_id"))
-
-
-def _park_descendants(park_id: int) -> set[int]:
-    return descendants(((row["id"], row["parent_id"]) for row in _PARK_PAIRS()), [park_id])
 
 
 def remember_parks(user) -> None:

@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from common.prepared import Prepared
 from common.text import TextRule
 
 region_code_validator = RegexValidator(r"^\d{6}$", _("行政区划代码应为6位数字（GB/T 2260）。"))
@@ -108,7 +109,15 @@ class TreeQuerySet(models.QuerySet):
     """Parks and industries: one query fetches every (id, parent_id) pair for the walk."""
 
     def descendant_ids(self, root_ids) -> set[int]:
-        return descendants(self.model.objects.values_list("pk", "parent_id"), root_ids)
+        pairs = _TREE_PAIRS.get(self.model)
+        if pairs is None:  # compiled once per model (common.prepared): read on most requests
+            pairs = _TREE_PAIRS[self.model] = Prepared(
+                lambda model=self.model: model.objects.order_by().values("id", "parent_id")
+            )
+        return descendants(((row["id"], row["parent_id"]) for row in pairs()), root_ids)
+
+
+_TREE_PAIRS: dict = {}
 
 
 class Industry(models.Model):
