@@ -24,7 +24,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.db import connection
-from django.db.models import Count, F, FilteredRelation, OuterRef, Q, QuerySet, Subquery, Sum, Window
+from django.db.models import Count, F, FilteredRelation, Q, QuerySet, Sum, Window
 from django.db.models.functions import Coalesce, RowNumber
 from django.utils.translation import gettext as _
 
@@ -144,19 +144,16 @@ def unreported(*, period: dt.date) -> list[tuple[int, str, int, str | None, str]
     counts, for the weekly report: (id, name, park id, its report's status or None, the return
     reason), by park order and name, in one statement."""
     # The missing projects found by the anti-join (not_reported_in_q), then their report of the
-    # month, if any (a draft or a returned one), read for those few rows only: the LEFT JOIN of
-    # every report of the month (with_period_report) read 100,000 report rows at the bench city.
-    report = InvestmentReport.objects.filter(project=OuterRef("pk"), period=period).order_by()
+    # month, if any (a draft or a returned one), by a LEFT JOIN (with_period_report) whose
+    # status and reason are read together. Two subqueries per row (status, reason) took 0.41 s
+    # for the 54,920 missing projects of the bench city early in a month, the join 0.23 s
+    # (0.19 / 0.17 s when every project has reported).
     return list(
-        Project.objects.active()
+        with_period_report(Project.objects.active(), period)
         .filter(expected_q())
         .filter(not_reported_in_q(period))
-        .annotate(
-            month_status=Subquery(report.values("status")[:1]),
-            month_reason=Subquery(report.values("return_reason")[:1]),
-        )
         .order_by("park__sort_order", "park__code", "name", "pk")
-        .values_list("pk", "name", "park_id", "month_status", "month_reason")
+        .values_list("pk", "name", "park_id", "month_report__status", "month_report__return_reason")
     )
 
 

@@ -37,7 +37,6 @@ from django.db import connection
 from django.db.models import (
     Case,
     CharField,
-    Count,
     DateField,
     DecimalField,
     Exists,
@@ -45,12 +44,10 @@ from django.db.models import (
     IntegerField,
     OuterRef,
     Q,
-    Subquery,
     Value,
     When,
 )
 from django.db.models.expressions import ExpressionWrapper, Func
-from django.db.models.functions import Coalesce
 from django.db.models.lookups import LessThan
 from django.utils.translation import gettext as _
 
@@ -428,22 +425,6 @@ def spend_ahead_annotations(as_of: dt.date) -> dict:
             lambda key, vendor: (_sql_standard_nodes(key, completed=True), [as_of]), output_field=IntegerField()
         ),
     }
-
-
-def spend_nodes_stored_annotations(as_of: dt.date) -> dict:
-    """spend_ahead_annotations' spend_nodes and spend_done from the project's stored counts
-    (Project.standard_nodes / standard_dated, sql_standard_counts) less its standard nodes dated
-    after `as_of` (a correlated count of the few): the same figures without counting every
-    node of each project."""
-    late = (
-        Milestone.objects.filter(project=OuterRef("pk"), kind__in=STANDARD_KINDS, actual_date__gt=as_of)
-        .order_by()
-        .values("project")
-        .annotate(c=Count("id"))
-        .values("c")
-    )
-    done = ExpressionWrapper(F("standard_dated") - Coalesce(Subquery(late), Value(0)), output_field=IntegerField())
-    return {"spend_nodes": F("standard_nodes"), "spend_done": done}
 
 
 def spend_ahead_q(settings) -> Q:

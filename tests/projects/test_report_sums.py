@@ -15,7 +15,7 @@ from django.db import connection
 from django.db.models import Sum
 
 from projects.models import InvestmentReport, ReportStatus
-from projects.rules import counted_q, sql_stored_sum
+from projects.rules import counted_q, sql_recent_reports, sql_stored_sum
 from tests import factories
 from tests.conftest import require_postgres
 
@@ -95,7 +95,10 @@ def test_the_reader_gives_the_sum_of_the_counted_reports_up_to_any_day(city):
     a = factories.ProjectFactory(park=city.park_a, industry=city.bio)
     b = factories.ProjectFactory(park=city.park_b, industry=city.ei)
     empty = factories.ProjectFactory(park=city.park_b, industry=city.ei)
+    last_year = factories.ProjectFactory(park=city.park_b, industry=city.ei)  # nothing in 2026
     for project, period, amount, status in [
+        (last_year, dt.date(2025, 11, 1), "5.00", "approved"),
+        (last_year, dt.date(2025, 12, 1), "6.00", "submitted"),
         (a, dt.date(2025, 10, 1), "100.00", "approved"),
         (a, dt.date(2025, 12, 1), "7.77", "returned"),
         (a, dt.date(2026, 1, 1), "1.10", "submitted"),
@@ -110,7 +113,7 @@ def test_the_reader_gives_the_sum_of_the_counted_reports_up_to_any_day(city):
         month = day.replace(day=1)
         before = (month - dt.timedelta(days=1)).replace(day=1)
         year_start = dt.date(day.year, 1, 1)
-        for project in (a, b, empty):
+        for project in (a, b, empty, last_year):
             reports = InvestmentReport.objects.filter(counted_q(), project=project, period__lte=day)
             cum = reports.aggregate(s=Sum("amount"))["s"] or Decimal(0)
             ytd = reports.filter(period__gte=year_start).aggregate(s=Sum("amount"))["s"] or Decimal(0)
@@ -118,17 +121,26 @@ def test_the_reader_gives_the_sum_of_the_counted_reports_up_to_any_day(city):
                 f"LEFT JOIN {table} r1 ON r1.project_id = p.id AND r1.period = %(month)s "
                 f"LEFT JOIN {table} r0 ON r0.project_id = p.id AND r0.period = %(before)s"
             )
+            # The month slices of sql_recent_reports: the day's month and the two before it
+            # (none of them before the 1st of January for the year to date).
+            recent_cum, cum_rows = sql_recent_reports(table, "p.id", "%(month)s")
+            recent_ytd, ytd_rows = sql_recent_reports(table, "p.id", "%(month)s", year_start="%(y)s")
+            recent_ytd = recent_ytd.replace("recent", "recenty")
+            ytd_rows = [alias.replace("recent", "recenty") for alias in ytd_rows]
             sql = (
                 f"SELECT {sql_stored_sum(table, 'p.id', '%(d)s')}, "  # noqa: S608
                 f"{sql_stored_sum(table, 'p.id', '%(d)s', rows=['r1', 'r0'])}, "
+                f"{sql_stored_sum(table, 'p.id', '%(d)s', rows=cum_rows)}, "
                 f"{sql_stored_sum(table, 'p.id', '%(d)s', year_start='%(y)s')}, "
-                f"{sql_stored_sum(table, 'p.id', '%(month)s', year_start='%(y)s', rows=['r1'])} "
-                f"FROM projects_project p {joins} WHERE p.id = %(p)s"
+                f"{sql_stored_sum(table, 'p.id', '%(month)s', year_start='%(y)s', rows=['r1'])}, "
+                f"{sql_stored_sum(table, 'p.id', '%(d)s', year_start='%(y)s', rows=ytd_rows)} "
+                f"FROM projects_project p {joins} {recent_cum} {recent_ytd} WHERE p.id = %(p)s"
             )
             with connection.cursor() as cursor:
                 cursor.execute(sql, {"d": day, "month": month, "before": before, "y": year_start, "p": project.pk})
                 got = cursor.fetchone()
-            assert got == (cum, cum, ytd, ytd), (project.pk, day)
+            assert got == (cum, cum, cum, ytd, ytd, ytd), (project.pk, day)
+    assert sql_recent_reports(table, "p.id", "%(month)s")[1] == ["recent0", "recent1", "recent2"]
 
 
 def test_the_synthetic_city_writes_the_sums_the_trigger_would(city):
