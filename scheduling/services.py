@@ -21,7 +21,7 @@ from common.periods import INVALID_PERIOD, PeriodError, check_period, parse_peri
 from parks.access import is_commission
 from parks.models import Industry
 from projects.models import AnnualPlan, InvestmentReport, Project
-from projects.rules import sql_counted
+from projects.rules import sql_counted, sql_recent_reports, sql_stored_sum
 from projects.selectors import can_write_park
 
 from . import rules
@@ -348,6 +348,13 @@ def _status_totals_pg_sql(t: dict[str, str]) -> str:
     # expression using it); the registered ranks are one grouped read joined by project.
     extra_col = "COALESCE(xr.rank, 0)" if extra_ranks else "0"
     extra_join = f"LEFT JOIN ({extra_ranks}) xr ON xr.project_id = p2.id " if extra_ranks else ""
+    # The year to date: the running sum the database keeps on each report (sql_stored_sum) of
+    # the project's report of the graded month or of one of the two months before it (index-only
+    # month slices: sql_recent_reports), a probe backwards only for a project silent for three
+    # months. Summing the year's counted reports (1,000,000 of them at the bench city in
+    # October) took 0.65 s of the job's 1.5 s.
+    recent_joins, recent = sql_recent_reports(t["r"], "p2.id", "%(period)s", year_start="%(year_start)s")
+    ytd = sql_stored_sum(t["r"], "p2.id", "%(period)s", year_start="%(year_start)s", rows=recent)
     return (
         f"WITH om AS ({rules.sql_open_ranked(t['m'], with_id=True)}), "  # noqa: S608
         f"ms AS (SELECT m.project_id, MAX({rules.sql_status_rank()}) AS worst, "
@@ -355,18 +362,17 @@ def _status_totals_pg_sql(t: dict[str, str]) -> str:
         f"COUNT(*) FILTER (WHERE {rules.sql_yellow()}) AS n_yellow, "
         f"COUNT(*) FILTER (WHERE {rules.sql_due_soon()}) AS n_soon "
         f"FROM om m WHERE {rules.sql_flagged('m')} GROUP BY m.project_id), "
-        f"ytd AS ({_ytd_sql(t)}), "
         "nx AS (SELECT project_id, planned_date, kind, name FROM om WHERE rn = 1), "
         "base AS (SELECT p2.id, p2.archived_at, ms.worst, ms.n_red, ms.n_yellow, ms.n_soon, "
         "p2.status AS old_status, p2.investment_status AS old_inv, p2.finished AS old_finished, "
-        f"{rules.sql_investment_status('y.ytd', 'ap.planned_investment')} AS new_inv, "
+        f"{rules.sql_investment_status(ytd, 'ap.planned_investment')} AS new_inv, "
         "nx.planned_date AS next_date, COALESCE(nx.kind, '') AS next_kind, COALESCE(nx.name, '') AS next_name, "
         f"p2.next_date IS DISTINCT FROM nx.planned_date OR p2.next_kind <> COALESCE(nx.kind, '') "
         "OR p2.next_name <> COALESCE(nx.name, '') AS next_changed, "
         f"{rules.sql_no_schedule('p2.id', t['m'])} AS no_nodes, {extra_col} AS extra "
         f"FROM {t['p']} p2 LEFT JOIN ms ON ms.project_id = p2.id "
         f"LEFT JOIN {t['ap']} ap ON ap.project_id = p2.id AND ap.year = %(year)s "
-        f"LEFT JOIN ytd y ON y.project_id = p2.id LEFT JOIN nx ON nx.project_id = p2.id {extra_join}OFFSET 0), "
+        f"{recent_joins}LEFT JOIN nx ON nx.project_id = p2.id {extra_join}OFFSET 0), "
         "calc AS (SELECT b.*, "
         f"{_project_status('b.worst', t, no_nodes='b.no_nodes', extra='b.extra' if extra_ranks else '')} "
         f"AS new_status, {rules.sql_finished_of('b.next_date', 'NOT b.no_nodes')} AS new_finished FROM base b), "

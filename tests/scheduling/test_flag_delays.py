@@ -446,3 +446,39 @@ def test_the_combined_statement_keeps_the_delay_records_as_the_separate_statemen
             Project.objects.filter(pk=rng.choice(projects).pk).update(
                 archived_at=dt.datetime(2026, 5, 1, tzinfo=dt.UTC)
             )
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the CTE form is PostgreSQL's")
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(seed=st.integers(min_value=0, max_value=10**6))
+def test_the_combined_statement_grades_investment_as_the_separate_statement(city, seed):
+    """Property: on PostgreSQL the combined statement reads the year to date from the reports'
+    stored running sums (the graded month's report or one of the two before it, else a probe
+    backwards); the separate statement 5 (SQLite's form) sums the year's counted reports. Over
+    random reports (gaps of months, every status, last year's) and days (January included),
+    both grade every project the same."""
+    rng = random.Random(seed)
+    projects = [factories.ProjectFactory(park=city.park_a, industry=city.bio_drug) for _ in range(5)]
+    months = [D(y, m, 1) for y in (2025, 2026) for m in range(1, 13)]
+    for p in projects:
+        for year in (2025, 2026):
+            if rng.random() < 0.8:
+                plan = Decimal(rng.choice([0, 120, 1200, 5000]))
+                factories.AnnualPlanFactory(project=p, year=year, planned_investment=plan)
+        for period in rng.sample(months, k=rng.randint(0, 10)):
+            factories.ReportFactory(
+                project=p, period=period, amount=Decimal(rng.randint(0, 900)),
+                status=rng.choice(["draft", "submitted", "approved", "returned"]),
+            )  # fmt: skip
+    params_for = lambda day: flag_delays_params(as_of=day, settings=SchedulingSettings.load())  # noqa: E731
+    for day in rng.sample([D(2026, 1, 10), D(2026, 2, 3), D(2026, 3, 31), D(2026, 7, 1), D(2026, 12, 7)], k=3):
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                Project.objects.update(investment_status="none")
+                cursor.execute(_flag_delays_sql()["investment"], params_for(day))
+                expected = dict(Project.objects.values_list("pk", "investment_status"))
+                raise _Rollback
+        except _Rollback:
+            pass
+        flag_delays(as_of=day)
+        assert dict(Project.objects.values_list("pk", "investment_status")) == expected, (seed, day)
