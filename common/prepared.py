@@ -22,13 +22,18 @@ from collections.abc import Callable
 from django.db import connections, router
 from django.db.models.query import ModelIterable, QuerySet, ValuesIterable, get_related_populators
 
-# Stand-ins far outside any key or count a project stores (PostgreSQL bigint, SQLite int64).
+# Stand-ins far outside any key or count a project stores (PostgreSQL bigint, SQLite int64);
+# for a text argument, a string no user or program types (private-use characters).
 _STAND_IN = -7_301_000_000_000_000_000
+_TEXT_STAND_IN = "\ue000prepared-{}\ue000"
 
 
 class Prepared:
-    def __init__(self, build: Callable[..., QuerySet]) -> None:
+    def __init__(self, build: Callable[..., QuerySet], *, text: tuple[int, ...] = ()) -> None:
+        """`text`: the positions of the arguments that are strings (a token's key); the others
+        are integers."""
         self._build = build
+        self._text = frozenset(text)
         self._compiled: dict[str, tuple] = {}
         self._model = None
         self._lock = threading.Lock()
@@ -36,15 +41,17 @@ class Prepared:
     def _compile(self, nargs: int, alias: str | None) -> tuple[str, tuple]:
         """(alias, entry): the SQL of `build(*stand_ins)` on `alias` (routed by the build's
         queryset the first time), where each argument goes, and how rows become results."""
-        stand_ins = tuple(_STAND_IN - i for i in range(nargs))
+        stand_ins = tuple(_TEXT_STAND_IN.format(i) if i in self._text else _STAND_IN - i for i in range(nargs))
         queryset = self._build(*stand_ins)
         alias = alias or queryset.db
         compiler = queryset.query.get_compiler(using=alias)
         sql, params = compiler.as_sql()
         slots = []
         for i, stand_in in enumerate(stand_ins):
-            # An int, or the driver's typed int (Django wraps bigint values for psycopg: Int8).
-            where = [pos for pos, value in enumerate(params) if isinstance(value, int) and value == stand_in]
+            # An int, or the driver's typed int (Django wraps bigint values for psycopg: Int8);
+            # a text argument's str.
+            kind = str if isinstance(stand_in, str) else int
+            where = [pos for pos, value in enumerate(params) if isinstance(value, kind) and value == stand_in]
             if len(where) != 1:
                 raise ValueError(f"Prepared: argument {i} is {len(where)} parameters of the SQL, not one")
             slots.append((where[0], i))

@@ -99,3 +99,20 @@ def test_compiled_once(monkeypatch):
 def test_an_argument_must_be_exactly_one_parameter(build):
     with pytest.raises(ValueError, match="argument 0"):
         Prepared(build)(1)
+
+
+def test_a_text_argument_gives_the_querysets_rows():
+    """`text=`: a string argument (an API token's key) with its related user, per key."""
+    from rest_framework.authtoken.models import Token
+
+    tokens = [Token.objects.create(user=factories.UserFactory()) for _ in range(2)]
+    read = Prepared(lambda key: Token.objects.select_related("user").filter(key=key), text=(0,))
+    for token in (*tokens, tokens[0]):
+        with CaptureQueriesContext(connection) as queries:
+            (got,) = read(token.key)
+            assert (got.key, got.user.pk, got.user.username) == (token.key, token.user.pk, token.user.username)
+        assert len(queries) == 1  # the user came with the token
+    assert read("x" * 40) == []
+    assert read("' OR 1=1 --") == []  # a parameter, never SQL
+    with pytest.raises(ValueError, match="argument 0"):
+        Prepared(lambda key: Token.objects.filter(key=key) | Token.objects.filter(key=key), text=(0,))("k")
