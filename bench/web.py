@@ -197,9 +197,16 @@ def _import_file(rows: int, park_code: str, industry_code: str) -> bytes:
 def run(ctx) -> None:
     import tempfile
 
+    from bench.load import vacuum
     from parks.models import Industry, Park, Role, User
     from projects.imports import run_import
     from projects.models import Project
+
+    # As autovacuum keeps a production database between the nightly job and the day's pages:
+    # the scheduling module before this one rewrites project rows after its own vacuum, and on
+    # a server with autovacuum off (this machine's) the pages' index-only scans then visit the
+    # heap (the dashboard's cold figure 0.045 -> 0.064 s in the same process).
+    vacuum()
 
     commission, _ = User.objects.get_or_create(username="bench-web-commission", defaults={"role": Role.COMMISSION})
     park = Park.objects.filter(parent__isnull=True).order_by("pk").first()
