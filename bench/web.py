@@ -202,10 +202,15 @@ def run(ctx) -> None:
     from projects.imports import run_import
     from projects.models import Project
 
-    # As autovacuum keeps a production database between the nightly job and the day's pages:
-    # the scheduling module before this one rewrites project rows after its own vacuum, and on
-    # a server with autovacuum off (this machine's) the pages' index-only scans then visit the
-    # heap (the dashboard's cold figure 0.045 -> 0.064 s in the same process).
+    # The database as the night leaves it for the day's pages: the scheduling module before this
+    # one runs flag_delays again and again after resetting every project's colour (15,582 rows of
+    # per-park status changes at the 100k city, where a day adds a few hundred), which the nightly
+    # compact_park_counts (03:10, after flag_delays at 01:00) folds into one row per park, stage
+    # and colour; and autovacuum, off on this machine, after which the pages' index-only scans
+    # visited the heap (the dashboard's cold figure 0.045 -> 0.064 s in the same process).
+    from projects.services import compact_park_counts
+
+    compact_park_counts()
     vacuum()
 
     commission, _ = User.objects.get_or_create(username="bench-web-commission", defaults={"role": Role.COMMISSION})
