@@ -45,11 +45,7 @@ def prepare() -> Context:
         call_command("load_demo", projects=wanted)
     # A production database is vacuumed and analysed by autovacuum; a freshly loaded one is
     # not, and its plans (and index-only counts) would measure the load, not the code.
-    from django.db import connection
-
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("VACUUM ANALYZE")
+    vacuum()
     # The pages read the nightly growth snapshot; make sure the bench database has one, as a
     # production database would after its first night.
     from scheduling.models import GrowthSnapshot
@@ -68,3 +64,15 @@ def timed(fn, *, repeat: int = 1) -> float:
         fn()
         times.append(time.perf_counter() - started)
     return statistics.median(times)
+
+
+def vacuum() -> None:
+    """VACUUM (ANALYZE) of the whole bench database (PostgreSQL), as autovacuum keeps a
+    production one: after the load, and before the modules that follow others rewriting many
+    rows (on a server with autovacuum off, this machine's, the dead rows and the lost
+    all-visible pages would weigh on every later timing). A few seconds on a clean city."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM (ANALYZE)")

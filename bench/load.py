@@ -21,6 +21,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from bench.common import vacuum
+
 ROOT = Path(__file__).resolve().parent.parent
 USERS = int(os.environ.get("LOAD_USERS", "50"))
 SECONDS = int(os.environ.get("LOAD_SECONDS", "60"))
@@ -103,19 +105,6 @@ def _prepare_accounts(secret_key: str, workdir: Path, users: int = USERS) -> Pat
     path = workdir / "load-config.json"
     path.write_text(json.dumps({"users": accounts, "periods": PERIODS}), encoding="utf-8")
     return path
-
-
-def vacuum() -> None:
-    """VACUUM (ANALYZE) of the bench database before the run, as autovacuum keeps a production
-    one: the modules before this one rewrite every project row (flag_delays' resets) and remove
-    the reports of an earlier run, and on a server with autovacuum off (this machine's) the
-    projects table went into the run with two dead rows per live one (197,637 for 100,000).
-    A few seconds on a clean city."""
-    from django.db import connection
-
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("VACUUM (ANALYZE)")
 
 
 def _wait_http(url: str, timeout: float) -> None:
@@ -210,6 +199,9 @@ def run(ctx) -> None:
     bin_dir = Path(sys.executable).parent
     collectstatic(env)
     config = _prepare_accounts(secret_key, workdir)
+    # The modules before this one rewrite every project row (flag_delays' resets) and remove the
+    # reports of an earlier run: with autovacuum off the projects table went into the run with
+    # two dead rows per live one (197,637 for 100,000).
     vacuum()
 
     gunicorn = subprocess.Popen(

@@ -197,7 +197,7 @@ def _import_file(rows: int, park_code: str, industry_code: str) -> bytes:
 def run(ctx) -> None:
     import tempfile
 
-    from bench.load import vacuum
+    from bench.common import vacuum
     from parks.models import Industry, Park, Role, User
     from projects.imports import run_import
     from projects.models import Project

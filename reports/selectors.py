@@ -36,8 +36,7 @@ from projects.rules import (
     period_now_due,
     report_due_date,
     sql_counted,
-    sql_recent_reports,
-    sql_stored_sum,
+    sql_recent_stored_sum,
 )
 from scheduling import rules
 from scheduling.models import Milestone, SchedulingSettings, milestone_label
@@ -416,8 +415,7 @@ def _investment_lagging(*, as_of: dt.date, settings: SchedulingSettings) -> tupl
     # without a report in those months; elsewhere one aggregate.
     t = _tables()
     if connection.vendor == "postgresql":
-        reports, recent = sql_recent_reports(t["r"], "ap.project_id", "%(period)s", year_start="%(year_start)s")
-        ytd = sql_stored_sum(t["r"], "ap.project_id", "%(period)s", year_start="%(year_start)s", rows=recent)
+        reports, ytd = sql_recent_stored_sum(t["r"], "ap.project_id", "%(period)s", year_start="%(year_start)s")
     else:
         ytd = "COALESCE(r.ytd, 0)"
         reports = (
@@ -736,8 +734,7 @@ def _spend_rows(*, as_of: dt.date, thresholds: SchedulingSettings) -> list[Spend
     t = _tables()
     params = {**rules.sql_params(as_of, thresholds), "month": as_of.replace(day=1)}
     if connection.vendor == "postgresql":
-        reports, recent = sql_recent_reports(t["r"], "p.id", "%(month)s")
-        cumulative = sql_stored_sum(t["r"], "p.id", "%(d)s", rows=recent, zero="0.00")
+        reports, cumulative = sql_recent_stored_sum(t["r"], "p.id", "%(d)s", month="%(month)s", zero="0.00")
     else:
         cumulative = "COALESCE(r.cum, 0)"
         reports = (

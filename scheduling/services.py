@@ -21,7 +21,7 @@ from common.periods import INVALID_PERIOD, PeriodError, check_period, parse_peri
 from parks.access import is_commission
 from parks.models import Industry
 from projects.models import AnnualPlan, InvestmentReport, Project
-from projects.rules import sql_counted, sql_recent_reports, sql_stored_sum
+from projects.rules import sql_counted, sql_recent_stored_sum
 from projects.selectors import can_write_park
 
 from . import rules
@@ -353,8 +353,7 @@ def _status_totals_pg_sql(t: dict[str, str]) -> str:
     # month slices: sql_recent_reports), a probe backwards only for a project silent for three
     # months. Summing the year's counted reports (1,000,000 of them at the bench city in
     # October) took 0.65 s of the job's 1.5 s.
-    recent_joins, recent = sql_recent_reports(t["r"], "p2.id", "%(period)s", year_start="%(year_start)s")
-    ytd = sql_stored_sum(t["r"], "p2.id", "%(period)s", year_start="%(year_start)s", rows=recent)
+    recent_joins, ytd = sql_recent_stored_sum(t["r"], "p2.id", "%(period)s", year_start="%(year_start)s")
     return (
         f"WITH om AS ({rules.sql_open_ranked(t['m'], with_id=True)}), "  # noqa: S608
         f"ms AS (SELECT m.project_id, MAX({rules.sql_status_rank()}) AS worst, "

@@ -15,7 +15,7 @@ from django.db import connection
 from django.db.models import Sum
 
 from projects.models import InvestmentReport, ReportStatus
-from projects.rules import counted_q, sql_recent_reports, sql_stored_sum
+from projects.rules import counted_q, sql_recent_reports, sql_recent_stored_sum, sql_stored_sum
 from tests import factories
 from tests.conftest import require_postgres
 
@@ -121,19 +121,19 @@ def test_the_reader_gives_the_sum_of_the_counted_reports_up_to_any_day(city):
                 f"LEFT JOIN {table} r1 ON r1.project_id = p.id AND r1.period = %(month)s "
                 f"LEFT JOIN {table} r0 ON r0.project_id = p.id AND r0.period = %(before)s"
             )
-            # The month slices of sql_recent_reports: the day's month and the two before it
-            # (none of them before the 1st of January for the year to date).
-            recent_cum, cum_rows = sql_recent_reports(table, "p.id", "%(month)s")
-            recent_ytd, ytd_rows = sql_recent_reports(table, "p.id", "%(month)s", year_start="%(y)s")
-            recent_ytd = recent_ytd.replace("recent", "recenty")
-            ytd_rows = [alias.replace("recent", "recenty") for alias in ytd_rows]
+            # The month slices of sql_recent_reports (sql_recent_stored_sum): the day's month and
+            # the two before it (none of them before the 1st of January for the year to date).
+            recent_cum, cum_recent = sql_recent_stored_sum(table, "p.id", "%(d)s", month="%(month)s")
+            recent_ytd, ytd_recent = sql_recent_stored_sum(
+                table, "p.id", "%(d)s", month="%(month)s", year_start="%(y)s", alias="recenty"
+            )
             sql = (
                 f"SELECT {sql_stored_sum(table, 'p.id', '%(d)s')}, "  # noqa: S608
                 f"{sql_stored_sum(table, 'p.id', '%(d)s', rows=['r1', 'r0'])}, "
-                f"{sql_stored_sum(table, 'p.id', '%(d)s', rows=cum_rows)}, "
+                f"{cum_recent}, "
                 f"{sql_stored_sum(table, 'p.id', '%(d)s', year_start='%(y)s')}, "
                 f"{sql_stored_sum(table, 'p.id', '%(month)s', year_start='%(y)s', rows=['r1'])}, "
-                f"{sql_stored_sum(table, 'p.id', '%(d)s', year_start='%(y)s', rows=ytd_rows)} "
+                f"{ytd_recent} "
                 f"FROM projects_project p {joins} {recent_cum} {recent_ytd} WHERE p.id = %(p)s"
             )
             with connection.cursor() as cursor:

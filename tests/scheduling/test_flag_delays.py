@@ -470,6 +470,12 @@ def test_the_combined_statement_grades_investment_as_the_separate_statement(city
                 project=p, period=period, amount=Decimal(rng.randint(0, 900)),
                 status=rng.choice(["draft", "submitted", "approved", "returned"]),
             )  # fmt: skip
+    # One project graded on every day drawn (plans both years, a counted report in each), so
+    # the comparison never rests on every project staying "none".
+    graded = factories.ProjectFactory(park=city.park_a, industry=city.bio_drug)
+    for year in (2025, 2026):
+        factories.AnnualPlanFactory(project=graded, year=year, planned_investment=Decimal("1200"))
+        factories.ReportFactory(project=graded, period=D(year, 1, 1), amount=Decimal("100"), status="approved")
     params_for = lambda day: flag_delays_params(as_of=day, settings=SchedulingSettings.load())  # noqa: E731
     for day in rng.sample([D(2026, 1, 10), D(2026, 2, 3), D(2026, 3, 31), D(2026, 7, 1), D(2026, 12, 7)], k=3):
         try:
@@ -480,5 +486,6 @@ def test_the_combined_statement_grades_investment_as_the_separate_statement(city
                 raise _Rollback
         except _Rollback:
             pass
+        assert expected[graded.pk] != "none", (seed, day)
         flag_delays(as_of=day)
         assert dict(Project.objects.values_list("pk", "investment_status")) == expected, (seed, day)
